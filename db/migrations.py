@@ -1,0 +1,166 @@
+"""The schema, as sqlite-utils migrations applied every time a database is opened.
+
+Migrations are append-only: never edit one that has shipped; add the next.
+Every table that concerns a number is keyed or indexed by ``e164``;
+timestamps are ISO-8601 UTC text in ``*_at`` columns.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("whocalled")
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    """Numbers and their facts, findings per source, the user's lists and reports."""
+    db["numbers"].create(
+        {
+            "e164": str,
+            "region": str,
+            "country_code": int,
+            "national": str,
+            "international": str,
+            "valid": int,
+            "possible": int,
+            "type": str,
+            "location": str,
+            "carrier": str,
+            "time_zones": str,  # JSON list
+            "first_seen_at": str,
+            "updated_at": str,
+        },
+        pk="e164",
+    )
+    db["findings"].create(
+        {
+            "e164": str,
+            "source": str,
+            "status": str,
+            "fetched_at": str,
+            "expires_at": str,
+            "name": str,
+            "spam": float,
+            "reports": int,
+            "categories": str,  # JSON list
+            "last_reported": str,
+            "url": str,
+            "detail": str,
+            "excerpt": str,
+            "facts": str,  # JSON object
+            "failure_status": str,  # the latest failed attempt, kept beside a good answer
+            "failure_detail": str,
+            "failure_at": str,
+        },
+        pk=("e164", "source"),
+    )
+    db["lists"].create(
+        {"pattern": str, "kind": str, "reason": str, "added_at": str, "origin": str},
+        pk="pattern",
+        not_null={"kind", "added_at", "origin"},
+    )
+    db["lists"].create_index(["kind"])
+    db["reports"].create(
+        {
+            "id": int,
+            "e164": str,
+            "category": str,
+            "note": str,
+            "at": str,
+            "created_at": str,
+            "submitted_to": str,
+            "submission": str,
+        },
+        pk="id",
+        not_null={"e164", "category", "created_at"},
+    )
+    db["reports"].create_index(["e164"])
+
+
+@migrations()
+def m002_datasets_calls_comments(db: Database) -> None:
+    """Bulk complaint datasets, imported call logs, public comments, prefix facts, source health."""
+    db["complaints"].create(
+        {
+            "id": str,  # dataset + stable hash of the source row: re-imports add nothing
+            "dataset": str,
+            "e164": str,
+            "created_at": str,
+            "violation_at": str,
+            "city": str,
+            "state": str,
+            "area_code": str,
+            "subject": str,
+            "robocall": int,  # 1, 0 or NULL when the row does not say
+            "call_type": str,
+        },
+        pk="id",
+        not_null={"dataset"},
+    )
+    db["complaints"].create_index(["e164", "created_at"])
+    db["calls"].create(
+        {
+            "key": str,
+            "e164": str,
+            "at": str,
+            "direction": str,
+            "status": str,
+            "duration": int,
+            "name": str,
+            "raw_number": str,
+            "log_format": str,
+            "silent": int,  # a silent missed call (missed, no voicemail close in time)
+            "night": int,  # came at night in the user's time zone
+            "imported_at": str,
+        },
+        pk="key",
+    )
+    db["calls"].create_index(["e164", "at"])
+    db["comments"].create(
+        {
+            "id": str,
+            "e164": str,
+            "source": str,
+            "text": str,
+            "at": str,
+            "caller": str,
+            "call_type": str,
+            "url": str,
+            "fetched_at": str,
+        },
+        pk="id",
+    )
+    db["comments"].create_index(["e164", "source"])
+    db["prefixes"].create(
+        {"prefix": str, "source": str, "status": str, "facts": str, "fetched_at": str, "expires_at": str},
+        pk=("prefix", "source"),
+    )
+    db["sync_state"].create(
+        {
+            "dataset": str,
+            "last_date": str,
+            "etag": str,
+            "last_modified": str,
+            "rows": int,
+            "updated_at": str,
+            "detail": str,
+            "state": str,  # JSON: per-file progress for resumable imports
+        },
+        pk="dataset",
+    )
+    db["source_health"].create(
+        {
+            "source": str,
+            "last_success_at": str,
+            "last_failure_at": str,
+            "last_failure_status": str,
+            "last_failure": str,
+        },
+        pk="source",
+    )
+
+
+def apply_migrations(db: Database) -> None:
+    migrations.apply(db)

@@ -1,0 +1,332 @@
+"""The lookup engine: normalise -> cached facts and findings -> fan out -> save -> verdict.
+
+One batch at a time. Reads are one query per table for the whole batch, writes
+one transaction. Online lookups fan out every missing (number x source) pair
+in parallel under one overall deadline; when it passes, what arrived is used
+and the rest is marked ``timeout``. Sources never do I/O: the engine fetches
+through :mod:`scrapers.http` and hands the page to ``source.read``.
+
+The offline path imports neither aiohttp nor bs4, and phonenumbers' big
+geocoder tables only for numbers seen for the first time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from db.store import Store
+from lookup.models import (
+    Finding,
+    History,
+    ListEntry,
+    Number,
+    NumberKind,
+    Report,
+    SourceKind,
+    Status,
+    Verdict,
+    iso_now,
+)
+from lookup.numbers import NumberError, parse_number, with_details
+from lookup.settings import Settings
+from lookup.verdict import score
+
+if TYPE_CHECKING:
+    from scrapers.base import Source
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """Everything known about one input, ready to print or serialise."""
+
+    input: str
+    number: Number | None = None
+    error: str | None = None
+    verdict: Verdict | None = None
+    findings: tuple[Finding, ...] = ()
+    lists: tuple[ListEntry, ...] = ()
+    reports: tuple[Report, ...] = ()
+    history: History | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.error is not None or self.number is None or self.verdict is None:
+            return {"input": self.input, "error": self.error}
+        n, v = self.number, self.verdict
+        out: dict[str, Any] = {
+            "input": self.input,
+            "e164": n.e164,
+            "withheld": n.withheld,
+            "kind": n.kind.value,
+            "short": n.short,
+            "extension": n.extension,
+            "valid": n.valid,
+            "possible": n.possible,
+            "region": n.region,
+            "country_code": n.country_code,
+            "national": n.national,
+            "international": n.international,
+            "type": n.type.value,
+            "location": n.location,
+            "carrier": n.carrier,
+            "time_zones": list(n.time_zones),
+            "verdict": v.level.value,
+            "spam_score": v.score,
+            "call_back": v.call_back.value,
+            "call_back_reason": v.call_back_reason,
+            "reasons": [
+                {"signal": e.signal, "detail": e.detail, "source": e.source, "weight": e.weight} for e in v.evidence
+            ],
+            "sources": [finding_json(f) for f in self.findings],
+            "lists": [{"pattern": e.pattern, "kind": e.kind.value, "reason": e.reason} for e in self.lists],
+            "reports": len(self.reports),
+        }
+        name = caller_name(self.findings, self.history)
+        if name:
+            out["name"] = name
+        if self.history is not None:
+            h = self.history
+            out["history"] = {
+                "silent_calls": h.silent_calls,
+                "first_at": h.first_at,
+                "last_at": h.last_at,
+                "night_calls": h.night_calls,
+                "outgoing_calls": h.outgoing_calls,
+                "answered_calls": h.answered_calls,
+                "contact_name": h.contact_name,
+            }
+        return out
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": f.source, "status": f.status.value, "fetched_at": f.fetched_at, "cached": f.cached}
+    for key in ("name", "spam", "reports", "last_reported", "url", "detail"):
+        value = getattr(f, key)
+        if value is not None:
+            out["caller_name" if key == "name" else key] = value
+    if f.categories:
+        out["categories"] = list(f.categories)
+    if f.facts:
+        out["facts"] = f.facts
+    return out
+
+
+def caller_name(findings: Iterable[Finding], history: History | None = None) -> str | None:
+    """The caller's name: the user's contact name first, else the first source that names one.
+    Never decorated with a spam flag (that is the verdict's job)."""
+    if history is not None and history.contact_name:
+        return history.contact_name
+    for f in findings:
+        if f.status is Status.FOUND and f.name:
+            return f.name
+    return None
+
+
+@dataclass
+class Engine:
+    """Looks numbers up against the store and (optionally) the enabled sources."""
+
+    store: Store
+    settings: Settings
+    sources: Sequence["Source"] = ()
+    fetch_settings: Any = None  # scrapers.http.FetchSettings; built from settings when None
+    _own: list[str] | None = field(default=None, init=False, repr=False)
+
+    # ------------------------------------------------------------ normalising and facts
+
+    def normalize(self, inputs: Sequence[str], region: str | None = None) -> list[Number | NumberError]:
+        """Parse every input; facts of known numbers come from the store, new ones are
+        computed once (location, carrier, time zones) and saved."""
+        region = region or self.settings.region
+        parsed: list[tuple[Number, Any] | NumberError] = []
+        for raw in inputs:
+            try:
+                parsed.append(parse_number(raw, region))
+            except NumberError as exc:
+                parsed.append(exc)
+        keys = [p[0].e164 for p in parsed if not isinstance(p, NumberError) and p[0].e164]
+        known = self.store.get_numbers(keys) if keys else {}
+        fresh: dict[str, Number] = {}
+        out: list[Number | NumberError] = []
+        for item in parsed:
+            if isinstance(item, NumberError):
+                out.append(item)
+                continue
+            number, pn = item
+            if number.e164 is None or pn is None:
+                out.append(number)
+                continue
+            stored = known.get(number.e164) or fresh.get(number.e164)
+            if stored is None:
+                full = with_details(number, pn)
+                fresh[number.e164] = full
+                out.append(full)
+            else:
+                out.append(
+                    replace(
+                        number,
+                        location=stored.location,
+                        carrier=stored.carrier,
+                        time_zones=stored.time_zones,
+                    )
+                )
+        if fresh:
+            self.store.save_numbers(fresh.values())
+        return out
+
+    # ------------------------------------------------------------ lookups
+
+    def lookup_offline(self, inputs: Sequence[str], region: str | None = None) -> list[LookupResult]:
+        """Answer from the store alone: no network, no aiohttp import."""
+        numbers = self.normalize(inputs, region)
+        keys = _keys(numbers)
+        cached = self.store.latest_findings(keys) if keys else {}
+        findings = {k: [f for f in fs if f.status.is_definite] for k, fs in cached.items()}
+        for k, fs in self._dataset_findings(numbers).items():
+            findings.setdefault(k, []).extend(fs)
+        return self._results(inputs, numbers, findings)
+
+    async def lookup(
+        self,
+        inputs: Sequence[str],
+        *,
+        region: str | None = None,
+        refresh: bool = False,
+        deadline: float | None = None,
+        only: Sequence[str] = (),
+        deep: bool = False,
+    ) -> list[LookupResult]:
+        """Answer from the cache and, for what is missing, the enabled sources under one deadline."""
+        numbers = self.normalize(inputs, region)
+        keys = _keys(numbers)
+        budget = self.settings.deadline if deadline is None else deadline
+        sources = [s for s in self.sources if s.kind is SourceKind.LOOKUP and (s.name in only if only else s.enabled)]
+        cached = {} if refresh else (self.store.fresh_findings(keys) if keys else {})
+        findings: dict[str, list[Finding]] = {k: list(v) for k, v in cached.items()}
+        unique: dict[str, Number] = {}
+        for n in numbers:
+            if isinstance(n, Number) and n.e164 and n.e164 not in unique:
+                unique[n.e164] = n
+        todo: list[tuple[Number, "Source"]] = []
+        for key, number in unique.items():
+            have = {f.source for f in findings.get(key, [])}
+            for source in sources:
+                if source.name in have:
+                    continue
+                if not source.supports(number):
+                    findings.setdefault(key, []).append(
+                        source.failure(number, Status.SKIPPED, f"{source.title} does not cover {number.region or 'this number'}")
+                    )
+                    continue
+                todo.append((number, source))
+        if todo:
+            new = await self._fan_out(todo, budget)
+            saved = [f for f in new if f.status is not Status.SKIPPED]
+            by_name = {s.name: s for s in sources}
+            self.store.save_findings(saved, lambda f: by_name[f.source].ttl_days(f.status) if f.source in by_name else 0)
+            for f in new:
+                findings.setdefault(f.e164, []).append(f)
+        for k, fs in self._dataset_findings(numbers, only).items():
+            findings.setdefault(k, []).extend(fs)
+        return self._results(inputs, numbers, findings)
+
+    async def _fan_out(self, todo: Sequence[tuple[Number, "Source"]], budget: float) -> list[Finding]:
+        import asyncio
+
+        from scrapers.http import Fetcher, FetchSettings
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget
+        fetch_settings = self.fetch_settings or FetchSettings.from_settings(self.settings, [s for _, s in todo])
+        async with Fetcher(fetch_settings) as fetcher:
+            tasks = {asyncio.ensure_future(_ask(fetcher, source, number, deadline)): (number, source) for number, source in todo}
+            done, pending = await asyncio.wait(tasks, timeout=max(deadline - loop.time(), 0))
+            out = [t.result() for t in done]
+            for task in pending:
+                task.cancel()
+                number, source = tasks[task]
+                out.append(source.failure(number, Status.TIMEOUT, f"no answer within {budget:g} s"))
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+        return out
+
+    def _dataset_findings(self, numbers: Sequence[Number | NumberError], only: Sequence[str] = ()) -> dict[str, list[Finding]]:
+        out: dict[str, list[Finding]] = {}
+        datasets = [s for s in self.sources if s.kind is SourceKind.DATASET and (s.name in only if only else s.enabled)]
+        if not datasets:
+            return out
+        unique = {n.e164: n for n in numbers if isinstance(n, Number) and n.e164}
+        for source in datasets:
+            for key, finding in source.local_findings(self.store, list(unique.values())).items():  # type: ignore[attr-defined]
+                out.setdefault(key, []).append(finding)
+        return out
+
+    def _results(
+        self, inputs: Sequence[str], numbers: Sequence[Number | NumberError], findings: dict[str, list[Finding]]
+    ) -> list[LookupResult]:
+        keys = _keys(numbers)
+        lists = self.store.matching_entries(keys) if keys else {}
+        reports: dict[str, list[Report]] = {}
+        for r in self.store.list_reports(keys) if keys else []:
+            reports.setdefault(r.e164, []).append(r)
+        history = self.store.histories(keys) if keys else {}
+        reliability = {s.name: s.reliability for s in self.sources}
+        own = self.own_numbers()
+        out = []
+        for raw, n in zip(inputs, numbers):
+            if isinstance(n, NumberError):
+                out.append(LookupResult(input=raw, error=str(n)))
+                continue
+            key = n.e164 or ""
+            fs = tuple(sorted(findings.get(key, ()), key=lambda f: f.source))
+            entries = tuple(lists.get(key, ()))
+            reps = tuple(reports.get(key, ()))
+            hist = history.get(key)
+            verdict = score(n, fs, hist, entries, self.settings, reports=reps, reliability=reliability, own_numbers=own)
+            out.append(LookupResult(raw, n, None, verdict, fs, entries, reps, hist))
+        return out
+
+    def own_numbers(self) -> list[str]:
+        if self._own is None:
+            own = []
+            for raw in self.settings.own_numbers:
+                try:
+                    n, _ = parse_number(raw, self.settings.region)
+                except NumberError:
+                    continue
+                if n.e164:
+                    own.append(n.e164)
+            self._own = own
+        return self._own
+
+
+async def _ask(fetcher: Any, source: "Source", number: Number, deadline: float) -> Finding:
+    """One source for one number: request, fetch, read. Never raises."""
+    import asyncio
+
+    from scrapers.base import SourceError
+
+    try:
+        page = await fetcher.fetch(source.request(number), deadline=deadline)
+        return source.read(page, number)
+    except SourceError as exc:
+        return source.failure(number, exc.status, exc.reason)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # a bug in one source must not take the batch down; it is reported
+        return source.failure(number, Status.ERROR, f"{type(exc).__name__}: {exc}")
+
+
+def _keys(numbers: Sequence[Number | NumberError]) -> list[str]:
+    return list(dict.fromkeys(n.e164 for n in numbers if isinstance(n, Number) and n.e164))
+
+
+def is_lookup_number(n: Number | NumberError) -> bool:
+    return isinstance(n, Number) and n.kind is NumberKind.NUMBER
+
+
+__all__ = ["Engine", "LookupResult", "caller_name", "finding_json", "iso_now"]

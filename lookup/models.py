@@ -1,0 +1,302 @@
+"""Frozen value types shared by every part of whocalled.
+
+Nothing here does I/O. The E.164 string (``"+12025550123"``) is the key for a
+number everywhere; ``phonenumbers.PhoneNumber`` is mutable and unhashable, so
+it never leaves ``lookup.numbers``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso_now() -> str:
+    """The current time as ISO-8601 UTC with seconds, the form every ``*_at`` column uses."""
+    return utc_now().isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------- numbers
+
+
+class NumberKind(StrEnum):
+    """What sort of thing the caller-ID field held."""
+
+    NUMBER = "number"  # an ordinary dialable number, keyed by E.164
+    WITHHELD = "withheld"  # Anonymous / Private / Restricted / empty
+    SHORT_CODE = "short_code"  # carrier or SMS short code, e.g. 24273
+    EMERGENCY = "emergency"  # 911, 112, 999 ...
+
+
+class NumberType(StrEnum):
+    """The number type phonenumbers derives from the numbering plan."""
+
+    FIXED_LINE = "fixed_line"
+    MOBILE = "mobile"
+    FIXED_LINE_OR_MOBILE = "fixed_line_or_mobile"
+    TOLL_FREE = "toll_free"
+    PREMIUM_RATE = "premium_rate"
+    SHARED_COST = "shared_cost"
+    VOIP = "voip"
+    PERSONAL = "personal"
+    PAGER = "pager"
+    UAN = "uan"
+    VOICEMAIL = "voicemail"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A normalised number and what the number itself says.
+
+    ``e164`` is ``None`` for withheld callers, short codes and emergency
+    numbers; ``short`` then holds the dialled digits of a short code.
+    """
+
+    input: str
+    kind: NumberKind = NumberKind.NUMBER
+    e164: str | None = None
+    extension: str | None = None
+    short: str | None = None
+    region: str | None = None  # ISO 3166-1 alpha-2, "001" for non-geographic
+    country_code: int | None = None
+    national: str | None = None
+    international: str | None = None
+    valid: bool = False
+    possible: bool = False
+    type: NumberType = NumberType.UNKNOWN
+    location: str | None = None
+    carrier: str | None = None
+    time_zones: tuple[str, ...] = ()
+
+    @property
+    def withheld(self) -> bool:
+        return self.kind is NumberKind.WITHHELD
+
+    @property
+    def national_significant(self) -> str | None:
+        """The digits after the country code (``"2025550123"`` for ``+12025550123``)."""
+        if self.e164 is None or self.country_code is None:
+            return None
+        return self.e164[1 + len(str(self.country_code)) :]
+
+    @property
+    def is_nanp(self) -> bool:
+        return self.country_code == 1
+
+
+# ---------------------------------------------------------------- sources and findings
+
+
+class Status(StrEnum):
+    """How one source's attempt to answer for one number ended."""
+
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    BLOCKED = "blocked"  # bot wall, captcha, challenge 403/503
+    RATE_LIMITED = "rate_limited"
+    LAYOUT_CHANGED = "layout_changed"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    SKIPPED = "skipped"  # the source does not cover this number
+
+    @property
+    def is_definite(self) -> bool:
+        """Only definite answers are cached as fresh; the rest never count as "clean"."""
+        return self in (Status.FOUND, Status.NOT_FOUND)
+
+
+class SourceKind(StrEnum):
+    LOOKUP = "lookup"  # asked over HTTP for one number at a time
+    DATASET = "dataset"  # synced in bulk into local tables, looked up offline
+    PREFIX = "prefix"  # answers for a number block (NPA-NXX), cached per block
+
+
+class Category(StrEnum):
+    """Kinds of unwanted call, shared by sources and the user's own reports."""
+
+    ROBOCALL = "robocall"
+    SCAM = "scam"
+    TELEMARKETER = "telemarketer"
+    DEBT_COLLECTOR = "debt_collector"
+    SURVEY = "survey"
+    POLITICAL = "political"
+    SILENT = "silent"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One public comment about a number, as a site showed it (plain text, never HTML)."""
+
+    text: str
+    at: str | None = None  # ISO date or datetime when the site gave one
+    caller: str | None = None
+    call_type: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one source said about one number at one time.
+
+    ``spam`` is the source's signal normalised to 0..1 (1 = certainly spam) and
+    ``reports`` how many reports, complaints, votes or reviews back it.
+    ``detail`` is a short human reason, always set for non-definite statuses.
+    ``facts`` holds source-specific key facts (JSON-serialisable).
+    """
+
+    source: str
+    e164: str
+    status: Status
+    fetched_at: str = field(default_factory=iso_now)
+    name: str | None = None
+    spam: float | None = None
+    reports: int | None = None
+    categories: tuple[str, ...] = ()
+    last_reported: str | None = None
+    url: str | None = None
+    detail: str | None = None
+    excerpt: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    comments: tuple[Comment, ...] = ()
+    cached: bool = False
+
+
+# ---------------------------------------------------------------- the user's lists and reports
+
+
+class ListKind(StrEnum):
+    BLOCK = "block"
+    ALLOW = "allow"
+
+
+@dataclass(frozen=True, slots=True)
+class ListEntry:
+    """A block or allow entry: an exact E.164 number or a prefix pattern ending in ``*``."""
+
+    pattern: str
+    kind: ListKind
+    reason: str | None = None
+    added_at: str = field(default_factory=iso_now)
+    origin: str = "user"  # user, triage, import:<file>, contacts, server
+
+    @property
+    def is_prefix(self) -> bool:
+        return self.pattern.endswith("*")
+
+    @property
+    def prefix(self) -> str:
+        return self.pattern.rstrip("*")
+
+    def matches(self, e164: str | None) -> bool:
+        if e164 is None:
+            return False
+        if self.is_prefix:
+            return e164.startswith(self.prefix)
+        return e164 == self.pattern
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The user's own deliberate spam report about a number."""
+
+    e164: str
+    category: Category
+    note: str | None = None
+    at: str | None = None  # when the call came, ISO UTC
+    created_at: str = field(default_factory=iso_now)
+    id: int | None = None
+    submitted_to: str | None = None
+    submission: str | None = None  # result text of a submission
+
+
+# ---------------------------------------------------------------- call logs
+
+
+class Direction(StrEnum):
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+
+
+class CallStatus(StrEnum):
+    ANSWERED = "answered"
+    MISSED = "missed"
+    VOICEMAIL = "voicemail"
+    REJECTED = "rejected"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One call from an imported call log. ``e164`` is ``None`` when the caller was withheld."""
+
+    e164: str | None
+    at: datetime  # timezone-aware, UTC
+    direction: Direction
+    status: CallStatus
+    duration: int | None = None  # seconds; None when the log does not say
+    name: str | None = None  # contact name as the log shows it
+    raw_number: str = ""
+    log_format: str = ""
+
+    @property
+    def withheld(self) -> bool:
+        return self.e164 is None
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What the user's own call logs say about one number (feeds the verdict)."""
+
+    silent_calls: int = 0  # silent missed calls from this number
+    first_at: str | None = None
+    last_at: str | None = None
+    night_calls: int = 0  # silent calls between 21:00 and 08:00 local time
+    outgoing_calls: int = 0  # the user called this number
+    answered_calls: int = 0
+    contact_name: str | None = None
+    voicemails: int = 0
+
+
+# ---------------------------------------------------------------- verdicts
+
+
+class Level(StrEnum):
+    ALLOWED = "allowed"
+    LIKELY_OK = "likely_ok"
+    UNKNOWN = "unknown"
+    SUSPICIOUS = "suspicious"
+    LIKELY_SPAM = "likely_spam"
+    BLOCKED = "blocked"
+
+
+class CallBack(StrEnum):
+    YES = "yes"
+    CAUTION = "caution"
+    NO = "no"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One reason behind a verdict. Positive weight points to spam, negative to a genuine caller."""
+
+    signal: str
+    weight: float
+    detail: str
+    source: str = "whocalled"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    level: Level
+    score: int  # 0..100, higher means more likely spam
+    call_back: CallBack
+    call_back_reason: str
+    evidence: tuple[Evidence, ...] = ()

@@ -1,0 +1,309 @@
+"""Normalising what people paste into a phone number: the only module that parses.
+
+``normalize_number`` accepts national numbers (with a default region),
+``+`` and ``00``/``011`` international forms, ``tel:`` URIs, any punctuation,
+vanity letters, extensions and non-ASCII digits. Caller-ID placeholders
+("Anonymous", "Private", an empty field ...) give a *withheld* number, not an
+error; short codes and emergency numbers are recognised as such. Anything
+else that cannot be a phone number raises :class:`NumberError` whose message
+says what is wrong.
+
+The geocoder, carrier and time-zone tables of phonenumbers are large (about a
+quarter of a second to import), so they are loaded only when ``details`` is
+asked for; the engine stores those facts the first time and reads them back.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from lookup.models import Number, NumberKind, NumberType
+
+
+class NumberError(ValueError):
+    """The input is not a phone number; the message says why in one line."""
+
+
+WITHHELD_WORDS = frozenset(
+    {
+        "",
+        "anonymous",
+        "anon",
+        "private",
+        "private number",
+        "restricted",
+        "unknown",
+        "unavailable",
+        "withheld",
+        "number withheld",
+        "no caller id",
+        "caller id blocked",
+        "blocked",
+        "out of area",
+        "not available",
+        "null",
+        "none",
+        "unbekannt",
+        "anonym",
+        "-1",
+        "-2",
+        "-3",
+    }
+)
+
+_TYPES: dict[int, NumberType] = {
+    PhoneNumberType.FIXED_LINE: NumberType.FIXED_LINE,
+    PhoneNumberType.MOBILE: NumberType.MOBILE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: NumberType.FIXED_LINE_OR_MOBILE,
+    PhoneNumberType.TOLL_FREE: NumberType.TOLL_FREE,
+    PhoneNumberType.PREMIUM_RATE: NumberType.PREMIUM_RATE,
+    PhoneNumberType.SHARED_COST: NumberType.SHARED_COST,
+    PhoneNumberType.VOIP: NumberType.VOIP,
+    PhoneNumberType.PERSONAL_NUMBER: NumberType.PERSONAL,
+    PhoneNumberType.PAGER: NumberType.PAGER,
+    PhoneNumberType.UAN: NumberType.UAN,
+    PhoneNumberType.VOICEMAIL: NumberType.VOICEMAIL,
+}
+
+_REASONS = {
+    NumberParseException.INVALID_COUNTRY_CODE: "missing or unknown country code",
+    NumberParseException.NOT_A_NUMBER: "not a phone number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "too short after the international prefix",
+    NumberParseException.TOO_SHORT_NSN: "too short",
+    NumberParseException.TOO_LONG: "too long",
+}
+
+_NON_DIAL = re.compile(r"[\s\u00a0\u2000-\u200f\u202f\u2060.\-‐‑‒–—―−/\\()\[\]]+")
+_DIGITS = re.compile(r"\d+")
+_NANP = re.compile(r"1?([2-9]\d{2}[2-9]\d{6})")
+
+
+def _ascii_digits(text: str) -> str:
+    """Map full-width, Arabic-Indic and other Unicode decimal digits to ASCII."""
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        if ch.isdigit() and not ("0" <= ch <= "9"):
+            value = unicodedata.decimal(ch, None)
+            out.append(str(value) if value is not None else ch)
+        elif ch == "\uff0b":  # full-width plus
+            out.append("+")
+        else:
+            out.append(unicodedata.normalize("NFKC", ch) if unicodedata.category(ch).startswith("P") else ch)
+    return "".join(out)
+
+
+def is_withheld_text(raw: str) -> bool:
+    return raw.strip().strip("<>\"'").strip().lower() in WITHHELD_WORDS
+
+
+def nanp_e164(digits: str) -> str | None:
+    """Fast path for bulk data: a 10-digit (or 1 + 10-digit) NANP string to E.164.
+
+    No phonenumbers parse; returns ``None`` when the digits cannot be a NANP
+    number (area code or exchange starting with 0 or 1, wrong length).
+    """
+    if len(digits) == 10 or len(digits) == 11:
+        m = _NANP.fullmatch(digits)
+        if m:
+            return "+1" + m.group(1)
+    return None
+
+
+def _prepare(raw: str, region: str) -> str:
+    text = _ascii_digits(raw.strip())
+    if text.lower().startswith("tel:"):
+        text = text[4:]
+        # RFC 3966: ";ext=" is understood by phonenumbers; drop other parameters
+        parts = text.split(";")
+        keep = [parts[0]] + [p for p in parts[1:] if p.lower().startswith("ext=")]
+        text = ";".join(keep)
+    compact = _NON_DIAL.sub("", text)
+    # "00" is the international prefix almost everywhere; phonenumbers only knows
+    # the default region's own, so a US user pasting "0044..." needs help.
+    if compact.startswith("00") and not compact.startswith("000") and region in _nanp_regions():
+        return "+" + compact[2:]
+    return text
+
+
+_NANP_REGIONS: frozenset[str] | None = None
+
+
+def _nanp_regions() -> frozenset[str]:
+    global _NANP_REGIONS
+    if _NANP_REGIONS is None:
+        _NANP_REGIONS = frozenset(phonenumbers.region_codes_for_country_code(1))
+    return _NANP_REGIONS
+
+
+def _short_kind(digits: str, region: str) -> NumberKind | None:
+    if not 2 <= len(digits) <= 6:
+        return None
+    if phonenumbers.is_emergency_number(digits, region):
+        return NumberKind.EMERGENCY
+    from phonenumbers import shortnumberinfo
+
+    try:
+        parsed = phonenumbers.parse(digits, region)
+    except NumberParseException:
+        return None
+    if shortnumberinfo.is_valid_short_number_for_region(parsed, region) or (
+        region in _nanp_regions() and 5 <= len(digits) <= 6
+    ):
+        return NumberKind.SHORT_CODE
+    return None
+
+
+def normalize_number(raw: str, region: str = "US", *, details: bool = True) -> Number:
+    """Parse ``raw`` as a phone number dialled from ``region`` (ISO code, e.g. "US").
+
+    Raises :class:`NumberError` with a one-line reason when it cannot be a number.
+    """
+    number, parsed = parse_number(raw, region)
+    if details and parsed is not None:
+        return with_details(number, parsed)
+    return number
+
+
+def with_details(number: Number, parsed: phonenumbers.PhoneNumber) -> Number:
+    """``number`` with location, carrier and time zones filled in."""
+    from dataclasses import replace
+
+    location, carrier, zones = describe(parsed)
+    return replace(number, location=location, carrier=carrier, time_zones=zones)
+
+
+def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.PhoneNumber | None]:
+    """Like :func:`normalize_number` without details, also returning the parsed object
+    (``None`` for withheld, short and emergency numbers) so details can be added later."""
+    if raw is None:
+        raw = ""
+    raw = str(raw)
+    region = (region or "US").upper()
+    if len(raw) > 200:
+        raise NumberError(f"not a phone number: {raw[:40]!r}... (too long)")
+    if is_withheld_text(raw):
+        return Number(input=raw, kind=NumberKind.WITHHELD), None
+    text = _prepare(raw, region)
+    if not text.startswith("+"):
+        bare = _NON_DIAL.sub("", text)
+        if bare.isdigit():
+            kind = _short_kind(bare, region)
+            if kind is not None:
+                return Number(input=raw, kind=kind, short=bare, region=region), None
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except NumberParseException as exc:
+        reason = _REASONS.get(exc.error_type, "not a phone number")
+        if exc.error_type in (NumberParseException.TOO_SHORT_NSN, NumberParseException.TOO_SHORT_AFTER_IDD):
+            reason = f"too short for {region}" if not text.startswith("+") else reason
+        if exc.error_type == NumberParseException.NOT_A_NUMBER or not _DIGITS.search(text):
+            raise NumberError(f"not a phone number: {raw!r}") from None
+        raise NumberError(f"{reason}: {raw!r}") from None
+    possible_reason = phonenumbers.is_possible_number_with_reason(parsed)
+    number_region = phonenumbers.region_code_for_number(parsed)
+    where = number_region or region
+    if possible_reason == phonenumbers.ValidationResult.TOO_SHORT:
+        raise NumberError(f"too short for {where}: {raw!r}")
+    if possible_reason == phonenumbers.ValidationResult.TOO_LONG:
+        raise NumberError(f"too long for {where}: {raw!r}")
+    if possible_reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY and not valid_local(parsed):
+        raise NumberError(f"needs an area code: {raw!r}")
+    if possible_reason == phonenumbers.ValidationResult.INVALID_COUNTRY_CODE:
+        raise NumberError(f"unknown country code +{parsed.country_code}: {raw!r}")
+    valid = phonenumbers.is_valid_number(parsed)
+    e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    number_type = _TYPES.get(phonenumbers.number_type(parsed), NumberType.UNKNOWN) if valid else NumberType.UNKNOWN
+    return Number(
+        input=raw,
+        kind=NumberKind.NUMBER,
+        e164=e164,
+        extension=parsed.extension or None,
+        region=number_region if number_region != "ZZ" else None,
+        country_code=parsed.country_code,
+        national=phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
+        international=phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL),
+        valid=valid,
+        possible=possible_reason
+        in (phonenumbers.ValidationResult.IS_POSSIBLE, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY),
+        type=number_type,
+    ), parsed
+
+
+def describe(parsed: phonenumbers.PhoneNumber) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """Location description, carrier name and time zones (loads the big tables on first use)."""
+    from phonenumbers import carrier, geocoder, timezone
+
+    location = geocoder.description_for_number(parsed, "en") or None
+    name = carrier.name_for_number(parsed, "en") or None
+    zones = tuple(z for z in timezone.time_zones_for_number(parsed) if z != "Etc/Unknown")
+    if len(zones) > MAX_TIME_ZONES:  # phonenumbers lists every zone of the country code: it does not know
+        zones = ()
+    return location, name, zones
+
+
+MAX_TIME_ZONES = 4
+
+
+def valid_local(parsed: phonenumbers.PhoneNumber) -> bool:
+    return phonenumbers.is_valid_number(parsed)
+
+
+def parse_e164(e164: str) -> phonenumbers.PhoneNumber:
+    """Re-parse a stored E.164 key (used where facts must be recomputed)."""
+    return phonenumbers.parse(e164, None)
+
+
+def region_is_nanp(region: str | None) -> bool:
+    return bool(region) and region in _nanp_regions()
+
+
+def normalize_pattern(raw: str, region: str = "US") -> str:
+    """A block/allow pattern: an exact number to E.164, or a prefix ``+CCDIGITS*``.
+
+    Prefixes are written as people think of them (``+1202555*``, ``1-202-555*``,
+    ``0049 30*``); a national prefix is taken in ``region``.
+    """
+    text = _ascii_digits(raw.strip())
+    if not text.endswith("*"):
+        number = normalize_number(text, region, details=False)
+        if number.e164 is None:
+            raise NumberError(f"cannot list {raw!r}: it is not a dialable number ({number.kind.value})")
+        return number.e164
+    head = _NON_DIAL.sub("", text[:-1].rstrip("*"))
+    if head.startswith("00"):
+        head = "+" + head[2:]
+    if head.startswith("011") and region_is_nanp(region):
+        head = "+" + head[3:]
+    if not head.startswith("+"):
+        if not head.isdigit() or not head:
+            raise NumberError(f"not a number prefix: {raw!r}")
+        cc = phonenumbers.country_code_for_region(region)
+        if cc == 0:
+            raise NumberError(f"unknown region {region!r} for prefix {raw!r}")
+        if cc == 1 and head.startswith("1"):
+            head = head[1:]
+        else:
+            head = head.lstrip("0") if cc != 1 else head
+        head = f"+{cc}{head}"
+    digits = head[1:]
+    if not digits.isdigit() or len(digits) < 2:
+        raise NumberError(f"a prefix needs a country code and at least one more digit: {raw!r}")
+    if len(digits) > 15:
+        raise NumberError(f"prefix longer than any phone number: {raw!r}")
+    if not phonenumbers.region_codes_for_country_code(_country_code_of(digits)):
+        raise NumberError(f"unknown country code in prefix: {raw!r}")
+    return f"+{digits}*"
+
+
+def _country_code_of(digits: str) -> int:
+    for size in (1, 2, 3):
+        cc = int(digits[:size])
+        if phonenumbers.region_codes_for_country_code(cc):
+            return cc
+    return 0

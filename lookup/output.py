@@ -1,0 +1,85 @@
+"""Plain-text rendering of lookup results for people (JSON is in ``LookupResult.to_json``).
+
+Plain ``print``-style text on purpose: it is what a cached lookup prints, and
+importing a rich console would cost more than the lookup itself.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from lookup.engine import LookupResult, caller_name
+from lookup.models import Level, NumberKind, Status
+
+LEVEL_WORDS = {
+    Level.ALLOWED: "allowed (your allowlist or contacts)",
+    Level.LIKELY_OK: "likely OK",
+    Level.UNKNOWN: "unknown",
+    Level.SUSPICIOUS: "suspicious",
+    Level.LIKELY_SPAM: "likely spam",
+    Level.BLOCKED: "blocked (your block list)",
+}
+
+STATUS_WORDS = {
+    Status.NOT_FOUND: "no reports",
+    Status.BLOCKED: "no answer: blocked by a bot wall",
+    Status.RATE_LIMITED: "no answer: rate limited",
+    Status.LAYOUT_CHANGED: "no answer: the page layout changed (scraper needs an update)",
+    Status.ERROR: "no answer: error",
+    Status.TIMEOUT: "no answer in time",
+    Status.SKIPPED: "skipped",
+}
+
+
+def headline(result: LookupResult) -> str:
+    n = result.number
+    assert n is not None
+    if n.kind is NumberKind.WITHHELD:
+        return "Withheld caller ID"
+    if n.kind in (NumberKind.SHORT_CODE, NumberKind.EMERGENCY):
+        return f"{n.short} ({n.kind.value.replace('_', ' ')})"
+    facts = [x for x in (n.location, n.type.value.replace("_", " ") if n.valid else "not a valid number", n.carrier) if x]
+    ext = f" ext. {n.extension}" if n.extension else ""
+    return f"{n.international}{ext}  ({', '.join(facts)})"
+
+
+def render_result(result: LookupResult, *, verbose: bool = False) -> str:
+    if result.error:
+        return f"{result.input}: {result.error}"
+    v = result.verdict
+    assert v is not None
+    lines = [headline(result)]
+    name = caller_name(result.findings, result.history)
+    if name:
+        lines.append(f"  caller:    {name}")
+    lines.append(f"  verdict:   {LEVEL_WORDS[v.level]} (spam score {v.score}/100)")
+    lines.append(f"  call back: {v.call_back.value}: {v.call_back_reason}")
+    reasons = [e for e in v.evidence if e.weight != 0 and not e.signal.startswith("source:")]
+    sources = [e for e in v.evidence if e.signal.startswith("source:")]
+    if reasons:
+        lines.append("  why:")
+        lines.extend(f"    {'+' if e.weight > 0 else '-'} {e.detail}" for e in reasons)
+    info = [e for e in v.evidence if e.weight == 0 and not e.signal.startswith("source:")]
+    lines.extend(f"    · {e.detail}" for e in info)
+    shown = {e.source for e in sources}
+    source_lines = [f"    {e.source}: {e.detail}" for e in sources]
+    for f in result.findings:
+        if f.source in shown:
+            continue
+        if f.status is Status.SKIPPED and not verbose:
+            continue
+        why = STATUS_WORDS.get(f.status, f.status.value)
+        if f.detail and f.status is not Status.NOT_FOUND:
+            why = f"{why} ({f.detail})"
+        source_lines.append(f"    {f.source}: {why}")
+    if source_lines:
+        lines.append("  sources:")
+        lines.extend(sorted(source_lines))
+    if result.history and result.history.silent_calls:
+        h = result.history
+        lines.append(f"  history:   {h.silent_calls} silent call(s), last {h.last_at}")
+    return "\n".join(lines)
+
+
+def render_results(results: Iterable[LookupResult], *, verbose: bool = False) -> str:
+    return "\n\n".join(render_result(r, verbose=verbose) for r in results if not r.error)

@@ -1,0 +1,306 @@
+"""The verdict: pure, explainable, recomputed every time it is shown.
+
+Every signal becomes an :class:`Evidence` item ``(signal, weight, detail,
+source)``. Positive weights point to an unwanted caller, negative ones to a
+genuine one. The weights are summed into a raw score; the 0..100 spam score is
+that sum clamped, and the level comes from the thresholds in the settings.
+The user's own lists always win: allow beats block beats everything else.
+
+How the weights were chosen (points, where 60 = likely spam by default):
+- A user's own report is first-hand: 45 for the first, 10 more per repeat.
+- An invalid number cannot be a real caller's line: caller ID was forged (35);
+  an impossible length even more so (45).
+- Premium rate (50): calling back is what the scam wants. Shared cost (15).
+- A +1 number outside the home country (30): looks domestic, is billed as an
+  international call; the classic one-ring ("wangiri") bait. Other
+  international numbers (10): unusual, not alarming by themselves.
+- Neighbour spoofing (25): robocallers fake the recipient's own area code and
+  exchange. The user's own number calling them (35) is always forged.
+- Withheld caller ID (15): nothing to look up, nothing to call back.
+- A source contributes up to ±50 scaled by its reliability and by how many
+  reports back it (confidence 1 - e^(-n/5)); "no reports" weighs nothing:
+  absence of complaints is weak evidence, never a clean bill.
+- Repeated silent calls (10 per repeat, up to 30) and calls at night (10)
+  are what probing robocallers do; a number the user called before (-30) or
+  answered (-10) is probably someone they deal with.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+from lookup.models import (
+    CallBack,
+    Evidence,
+    Finding,
+    History,
+    Level,
+    ListEntry,
+    ListKind,
+    Number,
+    NumberKind,
+    NumberType,
+    Report,
+    Status,
+    Verdict,
+)
+from lookup.settings import Settings
+
+DEFAULT_RELIABILITY = 0.6
+MAX_SOURCE_WEIGHT = 50.0
+
+_CATEGORY_WORDS = {
+    "robocall": "robocall",
+    "scam": "scam",
+    "telemarketer": "telemarketer",
+    "debt_collector": "debt collector",
+    "survey": "survey",
+    "political": "political call",
+    "silent": "silent call",
+    "other": "unwanted call",
+}
+
+
+def region_name(region: str | None) -> str:
+    """A country name for a region code, from phonenumbers' own English geocoding data."""
+    if not region:
+        return "an unknown country"
+    from lookup.regions import REGION_NAMES
+
+    return REGION_NAMES.get(region, region)
+
+
+def confidence(reports: int | None) -> float:
+    """How far a source's signal can be trusted from how many reports back it (0..1)."""
+    if reports is None:
+        return 0.5
+    return 1.0 - math.exp(-max(reports, 0) / 5.0)
+
+
+def _own_numbers(settings: Settings) -> list[str]:
+    from lookup.numbers import NumberError, normalize_number
+
+    out = []
+    for raw in settings.own_numbers:
+        try:
+            n = normalize_number(raw, settings.region, details=False)
+        except NumberError:
+            continue
+        if n.e164:
+            out.append(n.e164)
+    return out
+
+
+def evidence_from_number(number: Number, settings: Settings, own: Sequence[str] = ()) -> list[Evidence]:
+    """What the number itself says."""
+    ev: list[Evidence] = []
+    if number.kind is NumberKind.WITHHELD:
+        ev.append(Evidence("withheld", 15, "The caller withheld their number, so nobody can look it up or call back."))
+        return ev
+    if number.kind is NumberKind.EMERGENCY:
+        ev.append(Evidence("emergency", -60, f"{number.short} is an emergency-services number."))
+        return ev
+    if number.kind is NumberKind.SHORT_CODE:
+        ev.append(Evidence("short_code", 0, f"{number.short} is a short code (carrier or text-message service)."))
+        return ev
+    e164 = number.e164 or ""
+    if not number.possible:
+        ev.append(Evidence("impossible", 45, "This number has an impossible length for its country: the caller ID was faked."))
+    elif not number.valid:
+        ev.append(
+            Evidence("invalid", 35, "This is not an assigned number in its country's numbering plan: the caller ID was probably faked.")
+        )
+    if number.type is NumberType.PREMIUM_RATE:
+        ev.append(Evidence("premium_rate", 50, "Premium-rate number: calling it back can cost a lot per minute."))
+    elif number.type is NumberType.SHARED_COST:
+        ev.append(Evidence("shared_cost", 15, "Shared-cost number: calling back may be charged above normal rates."))
+    elif number.type is NumberType.TOLL_FREE:
+        ev.append(Evidence("toll_free", 0, "Toll-free number, usually a business or call centre."))
+    home = settings.region
+    from lookup.numbers import region_is_nanp
+
+    from lookup.regions import DOMESTIC_NANP
+
+    domestic = DOMESTIC_NANP if home in DOMESTIC_NANP else frozenset({home})
+    if number.country_code == 1 and region_is_nanp(home) and number.region and number.region not in domestic:
+        ev.append(
+            Evidence(
+                "nanp_international",
+                30,
+                f"+1 number from {region_name(number.region)}: it looks domestic but calling back is an "
+                "international call, the bait of one-ring scams.",
+            )
+        )
+    elif number.region and number.region != home and not (number.country_code == 1 and region_is_nanp(home)):
+        ev.append(Evidence("international", 10, f"International number from {region_name(number.region)}."))
+    if e164 and e164 in own:
+        ev.append(Evidence("own_number", 35, "This is your own number: the caller ID was forged."))
+    elif e164 and number.valid:
+        nsn = number.national_significant or ""
+        for mine in own:
+            if not mine.startswith(f"+{number.country_code}"):
+                continue
+            mine_nsn = mine[1 + len(str(number.country_code)) :]
+            shared = 6 if number.country_code == 1 else max(len(mine_nsn) - 4, 3)
+            if len(nsn) >= shared and nsn[:shared] == mine_nsn[:shared]:
+                what = "area code and exchange" if number.country_code == 1 else "leading digits"
+                ev.append(
+                    Evidence(
+                        "neighbour_spoofing",
+                        25,
+                        f"Same {what} as your number {mine}: robocallers fake nearby numbers so you pick up.",
+                    )
+                )
+                break
+    return ev
+
+
+def evidence_from_findings(findings: Sequence[Finding], reliability: Mapping[str, float] | None = None) -> list[Evidence]:
+    ev: list[Evidence] = []
+    for f in findings:
+        if f.status is Status.FOUND and f.spam is not None:
+            r = (reliability or {}).get(f.source, DEFAULT_RELIABILITY)
+            weight = (f.spam - 0.5) * 2 * MAX_SOURCE_WEIGHT * r * confidence(f.reports)
+            detail = f.detail or _default_detail(f)
+            ev.append(Evidence(f"source:{f.source}", round(weight, 1), detail, f.source))
+        elif f.status is Status.FOUND:
+            ev.append(Evidence(f"source:{f.source}", 0, f.detail or _default_detail(f), f.source))
+        elif f.status is Status.NOT_FOUND:
+            ev.append(Evidence(f"source:{f.source}", 0, f.detail or "no reports", f.source))
+    return ev
+
+
+def _default_detail(f: Finding) -> str:
+    parts = []
+    if f.name:
+        parts.append(f.name)
+    if f.categories:
+        parts.append(", ".join(_CATEGORY_WORDS.get(c, c) for c in f.categories))
+    if f.reports:
+        parts.append(f"{f.reports} reports")
+    return "; ".join(parts) or "listed"
+
+
+def evidence_from_history(history: History | None) -> list[Evidence]:
+    if history is None:
+        return []
+    ev: list[Evidence] = []
+    if history.silent_calls >= 2:
+        ev.append(
+            Evidence(
+                "repeated_silent",
+                min(10 * (history.silent_calls - 1), 30),
+                f"Called you {history.silent_calls} times without leaving a message.",
+                "call log",
+            )
+        )
+    if history.night_calls:
+        ev.append(Evidence("night_calls", 10, f"{history.night_calls} of those calls came at night.", "call log"))
+    if history.outgoing_calls:
+        ev.append(Evidence("called_before", -30, "You have called this number yourself before.", "call log"))
+    if history.answered_calls:
+        ev.append(Evidence("answered_before", -10, "You have talked with this number before.", "call log"))
+    if history.voicemails:
+        ev.append(Evidence("left_voicemail", -5, "They left a voicemail before.", "call log"))
+    return ev
+
+
+def evidence_from_reports(reports: Sequence[Report]) -> list[Evidence]:
+    if not reports:
+        return []
+    cats = sorted({_CATEGORY_WORDS.get(r.category.value, r.category.value) for r in reports})
+    weight = min(45 + 10 * (len(reports) - 1), 65)
+    when = max((r.at or r.created_at) for r in reports)[:10]
+    times = "once" if len(reports) == 1 else f"{len(reports)} times"
+    return [Evidence("user_report", weight, f"You reported it {times} as {', '.join(cats)} (last {when}).", "you")]
+
+
+def score(
+    number: Number,
+    findings: Sequence[Finding] = (),
+    history: History | None = None,
+    lists: Sequence[ListEntry] = (),
+    settings: Settings | None = None,
+    *,
+    reports: Sequence[Report] = (),
+    reliability: Mapping[str, float] | None = None,
+    own_numbers: Sequence[str] | None = None,
+) -> Verdict:
+    """Weigh everything known about ``number`` into a verdict with plain-words reasons."""
+    settings = settings or Settings()
+    own = list(own_numbers) if own_numbers is not None else _own_numbers(settings)
+    allow = [e for e in lists if e.kind is ListKind.ALLOW and e.matches(number.e164)]
+    block = [e for e in lists if e.kind is ListKind.BLOCK and e.matches(number.e164)]
+
+    ev: list[Evidence] = []
+    if allow:
+        e = max(allow, key=lambda x: len(x.pattern))
+        ev.append(Evidence("allowlist", -100, _list_detail("on your allowlist", e), "you"))
+    elif block:
+        e = max(block, key=lambda x: len(x.pattern))
+        ev.append(Evidence("blocklist", 100, _list_detail("on your block list", e), "you"))
+    if history and history.contact_name and not block:
+        ev.append(Evidence("contact", -100, f"In your contacts as {history.contact_name}.", "call log"))
+    ev += evidence_from_reports(reports)
+    ev += evidence_from_number(number, settings, own)
+    ev += evidence_from_findings(findings, reliability)
+    ev += evidence_from_history(history)
+
+    raw = sum(e.weight for e in ev)
+    spam_score = int(round(min(max(raw, 0), 100)))
+    th = settings.thresholds
+    if allow:
+        level = Level.ALLOWED
+    elif block:
+        level = Level.BLOCKED
+    elif history and history.contact_name:
+        level = Level.ALLOWED
+    elif raw >= th.likely_spam:
+        level = Level.LIKELY_SPAM
+    elif raw >= th.suspicious:
+        level = Level.SUSPICIOUS
+    elif raw <= th.likely_ok:
+        level = Level.LIKELY_OK
+    else:
+        level = Level.UNKNOWN
+    if level is Level.ALLOWED:
+        spam_score = 0
+    advice, why = call_back_advice(number, level, ev)
+    ordered = tuple(sorted(ev, key=lambda e: -abs(e.weight)))
+    return Verdict(level=level, score=spam_score, call_back=advice, call_back_reason=why, evidence=ordered)
+
+
+def _list_detail(what: str, entry: ListEntry) -> str:
+    scope = f"the range {entry.pattern}" if entry.is_prefix else "this number"
+    text = f"You put {scope} {what}" if entry.is_prefix else f"This number is {what}"
+    return text + (f" ({entry.reason})." if entry.reason else ".")
+
+
+def call_back_advice(number: Number, level: Level, evidence: Sequence[Evidence]) -> tuple[CallBack, str]:
+    signals = {e.signal for e in evidence}
+    if number.kind is NumberKind.WITHHELD:
+        return CallBack.NO, "You cannot call back: the number was withheld. A caller who needs you will call again or leave a message."
+    if number.kind is NumberKind.EMERGENCY:
+        return CallBack.YES, "Emergency services tried to reach you: call back."
+    if level is Level.ALLOWED:
+        return CallBack.YES, "A caller you trust."
+    if level is Level.BLOCKED:
+        return CallBack.NO, "You blocked this number."
+    if "premium_rate" in signals:
+        return CallBack.NO, "Do not call back: premium-rate numbers charge you for the call, which is what the caller wants."
+    if number.kind is NumberKind.SHORT_CODE:
+        return CallBack.CAUTION, "Short codes usually send texts; calling back may be charged."
+    if level is Level.LIKELY_SPAM:
+        return CallBack.NO, "Do not call back: it is likely spam, and a call back tells them your line is live."
+    if "invalid" in signals or "impossible" in signals or "own_number" in signals:
+        return CallBack.NO, "Do not call back: the caller ID was faked, so a call back would reach someone else or nobody."
+    if "nanp_international" in signals:
+        return CallBack.CAUTION, "Careful: this is an international call despite the +1. Only call back if you know someone there."
+    if level is Level.SUSPICIOUS:
+        return CallBack.CAUTION, "Suspicious: if it claims to be your bank or an agency, call the number on their website instead."
+    if "international" in signals or "shared_cost" in signals:
+        return CallBack.CAUTION, "It may cost more to call back; do so only if you expect a call from there."
+    if level is Level.LIKELY_OK:
+        return CallBack.YES, "Probably a genuine caller."
+    return CallBack.CAUTION, "Nothing is known against it; if it mattered they will call again or leave a message."
