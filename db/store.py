@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -94,9 +95,24 @@ class Store:
     def journal_mode(self) -> str:
         return self.conn.execute("PRAGMA journal_mode").fetchone()[0]
 
-    def atomic(self):
-        """A transaction for callers that batch several writes (context manager)."""
-        return self.db.atomic()
+    @contextmanager
+    def atomic(self) -> Iterator["Store"]:
+        """A write transaction. ``BEGIN IMMEDIATE`` takes the write lock up front, so a second
+        writer (the CLI beside the server) waits for the busy timeout instead of failing
+        when a read transaction cannot be upgraded. Nested blocks become savepoints."""
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
 
     # ------------------------------------------------------------ numbers
 
@@ -151,7 +167,7 @@ class Store:
         ]
         if not rows:
             return 0
-        with self.db.atomic():
+        with self.atomic():
             self.conn.executemany(
                 "INSERT INTO numbers (e164, region, country_code, national, international, valid, possible,"
                 " type, location, carrier, time_zones, first_seen_at, updated_at)"
@@ -203,7 +219,7 @@ class Store:
                 continue
             (definite if f.status.is_definite else failed).append(f)
         health: dict[str, tuple[str | None, Finding | None]] = {}
-        with self.db.atomic():
+        with self.atomic():
             if definite:
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO findings (e164, source, status, fetched_at, expires_at, name, spam,"
@@ -310,7 +326,7 @@ class Store:
 
     def add_list_entry(self, entry: ListEntry) -> bool:
         """Add or update an entry; returns True when the pattern was not listed before."""
-        with self.db.atomic():
+        with self.atomic():
             before = self.conn.execute("SELECT kind FROM lists WHERE pattern = ?", (entry.pattern,)).fetchone()
             self.conn.execute(
                 "INSERT OR REPLACE INTO lists (pattern, kind, reason, added_at, origin) VALUES (?,?,?,?,?)",
@@ -321,7 +337,7 @@ class Store:
     def add_list_entries(self, entries: Iterable[ListEntry], *, replace: bool = False) -> int:
         """Bulk add in one transaction; existing patterns are kept unless ``replace``. Returns rows added."""
         verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-        with self.db.atomic():
+        with self.atomic():
             before = self.conn.total_changes
             self.conn.executemany(
                 f"{verb} INTO lists (pattern, kind, reason, added_at, origin) VALUES (?,?,?,?,?)",
@@ -330,7 +346,7 @@ class Store:
             return self.conn.total_changes - before
 
     def remove_list_entry(self, pattern: str) -> ListEntry | None:
-        with self.db.atomic():
+        with self.atomic():
             entry = self.get_list_entry(pattern)
             if entry is not None:
                 self.conn.execute("DELETE FROM lists WHERE pattern = ?", (pattern,))
@@ -391,7 +407,7 @@ class Store:
         return _histories(self, e164s)
 
     def add_report(self, report: Report) -> int:
-        with self.db.atomic():
+        with self.atomic():
             cur = self.conn.execute(
                 "INSERT INTO reports (e164, category, note, at, created_at, submitted_to, submission)"
                 " VALUES (?,?,?,?,?,?,?)",
@@ -408,7 +424,7 @@ class Store:
         return int(cur.lastrowid)
 
     def record_submission(self, report_id: int, submitted_to: str, result: str) -> None:
-        with self.db.atomic():
+        with self.atomic():
             self.conn.execute(
                 "UPDATE reports SET submitted_to = ?, submission = ? WHERE id = ?", (submitted_to, result, report_id)
             )

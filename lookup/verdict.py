@@ -7,7 +7,7 @@ that sum clamped, and the level comes from the thresholds in the settings.
 The user's own lists always win: allow beats block beats everything else.
 
 How the weights were chosen (points, where 60 = likely spam by default):
-- A user's own report is first-hand: 45 for the first, 10 more per repeat.
+- A user's own report is first-hand: 45 for the first, 15 more per repeat.
 - An invalid number cannot be a real caller's line: caller ID was forged (35);
   an impossible length even more so (45).
 - Premium rate (50): calling back is what the scam wants. Shared cost (15).
@@ -210,7 +210,7 @@ def evidence_from_reports(reports: Sequence[Report]) -> list[Evidence]:
     if not reports:
         return []
     cats = sorted({_CATEGORY_WORDS.get(r.category.value, r.category.value) for r in reports})
-    weight = min(45 + 10 * (len(reports) - 1), 65)
+    weight = min(45 + 15 * (len(reports) - 1), 75)
     when = max((r.at or r.created_at) for r in reports)[:10]
     times = "once" if len(reports) == 1 else f"{len(reports)} times"
     return [Evidence("user_report", weight, f"You reported it {times} as {', '.join(cats)} (last {when}).", "you")]

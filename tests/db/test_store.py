@@ -1,0 +1,136 @@
+"""The Store: migrations, WAL, lists and prefixes, reports, findings cache rules."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlite_utils import Database
+
+from db.migrations import migrations
+from db.store import Store, StoreError
+from lookup.models import Category, Comment, Finding, ListEntry, ListKind, Report, Status
+from lookup.numbers import normalize_number
+
+
+def test_migrations_apply_twice_and_wal_is_on(tmp_path) -> None:
+    path = tmp_path / "w.db"
+    Store(path).close()
+    with Store(path) as store:
+        assert store.journal_mode() == "wal"
+        applied = [m.name for m in migrations.applied(store.db)]
+        assert applied == ["m001_core", "m002_datasets_calls_comments"]
+        assert {"numbers", "findings", "lists", "reports", "complaints", "calls", "comments", "sync_state"} <= set(store.db.table_names())
+        assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
+def test_old_schema_upgrades_without_loss(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m002_datasets_calls_comments")
+    db["lists"].insert({"pattern": "+12025550143", "kind": "block", "reason": "old", "added_at": "2025-01-01T00:00:00+00:00", "origin": "user"})
+    db["reports"].insert({"e164": "+12025550143", "category": "scam", "created_at": "2025-01-01T00:00:00+00:00"})
+    db.close()
+    with Store(path) as store:
+        assert "calls" in store.db.table_names()
+        assert [e.reason for e in store.list_entries()] == ["old"]
+        assert [r.category for r in store.list_reports()] == [Category.SCAM]
+
+
+def test_not_a_database_is_a_clear_error(tmp_path) -> None:
+    bad = tmp_path / "junk.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open database"):
+        Store(bad)
+
+
+def test_lists_and_prefix_matching() -> None:
+    store = Store()
+    assert store.add_list_entry(ListEntry("+12025550143", ListKind.ALLOW, "pharmacy"))
+    assert store.add_list_entry(ListEntry("+1202555*", ListKind.BLOCK, "spoofers"))
+    assert not store.add_list_entry(ListEntry("+1202555*", ListKind.BLOCK, "again"))
+    match = store.matching_entries(["+12025550143", "+12025550199", "+14155550100"])
+    assert {e.kind for e in match["+12025550143"]} == {ListKind.ALLOW, ListKind.BLOCK}
+    assert [e.pattern for e in match["+12025550199"]] == ["+1202555*"]
+    assert "+14155550100" not in match
+    assert [e.pattern for e in store.iter_list_entries(ListKind.BLOCK)] == ["+1202555*"]
+    removed = store.remove_list_entry("+1202555*")
+    assert removed is not None and removed.reason == "again"
+    assert store.remove_list_entry("+1202555*") is None
+
+
+def test_bulk_add_reports_only_new_rows() -> None:
+    store = Store()
+    rows = [ListEntry(f"+1202555{i:04d}", ListKind.BLOCK) for i in range(50)]
+    assert store.add_list_entries(rows) == 50
+    assert store.add_list_entries(rows) == 0
+
+
+def test_reports_round_trip() -> None:
+    store = Store()
+    rid = store.add_report(Report("+12025550143", Category.ROBOCALL, note="warranty", at="2026-11-20T14:05:00+00:00"))
+    store.record_submission(rid, "phoneblock", "accepted")
+    [r] = store.list_reports(["+12025550143"])
+    assert (r.id, r.category, r.note, r.submitted_to, r.submission) == (rid, Category.ROBOCALL, "warranty", "phoneblock", "accepted")
+    assert store.list_reports(["+10000000000"]) == []
+
+
+def test_numbers_facts_are_stored_once() -> None:
+    store = Store()
+    n = normalize_number("+1 876 881 2345")
+    store.save_numbers([n])
+    got = store.get_numbers(["+18768812345"])["+18768812345"]
+    assert (got.region, got.carrier, got.location, got.type) == ("JM", "Digicel", "Jamaica", n.type)
+
+
+def _finding(status: Status, source: str = "s1", at: datetime | None = None, **kw) -> Finding:
+    at = at or datetime.now(timezone.utc)
+    return Finding(source=source, e164="+12025550143", status=status, fetched_at=at.isoformat(timespec="seconds"), **kw)
+
+
+def test_only_definite_findings_are_fresh_and_failures_never_replace_them() -> None:
+    store = Store()
+    store.save_findings([_finding(Status.FOUND, spam=0.9, reports=12, name="Acme")], lambda f: 30)
+    store.save_findings([_finding(Status.BLOCKED, detail="captcha"), _finding(Status.TIMEOUT, source="s2", detail="slow")], lambda f: 30)
+    fresh = store.fresh_findings(["+12025550143"])["+12025550143"]
+    assert [(f.source, f.status, f.name, f.cached) for f in fresh] == [("s1", Status.FOUND, "Acme", True)]
+    row = store.conn.execute("SELECT failure_status, failure_detail FROM findings WHERE source='s1'").fetchone()
+    assert row == ("blocked", "captcha")
+    latest = {f.source: f.status for f in store.latest_findings(["+12025550143"])["+12025550143"]}
+    assert latest == {"s1": Status.FOUND, "s2": Status.TIMEOUT}
+    health = store.source_health()
+    assert health["s1"]["last_failure_status"] == "blocked" and health["s1"]["last_success_at"]
+
+
+def test_expired_findings_are_not_fresh() -> None:
+    store = Store()
+    old = datetime.now(timezone.utc) - timedelta(days=8)
+    store.save_findings([_finding(Status.NOT_FOUND, at=old)], lambda f: 7)
+    assert store.fresh_findings(["+12025550143"]) == {}
+    store.save_findings([_finding(Status.NOT_FOUND)], lambda f: 7)
+    assert list(store.fresh_findings(["+12025550143"])) == ["+12025550143"]
+
+
+def test_comments_are_kept_to_the_latest_50() -> None:
+    store = Store()
+    comments = tuple(Comment(text=f"call {i} <script>x</script>", at=f"2026-01-{1 + i % 28:02d}T{i % 24:02d}:00:00") for i in range(70))
+    store.save_findings([_finding(Status.FOUND, comments=comments)], lambda f: 30)
+    kept = store.comments_for("+12025550143", limit=100)
+    assert len(kept) == 50
+    assert kept[0].at >= kept[-1].at
+    assert "<script>" in kept[0].text
+
+
+def test_concurrent_writer_waits_instead_of_failing(tmp_path) -> None:
+    path = tmp_path / "c.db"
+    Store(path).close()
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO lists VALUES ('+1', 'block', NULL, 'x', 'user')")
+    import threading
+
+    threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
+    with Store(path) as store:
+        store.add_list_entry(ListEntry("+12025550143", ListKind.BLOCK))
+        assert len(store.list_entries()) == 2
