@@ -19,7 +19,12 @@ import re
 import unicodedata
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat, PhoneNumberType
+
+try:  # private, but it is exactly what number_type() calls after finding the region
+    from phonenumbers.phonenumberutil import _number_type_helper
+except ImportError:  # pragma: no cover - depends on the installed phonenumbers
+    _number_type_helper = None
 
 from lookup.models import Number, NumberKind, NumberType
 
@@ -216,9 +221,11 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
         raise NumberError(f"needs an area code: {raw!r}")
     if possible_reason == phonenumbers.ValidationResult.INVALID_COUNTRY_CODE:
         raise NumberError(f"unknown country code +{parsed.country_code}: {raw!r}")
-    valid = phonenumbers.is_valid_number(parsed)
+    # is_valid_number and number_type each look the region up again (for +1 numbers that
+    # means testing some 25 regions' metadata); look it up once and reuse it.
+    valid = number_region is not None and phonenumbers.is_valid_number_for_region(parsed, number_region)
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
-    number_type = _TYPES.get(phonenumbers.number_type(parsed), NumberType.UNKNOWN) if valid else NumberType.UNKNOWN
+    number_type = _type_for_region(parsed, number_region) if valid else NumberType.UNKNOWN
     return Number(
         input=raw,
         kind=NumberKind.NUMBER,
@@ -233,6 +240,17 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
         in (phonenumbers.ValidationResult.IS_POSSIBLE, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY),
         type=number_type,
     ), parsed
+
+
+def _type_for_region(parsed: phonenumbers.PhoneNumber, region: str) -> NumberType:
+    """``phonenumbers.number_type`` without its second region lookup."""
+    if _number_type_helper is None:  # private helper gone in some future release: public path
+        return _TYPES.get(phonenumbers.number_type(parsed), NumberType.UNKNOWN)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(parsed.country_code, region)
+    if metadata is None:
+        return NumberType.UNKNOWN
+    nsn = phonenumbers.national_significant_number(parsed)
+    return _TYPES.get(_number_type_helper(nsn, metadata), NumberType.UNKNOWN)
 
 
 def describe(parsed: phonenumbers.PhoneNumber) -> tuple[str | None, str | None, tuple[str, ...]]:
