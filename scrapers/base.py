@@ -154,6 +154,9 @@ class Source:
     ttl_found_days: ClassVar[float] = 30.0
     ttl_not_found_days: ClassVar[float] = 7.0
     CASES: ClassVar[tuple[Case, ...]] = ()
+    # Live canaries for `pytest --online` and `whocalled sources --check`: a number the site
+    # lists as spam, and an unremarkable one. Empty: the source has no canary yet.
+    CANARIES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: SourceConfig | None = None):
         self.config = config or SourceConfig()

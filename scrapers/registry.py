@@ -14,7 +14,9 @@ from scrapers.base import Source
 
 
 def source_classes() -> list[type[Source]]:
-    classes: list[type[Source]] = []
+    from scrapers.community import COMMUNITY_SOURCES
+
+    classes: list[type[Source]] = [*COMMUNITY_SOURCES]
     return classes
 
 
