@@ -1,0 +1,85 @@
+"""robots.txt for the fetcher: fetched once per origin per run, shared, and honoured.
+
+Concurrent first requests to one origin wait on the same load. A waiter gives
+up at its own deadline without cancelling the shared load, so the next request
+still benefits from it. What counts as "allow everything" follows the fetcher's
+brief: a robots.txt that is missing (4xx), broken (5xx) or unreachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Awaitable, Callable
+from urllib.robotparser import RobotFileParser
+
+from yarl import URL
+
+from lookup.models import Status
+from scrapers.base import FetchError
+from scrapers.pacing import host_label
+
+ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 lets a crawler ignore anything past 500 KiB
+
+RobotsLoader = Callable[[URL], Awaitable[RobotFileParser]]
+
+
+class _AllowEverything(RobotFileParser):
+    """What a missing, broken or unreachable robots.txt means."""
+
+    def can_fetch(self, useragent: str, url: str) -> bool:
+        return True
+
+
+def allow_everything() -> RobotFileParser:
+    return _AllowEverything()
+
+
+def parse_robots(text: str) -> RobotFileParser:
+    """Parse robots.txt text; junk lines are ignored, as the standard asks."""
+    parser = RobotFileParser()
+    parser.parse(text.splitlines())
+    parser.modified()  # can_fetch() refuses everything until the parser counts as read
+    return parser
+
+
+class RobotsCache:
+    """One robots.txt per origin (scheme, host, port), loaded at most once."""
+
+    def __init__(self, load: RobotsLoader, user_agent: str):
+        self._load = load
+        self._user_agent = user_agent
+        self._loads: dict[str, asyncio.Task[RobotFileParser]] = {}
+
+    async def check(self, url: URL, deadline: float | None = None) -> None:
+        """Raise ``skipped`` when robots.txt disallows ``url``; ``timeout`` if it cannot arrive in time."""
+        parser = await self._parser_for(url, deadline)
+        if not parser.can_fetch(self._user_agent, str(url)):
+            raise FetchError(Status.SKIPPED, f"robots.txt of {host_label(url)} disallows {url.path or '/'}")
+
+    async def _parser_for(self, url: URL, deadline: float | None) -> RobotFileParser:
+        origin = url.origin()
+        key = str(origin)
+        task = self._loads.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._load(origin))
+            self._loads[key] = task
+        if task.done():
+            return task.result()
+        if deadline is None:
+            return await asyncio.shield(task)
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await asyncio.shield(task)
+        except TimeoutError:
+            raise FetchError(
+                Status.TIMEOUT, f"robots.txt of {host_label(url)} did not arrive before the deadline"
+            ) from None
+
+    async def close(self) -> None:
+        """Cancel loads still running (the run is over) and wait for them to end."""
+        pending = [task for task in self._loads.values() if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        self._loads.clear()
