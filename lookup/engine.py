@@ -224,7 +224,7 @@ class Engine:
                     continue
                 todo.append((number, source))
         if todo:
-            new = await self._fan_out(todo, budget)
+            new = await self._fan_out(todo, budget, deep)
             saved = [f for f in new if f.status is not Status.SKIPPED]
             by_name = {s.name: s for s in sources}
             self.store.save_findings(saved, lambda f: by_name[f.source].ttl_days(f.status) if f.source in by_name else 0)
@@ -234,7 +234,7 @@ class Engine:
             findings.setdefault(k, []).extend(fs)
         return self._results(inputs, numbers, findings)
 
-    async def _fan_out(self, todo: Sequence[tuple[Number, "Source"]], budget: float) -> list[Finding]:
+    async def _fan_out(self, todo: Sequence[tuple[Number, "Source"]], budget: float, deep: bool = False) -> list[Finding]:
         import asyncio
 
         from scrapers.http import Fetcher, FetchSettings
@@ -243,7 +243,10 @@ class Engine:
         deadline = loop.time() + budget
         fetch_settings = self.fetch_settings or FetchSettings.from_settings(self.settings, [s for _, s in todo])
         async with Fetcher(fetch_settings) as fetcher:
-            tasks = {asyncio.ensure_future(_ask(fetcher, source, number, deadline)): (number, source) for number, source in todo}
+            tasks = {
+                asyncio.ensure_future(_ask(fetcher, source, number, deadline, deep)): (number, source)
+                for number, source in todo
+            }
             done, pending = await asyncio.wait(tasks, timeout=max(deadline - loop.time(), 0))
             out = [t.result() for t in done]
             for task in pending:
@@ -304,21 +307,30 @@ class Engine:
         return self._own
 
 
-async def _ask(fetcher: Any, source: "Source", number: Number, deadline: float) -> Finding:
-    """One source for one number: request, fetch, read. Never raises."""
+async def _ask(fetcher: Any, source: "Source", number: Number, deadline: float, deep: bool = False) -> Finding:
+    """One source for one number: request, fetch, read (and with ``deep`` the follow-up page,
+    whose failure keeps the first answer). Never raises."""
     import asyncio
 
     from scrapers.base import SourceError
 
     try:
         page = await fetcher.fetch(source.request(number), deadline=deadline)
-        return source.read(page, number)
+        finding = source.read(page, number)
     except SourceError as exc:
         return source.failure(number, exc.status, exc.reason)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # a bug in one source must not take the batch down; it is reported
         return source.failure(number, Status.ERROR, f"{type(exc).__name__}: {exc}")
+    follow = source.deep_request(finding, number) if deep else None
+    if follow is None:
+        return finding
+    try:
+        later = source.read(await fetcher.fetch(follow, deadline=deadline), number)
+    except SourceError:
+        return finding  # the first page stands on its own
+    return source.merge(finding, later)
 
 
 def _keys(numbers: Sequence[Number | NumberError]) -> list[str]:

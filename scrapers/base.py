@@ -200,6 +200,15 @@ class Source:
         lacks what the site always renders."""
         raise NotImplementedError
 
+    # -- optional: a second request for --deep (e.g. the next page of comments)
+    def deep_request(self, finding: Finding, number: Number) -> Request | None:
+        """The follow-up request ``--deep`` should make after ``finding``, or None."""
+        return None
+
+    def merge(self, first: Finding, later: Finding) -> Finding:
+        """Combine the first answer with the follow-up's."""
+        return first
+
     # -- helpers for subclasses and the engine
     def finding(self, number: Number, status: Status, **fields: Any) -> Finding:
         return Finding(source=self.name, e164=number.e164 or "", status=status, fetched_at=iso_now(), **fields)

@@ -148,6 +148,15 @@ class OosSource(Source):
         first = self.request(number).url
         return Request(url=first if page <= 1 else f"{first}/{page}", expect="html")
 
+    def deep_request(self, finding: Finding, number: Number) -> Request | None:
+        """Page 2 of the comments when the site says there is one."""
+        if finding.status is Status.FOUND and int(finding.facts.get("pages") or 0) > 1:
+            return self.request_page(number, 2)
+        return None
+
+    def merge(self, first: Finding, later: Finding) -> Finding:
+        return merge_pages(first, later)
+
     def parse(self, page: Page, number: Number) -> Finding:
         check_status(page)
         soup = make_soup(page.body)
