@@ -113,6 +113,7 @@ def m002_datasets_calls_comments(db: Database) -> None:
             "log_format": str,
             "silent": int,  # a silent missed call (missed, no voicemail close in time)
             "night": int,  # came at night in the user's time zone
+            "contact": int,  # the name is from the user's own address book (not caller-ID text)
             "imported_at": str,
         },
         pk="key",

@@ -402,6 +402,38 @@ class Store:
 
     # ------------------------------------------------------------ the user's reports
 
+    # ------------------------------------------------------------ imported call logs
+
+    def save_calls(self, rows: Iterable[tuple[Any, ...]], *, batch: int = 5000) -> int:
+        """Insert calls, ignoring ones already stored (same key). Rows are
+        ``(key, e164, at, direction, status, duration, name, raw_number, log_format, silent, night, contact)``.
+        Committed in batches: a huge log never holds one long write lock. Returns rows added."""
+        added = 0
+        pending: list[tuple[Any, ...]] = []
+        sql = (
+            "INSERT OR IGNORE INTO calls (key, e164, at, direction, status, duration, name, raw_number,"
+            " log_format, silent, night, contact, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        )
+        now = iso_now()
+
+        def flush() -> int:
+            with self.atomic():
+                before = self.conn.total_changes
+                self.conn.executemany(sql, [(*r, now) for r in pending])
+                return self.conn.total_changes - before
+
+        for row in rows:
+            pending.append(row)
+            if len(pending) >= batch:
+                added += flush()
+                pending.clear()
+        if pending:
+            added += flush()
+        return added
+
+    def count_calls(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+
     def histories(self, e164s: Sequence[str]) -> dict[str, "History"]:
         """What the imported call logs say about each number."""
         return _histories(self, e164s)
@@ -444,6 +476,18 @@ class Store:
                 )
             return out
         return [_report(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
+
+    # -- server: small reads for the HTTP server (lookup/server.py)
+
+    def recent_silent_calls(self, limit: int = 20) -> list[tuple[str | None, str, str | None]]:
+        """The latest silent missed calls, newest first: ``(e164 or None when withheld, at, name)``."""
+        rows = self.conn.execute("SELECT e164, at, name FROM calls WHERE silent = 1 ORDER BY at DESC LIMIT ?", (limit,))
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def change_marker(self) -> tuple[int, int]:
+        """A value that changes whenever the data may have: a commit by another connection
+        (``PRAGMA data_version``, e.g. the CLI) or any write through this one (``total_changes``)."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes
 
 
 def _entry(row: Sequence[Any]) -> ListEntry:
@@ -498,7 +542,8 @@ def _histories(store: Store, e164s: Sequence[str]) -> dict[str, "History"]:
         rows = store.conn.execute(
             "SELECT e164, SUM(silent), MIN(CASE WHEN silent THEN at END), MAX(CASE WHEN silent THEN at END),"
             " SUM(CASE WHEN silent AND night THEN 1 ELSE 0 END), SUM(direction = 'outgoing'),"
-            " SUM(status = 'answered' AND direction = 'incoming'), MAX(name), SUM(status = 'voicemail')"
+            " SUM(status = 'answered' AND direction = 'incoming'), MAX(CASE WHEN contact THEN name END),"
+            " SUM(status = 'voicemail')"
             f" FROM calls WHERE e164 IN ({_marks(len(chunk))}) GROUP BY e164",
             chunk,
         )

@@ -297,6 +297,10 @@ class CategoryChoice(StrEnum):
     other = "other"
 
 
+class SubmitChoice(StrEnum):
+    phoneblock = "phoneblock"
+
+
 def parse_when(text: str) -> str:
     """ISO date or date-time (local time unless it carries an offset) to ISO UTC."""
     raw = text.strip().replace("T", " ")
@@ -322,11 +326,15 @@ def report(
     category: Annotated[CategoryChoice, typer.Option("--category", "-c", help="What kind of call it was.")],
     note: Annotated[Optional[str], typer.Option("--note", help="What happened, in your words.")] = None,
     at: Annotated[Optional[str], typer.Option("--at", help="When the call came (default: now), e.g. '2026-11-20 14:05'.")] = None,
+    submit: Annotated[Optional[SubmitChoice], typer.Option("--submit", help="Also send this one report to a community list (asks first).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Send without asking for confirmation.")] = False,
     region: RegionOpt = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Record your own spam report about a number (kept locally; ready to file with the FTC).
+
+    Nothing is sent anywhere unless you ask with --submit, and then only after you confirm.
 
     Example: whocalled report 202-555-0143 --category robocall --note "car warranty"
     """
@@ -340,8 +348,42 @@ def report(
             fail(str(exc))
         if n.e164 is None:
             fail(f"cannot report {number!r}: it is not a dialable number ({n.kind.value})")
+        target = None
+        if submit is not None:
+            from scrapers.phoneblock_net import PhoneblockNet
+
+            target = PhoneblockNet(settings.source(PhoneblockNet.name))
+            if not target.has_credentials:
+                fail(f"--submit phoneblock needs your PhoneBlock token: {PhoneblockNet.enable_hint}")
         rid = store.add_report(Report(e164=n.e164, category=Category(category.value), note=note, at=when))
-    typer.echo(f"Report #{rid} recorded: {n.e164} as {category.value}.")
+        typer.echo(f"Report #{rid} recorded: {n.e164} as {category.value}.")
+        if target is None:
+            return
+        question = f"Send this report ({n.e164}, {category.value}{', with your note' if note else ''}) to PhoneBlock?"
+        if not yes and not typer.confirm(question, default=False):
+            typer.echo("Not sent; the report stays on this machine.")
+            return
+        import asyncio
+
+        accepted, what = asyncio.run(_submit_phoneblock(target, n, category.value, note, settings))
+        store.record_submission(rid, "phoneblock", f"{'accepted' if accepted else 'failed'}: {what}")
+    if not accepted:
+        fail(f"PhoneBlock did not take the report: {what}", code=1)
+    typer.echo(f"Sent to PhoneBlock: {what}")
+
+
+async def _submit_phoneblock(source, number, category: str, note: str | None, settings) -> tuple[bool, str]:
+    import asyncio
+
+    from scrapers.base import FetchError
+    from scrapers.http import Fetcher, FetchSettings
+
+    async with Fetcher(FetchSettings.from_settings(settings, [source])) as fetcher:
+        try:
+            page = await fetcher.fetch(source.report_request(number, category, note), deadline=asyncio.get_running_loop().time() + 15)
+        except FetchError as exc:
+            return False, f"{exc.status.value}: {exc.reason}"
+    return source.parse_report_response(page)
 
 
 @app.command()
@@ -410,3 +452,150 @@ if False:  # for type checkers only
     from db.store import Store
     from lookup.engine import Engine
     from lookup.settings import Settings
+
+
+# ---------------------------------------------------------------- triage
+
+
+class LogFormatChoice(StrEnum):
+    android_xml = "android_xml"
+    gvoice_takeout = "gvoice_takeout"
+    ios_callhistory = "ios_callhistory"
+    fritzbox_csv = "fritzbox_csv"
+    asterisk_csv = "asterisk_csv"
+    generic_csv = "generic_csv"
+    plain_text = "plain_text"
+
+
+@app.command("triage")
+def triage_command(
+    paths: Annotated[list[Path], typer.Argument(help="Call-log files or folders (Android XML, Google Voice Takeout, iPhone CallHistory.storedata, FRITZ!Box CSV, Asterisk Master.csv, CSV, text).")],
+    since: Annotated[Optional[str], typer.Option("--since", help="Only calls on or after this date (YYYY-MM-DD).")] = None,
+    include_all: Annotated[bool, typer.Option("--all", help="Show every incoming call's number, not only silent missed calls.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Never touch the network; use what is stored.")] = False,
+    json_out: JsonOpt = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per number).")] = False,
+    block_spam: Annotated[bool, typer.Option("--block-spam", help="Add the likely-spam numbers to your block list.")] = False,
+    deadline: Annotated[Optional[float], typer.Option("--deadline", min=0.1, help="Seconds each online batch may take (default 4).")] = None,
+    log_format: Annotated[Optional[LogFormatChoice], typer.Option("--format", help="Force the log format instead of detecting it.")] = None,
+    region: RegionOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Find the silent missed calls in your call logs and decide on each caller.
+
+    Example: whocalled triage calls-2026-11-20.xml --since 2026-11-01 --block-spam
+    """
+    import asyncio
+
+    from lookup.calllogs import CallLogError
+    from lookup.triage import triage as run_triage
+
+    since_at = datetime.fromisoformat(parse_when(since)) if since else None
+    with opened(db, config, region) as (settings, store):
+        engine = make_engine(settings, store)
+        progress_cb, finish = _progress("Looking up", quiet=json_out or csv_out or offline)
+        try:
+            report_ = asyncio.run(
+                run_triage(engine, paths, fmt=log_format.value if log_format else None, since=since_at,
+                           include_all=include_all, offline=offline, deadline=deadline, progress=progress_cb)
+            )
+        except CallLogError as exc:
+            finish()
+            fail(str(exc))
+        finish()
+        if block_spam:
+            from lookup.models import Level
+
+            day = datetime.now().strftime("%Y-%m-%d")
+            spam = [r.result.number.e164 for r in report_.rows if r.result.verdict and r.result.verdict.level is Level.LIKELY_SPAM and r.result.number and r.result.number.e164]
+            report_.blocked_now = store.add_list_entries(
+                [ListEntry(e, ListKind.BLOCK, reason=f"triage {day}", origin="triage") for e in spam]
+            )
+    for log in report_.logs:
+        if log.stats.skipped:
+            warn(f"{log.path.name}: {log.stats.summary()}")
+    from lookup.output_triage import print_triage
+
+    print_triage(report_, settings, json_out=json_out, csv_out=csv_out)
+    if block_spam:
+        typer.echo(f"Blocked {report_.blocked_now} likely-spam number(s).", err=json_out or csv_out)
+
+
+def _progress(label: str, *, quiet: bool):
+    """A rich progress bar on stderr (only on a terminal); returns (callback, finish)."""
+    if quiet or not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=__import__("rich.console").console.Console(stderr=True))
+    task = bar.add_task(label, total=None)
+    bar.start()
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return update, bar.stop
+
+
+# ---------------------------------------------------------------- sources
+
+
+@app.command("sources")
+def sources_command(
+    check: Annotated[bool, typer.Option("--check", help="Ask every enabled source about its live canary numbers and say which look broken.")] = False,
+    json_out: JsonOpt = False,
+    deadline: Annotated[float, typer.Option("--deadline", min=0.5, help="Seconds the --check may take.")] = 10.0,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """List the lookup sources: kind, countries, enabled, last success and last failure.
+
+    Example: whocalled sources --check
+    """
+    from scrapers.registry import load_sources
+
+    with opened(db, config) as (settings, store):
+        sources = load_sources(settings)
+        health = store.source_health()
+        checks: dict[str, str] = {}
+        if check:
+            import asyncio
+
+            from lookup.canaries import run_canaries
+
+            checks = asyncio.run(run_canaries(store, settings, [s for s in sources if s.enabled], deadline=deadline))
+    rows = []
+    for s in sources:
+        h = health.get(s.name, {})
+        rows.append({
+            "name": s.name,
+            "title": s.title,
+            "kind": s.kind.value,
+            "countries": sorted(s.regions) or ["all"],
+            "enabled": s.enabled,
+            "how_to_enable": None if s.enabled else (s.enable_hint or f"set enabled = true under [sources.{s.name}]"),
+            "last_success_at": h.get("last_success_at"),
+            "last_failure_at": h.get("last_failure_at"),
+            "last_failure": f"{h['last_failure_status']}: {h['last_failure']}" if h.get("last_failure_status") else None,
+            **({"check": checks.get(s.name, "not checked")} if check else {}),
+        })
+    if json_out:
+        for row in rows:
+            typer.echo(json.dumps(row))
+        return
+    if not rows:
+        typer.echo("No sources are registered.")
+        return
+    for row in rows:
+        countries = ",".join(row["countries"]) if len(row["countries"]) <= 6 else f"{len(row['countries'])} countries"
+        state = "enabled" if row["enabled"] else "off"
+        typer.echo(f"{row['name']:24} {row['kind']:8} {countries:18} {state}")
+        if row["how_to_enable"]:
+            typer.echo(f"    to enable: {row['how_to_enable']}")
+        if row["last_success_at"]:
+            typer.echo(f"    last answer: {row['last_success_at']}")
+        if row["last_failure"]:
+            typer.echo(f"    last failure: {row['last_failure_at']}  {row['last_failure']}")
+        if check:
+            typer.echo(f"    check: {row['check']}")

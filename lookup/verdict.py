@@ -196,7 +196,11 @@ def evidence_from_history(history: History | None) -> list[Evidence]:
             )
         )
     if history.night_calls:
-        ev.append(Evidence("night_calls", 10, f"{history.night_calls} of those calls came at night.", "call log"))
+        if history.silent_calls > 1:
+            what = f"{history.night_calls} of its {history.silent_calls} silent calls came at night."
+        else:
+            what = "It called at night."
+        ev.append(Evidence("night_calls", 10, what, "call log"))
     if history.outgoing_calls:
         ev.append(Evidence("called_before", -30, "You have called this number yourself before.", "call log"))
     if history.answered_calls:

@@ -1,0 +1,305 @@
+"""What every call-log reader shares: formats, errors, counters, numbers, times and lines.
+
+A reader turns one row of its log into a :class:`~lookup.models.Call` or raises
+:class:`SkipRow` (the row does not parse: counted with its position) or
+:class:`IgnoreRow` (the row parses but is no caller to look up: a short code,
+an emergency number, a text message). :func:`emit_calls` runs that loop for
+all of them, so counting and the position list behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from lookup.models import Call, CallStatus, Direction, NumberKind
+from lookup.numbers import NumberError, nanp_e164, normalize_number, region_is_nanp
+
+Row = TypeVar("Row")
+
+MAX_WHERE = 20  # positions of skipped rows kept for the warning
+MAX_LINE_BYTES = 1 << 20  # a longer "line" is junk: skipped without being held in memory
+NUMBER_CACHE_SIZE = 200_000  # distinct raw numbers remembered per read
+EARLIEST_YEAR = 1980  # dates outside these years are junk, not calls
+LATEST_YEAR = 2100
+NULL_WORDS = frozenset({"", "null", "none", "(null)", "(unknown)", "unknown", "-"})
+
+
+class LogFormat(StrEnum):
+    ANDROID_XML = "android_xml"
+    GVOICE_TAKEOUT = "gvoice_takeout"
+    IOS_CALLHISTORY = "ios_callhistory"
+    FRITZBOX_CSV = "fritzbox_csv"
+    ASTERISK_CSV = "asterisk_csv"
+    GENERIC_CSV = "generic_csv"
+    PLAIN_TEXT = "plain_text"
+
+
+class CallLogError(ValueError):
+    """The file cannot be read as a call log; the message names the file and says why in one line."""
+
+
+class SkipRow(Exception):
+    """This row does not parse; the message says why (it ends up in the warning)."""
+
+
+class IgnoreRow(Exception):
+    """This row parses but holds no caller to look up (short code, emergency number, a text)."""
+
+
+@dataclass
+class ReadStats:
+    """Counters of one read: calls yielded, rows skipped (with where and why) and rows ignored."""
+
+    read: int = 0
+    skipped: int = 0
+    ignored: int = 0  # short codes, emergency numbers, texts, internal calls: not callers
+    skipped_where: list[str] = field(default_factory=list)  # "line 14: bad date", at most MAX_WHERE
+    log_format: str = ""
+
+    def note_skip(self, where: str, why: str) -> None:
+        self.skipped += 1
+        if len(self.skipped_where) < MAX_WHERE:
+            self.skipped_where.append(f"{where}: {why}" if why else where)
+
+    def summary(self) -> str:
+        """One line for the CLI's warning, e.g. ``skipped 2 rows (line 3: bad date; line 9: ...)``."""
+        if not self.skipped:
+            return ""
+        more = "; ..." if self.skipped > len(self.skipped_where) else ""
+        rows = "row" if self.skipped == 1 else "rows"
+        return f"skipped {self.skipped} {rows} ({'; '.join(self.skipped_where)}{more})"
+
+
+def resolve_zone(tz: str | None) -> ZoneInfo | None:
+    """An IANA zone for local log times; ``None`` means the machine's local zone."""
+    if tz is None:
+        return None
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CallLogError(f"unknown time zone {tz!r} (use an IANA name such as Europe/Berlin)") from None
+
+
+@dataclass
+class ReadContext:
+    """One read of one file: where it is, how to read numbers and local times, and the counters."""
+
+    path: Path
+    log_format: LogFormat
+    region: str = "US"
+    zone: ZoneInfo | None = None  # None: local times are in the machine's zone
+    stats: ReadStats = field(default_factory=ReadStats)
+    _numbers: dict[tuple[str, str], str | None | Exception] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def resolve_number(self, raw: str | None, region: str | None = None) -> str | None:
+        """E.164 for ``raw`` (``None`` when withheld); raises SkipRow or IgnoreRow.
+
+        Results are cached per distinct raw text, so a log with many calls from
+        few numbers parses each number once.
+        """
+        key = ((raw or "").strip(), region or self.region)
+        found = self._numbers.get(key, _MISSING)
+        if found is _MISSING:
+            found = _normalize(*key)
+            if len(self._numbers) >= NUMBER_CACHE_SIZE:
+                self._numbers.clear()
+            self._numbers[key] = found
+        if isinstance(found, Exception):
+            raise found
+        return found  # type: ignore[return-value]
+
+    def to_utc(self, local: datetime) -> datetime:
+        """A naive log time read in the context's zone (or the machine's), as aware UTC."""
+        if local.tzinfo is not None:
+            return check_date(local.astimezone(timezone.utc))
+        check_date(local)
+        if self.zone is None:
+            return local.astimezone(timezone.utc)  # naive = the machine's local time, DST-aware
+        return local.replace(tzinfo=self.zone).astimezone(timezone.utc)
+
+    def make_call(
+        self,
+        raw_number: str | None,
+        at: datetime,
+        direction: Direction,
+        status: CallStatus,
+        *,
+        duration: int | None = None,
+        name: str | None = None,
+        region: str | None = None,
+        withheld: bool = False,
+    ) -> Call:
+        """Build a Call with a normalised number; ``withheld`` forces a withheld caller."""
+        raw = (raw_number or "").strip()
+        e164 = None if withheld else self.resolve_number(raw, region)
+        return Call(
+            e164=e164,
+            at=at,
+            direction=direction,
+            status=status,
+            duration=duration,
+            name=name,
+            raw_number=raw,
+            log_format=self.log_format.value,
+        )
+
+
+_MISSING = object()
+
+
+def _normalize(raw: str, region: str) -> str | None | Exception:
+    fast = _nanp_fast(raw, region)
+    if fast is not None:
+        return fast
+    try:
+        number = normalize_number(raw, region, details=False)
+    except NumberError as exc:
+        return SkipRow(str(exc))
+    if number.kind is NumberKind.WITHHELD:
+        return None
+    if number.kind in (NumberKind.SHORT_CODE, NumberKind.EMERGENCY):
+        return IgnoreRow(f"{number.kind.value} {raw}")
+    if number.e164 is None:
+        return SkipRow(f"not a phone number: {raw!r}")
+    return number.e164
+
+
+def _nanp_fast(raw: str, region: str) -> str | None:
+    """Plain NANP digits (``2125550148``, ``12125550148``, ``+12125550148``) without a full parse."""
+    if raw.startswith("+1") and raw[1:].isdigit():
+        return nanp_e164(raw[1:])
+    if raw.isdigit() and region_is_nanp(region):
+        return nanp_e164(raw)
+    return None
+
+
+def emit_calls(
+    ctx: ReadContext, rows: Iterable[tuple[str, Row]], parse: Callable[[Row, ReadContext], Call]
+) -> Iterator[Call]:
+    """Parse each ``(where, row)``; count and yield the calls, count skipped and ignored rows."""
+    stats = ctx.stats
+    for where, row in rows:
+        try:
+            call = parse(row, ctx)
+        except SkipRow as exc:
+            stats.note_skip(where, str(exc))
+            continue
+        except IgnoreRow:
+            stats.ignored += 1
+            continue
+        stats.read += 1
+        yield call
+
+
+# ---------------------------------------------------------------- small parsers
+
+
+def clean_text(value: str | None) -> str | None:
+    """``None`` for the empty and placeholder values logs write ("null", "(Unknown)")."""
+    if value is None:
+        return None
+    text = value.strip()
+    return None if text.lower() in NULL_WORDS else text
+
+
+def check_date(at: datetime) -> datetime:
+    if not EARLIEST_YEAR <= at.year <= LATEST_YEAR:
+        raise SkipRow(f"implausible date {at.date().isoformat()}")
+    return at
+
+
+def utc_from_epoch(seconds: float) -> datetime:
+    try:
+        at = datetime.fromtimestamp(seconds, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise SkipRow(f"implausible timestamp {seconds!r}") from None
+    return check_date(at)
+
+
+def parse_int(value: str | None, what: str) -> int | None:
+    """An integer field; ``None`` when empty or "null", SkipRow when it is something else."""
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        pass
+    text = clean_text(value)
+    if text is None:
+        return None
+    try:
+        return int(float(text))
+    except ValueError:
+        raise SkipRow(f"bad {what} {text[:20]!r}") from None
+
+
+def outgoing_status(duration: int | None) -> CallStatus:
+    """Outgoing calls: answered when they lasted (or the log does not say), missed at zero seconds."""
+    return CallStatus.MISSED if duration == 0 else CallStatus.ANSWERED
+
+
+# ---------------------------------------------------------------- files
+
+
+def read_head(path: Path, size: int = 65536) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(size)
+
+
+def decode_line(data: bytes) -> str:
+    """UTF-8 when it is, else Latin-1 (FRITZ!Box and many Windows exports); never fails."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def iter_lines(path: Path, ctx: ReadContext | None = None) -> Iterator[tuple[int, str]]:
+    """Numbered text lines (1-based, without line ends), decoded line by line, BOM removed.
+
+    A line longer than MAX_LINE_BYTES is skipped (counted in ``ctx``) without
+    being held in memory; a NUL byte marks binary junk and skips the line too.
+    """
+    with path.open("rb") as fh:
+        number = 0
+        while True:
+            data = fh.readline(MAX_LINE_BYTES)
+            if not data:
+                return
+            number += 1
+            if len(data) >= MAX_LINE_BYTES and not data.endswith(b"\n"):
+                while (rest := fh.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                    pass
+                if ctx is not None:
+                    ctx.stats.note_skip(f"line {number}", "line too long")
+                continue
+            if number == 1 and data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+            if b"\x00" in data:
+                if ctx is not None:
+                    ctx.stats.note_skip(f"line {number}", "binary junk")
+                continue
+            yield number, decode_line(data).rstrip("\r\n")
+
+
+def head_lines(head: bytes, limit: int = 50) -> list[str]:
+    """The first complete lines of a file's head, decoded, BOM removed, blank lines dropped."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    parts = head.split(b"\n")
+    if len(parts) > 1 and len(head) >= 65536:
+        parts = parts[:-1]  # the last piece may be cut off
+    lines = [decode_line(p).rstrip("\r") for p in parts[: limit * 2]]
+    return [line for line in lines if line.strip()][:limit]
+
+
+def is_text(head: bytes) -> bool:
+    return bool(head) and b"\x00" not in head[:8192]

@@ -1,0 +1,52 @@
+"""A plain list of numbers, one per line; ``#`` starts a comment, blank lines are skipped.
+
+The list says nothing about when or how the calls came, so each number is an
+incoming missed call (that is why people list them) at the file's modification
+time, with no duration. A line that is not a number is skipped and counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lookup.models import Call, CallStatus, Direction
+from lookup.numbers import is_withheld_text
+
+from .common import LogFormat, ReadContext, emit_calls, head_lines, iter_lines
+
+FORMAT = LogFormat.PLAIN_TEXT
+SAMPLE_LINES = 50
+_NUMBER_LIKE = re.compile(r"^(?:tel:)?\+?[\d\s().\-/]{3,30}$", re.IGNORECASE)
+
+
+def strip_comment(line: str) -> str:
+    return line.split("#", 1)[0].strip()
+
+
+def is_number_like(text: str) -> bool:
+    """Shaped like a phone number (or a caller-ID placeholder such as "Anonymous")."""
+    if is_withheld_text(text):
+        return True
+    return bool(_NUMBER_LIKE.match(text)) and sum(c.isdigit() for c in text) >= 3
+
+
+def is_format(path: Path, head: bytes) -> bool:
+    """Most meaningful lines of the head look like phone numbers."""
+    entries = [text for text in map(strip_comment, head_lines(head, SAMPLE_LINES)) if text]
+    if not entries:
+        return False
+    numbers = sum(1 for text in entries if is_number_like(text))
+    return numbers * 5 >= len(entries) * 4
+
+
+def read(ctx: ReadContext) -> Iterator[Call]:
+    at = datetime.fromtimestamp(ctx.path.stat().st_mtime, timezone.utc).replace(microsecond=0)
+
+    def parse(text: str, ctx: ReadContext) -> Call:
+        return ctx.make_call(text, at, Direction.INCOMING, CallStatus.MISSED)
+
+    rows = ((f"line {n}", text) for n, line in iter_lines(ctx.path, ctx) if (text := strip_comment(line)))
+    return emit_calls(ctx, rows, parse)

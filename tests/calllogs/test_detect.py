@@ -1,0 +1,133 @@
+"""Format detection from content (not the suffix), and clear errors for files of the wrong kind."""
+
+from __future__ import annotations
+
+import sqlite3
+import zipfile
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from lookup.calllogs import READERS, CallLogError, LogFormat, detect_format, read_calls
+
+from .conftest import CALLS_DIR, DATA, TAKEOUT
+
+TRIED = "tried: " + ", ".join(fmt.value for fmt in READERS)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        pytest.param("calls-20240310091245.xml", LogFormat.ANDROID_XML, id="android_xml"),
+        pytest.param("smses-with-calls.xml", LogFormat.ANDROID_XML, id="android_xml-smses"),
+        pytest.param("takeout", LogFormat.GVOICE_TAKEOUT, id="gvoice_takeout-folder"),
+        pytest.param("fritzbox_de_7col.csv", LogFormat.FRITZBOX_CSV, id="fritzbox_csv"),
+        pytest.param("fritzbox_en.csv", LogFormat.FRITZBOX_CSV, id="fritzbox_csv-english"),
+        pytest.param("Master.csv", LogFormat.ASTERISK_CSV, id="asterisk_csv"),
+        pytest.param("generic_calls.csv", LogFormat.GENERIC_CSV, id="generic_csv"),
+        pytest.param("numbers.txt", LogFormat.PLAIN_TEXT, id="plain_text"),
+    ],
+)
+def test_detects_fixture(name: str, expected: LogFormat) -> None:
+    assert detect_format(DATA / name) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        pytest.param("backup.dat", "calls-20240310091245.xml", id="android-xml-without-suffix"),
+        pytest.param("calls.txt", "Master.csv", id="asterisk-named-txt"),
+        pytest.param("export.xml", "fritzbox_de_8col.csv", id="fritzbox-named-xml"),
+    ],
+)
+def test_content_wins_over_suffix(tmp_path: Path, name: str, source: str) -> None:
+    path = tmp_path / name
+    path.write_bytes((DATA / source).read_bytes())
+    assert detect_format(path) is detect_format(DATA / source)
+
+
+def test_detects_storedata_and_zip(make_storedata: Callable[..., Path], make_takeout_zip: Callable[..., Path]) -> None:
+    assert detect_format(make_storedata([], name="calls.bin")) is LogFormat.IOS_CALLHISTORY
+    assert detect_format(make_takeout_zip(name="export.dat")) is LogFormat.GVOICE_TAKEOUT
+
+
+WRONG_FILES = [
+    pytest.param("calls.bin", bytes(range(256)) * 64, id="binary-junk"),
+    pytest.param("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 200, id="png"),
+    pytest.param("contacts.json", b'{"contacts": [{"name": "Maria", "tel": "+12125550148"}]}', id="json"),
+    pytest.param("page.html", b"<html><body><script>alert(1)</script><p>Hello</p></body></html>", id="html"),
+    pytest.param("notes.txt", "Einkaufsliste: Milch, Brot, Käse\nTermin beim Zahnarzt\n".encode("latin-1"),
+                 id="latin1-prose"),
+    pytest.param("feed.xml", b"<?xml version='1.0'?><rss><channel><title>x</title></channel></rss>", id="other-xml"),
+    pytest.param("fake.zip", b"PK\x03\x04" + b"\xff" * 300, id="broken-zip"),
+]
+
+
+@pytest.mark.parametrize(("name", "content"), WRONG_FILES)
+def test_wrong_file_names_the_formats_tried(tmp_path: Path, name: str, content: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CallLogError) as caught:
+        detect_format(path)
+    assert str(caught.value) == f"{name}: not a call log I can read ({TRIED})"
+
+
+def test_other_sqlite_is_wrong_kind(tmp_path: Path) -> None:
+    path = tmp_path / "sms.db"
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE message (ROWID INTEGER PRIMARY KEY, text TEXT)")
+    with pytest.raises(CallLogError, match=r"sms.db: not a call log I can read \(tried: ios_callhistory"):
+        detect_format(path)
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        pytest.param(lambda p: p.write_bytes(b""), "empty file", id="empty"),
+        pytest.param(lambda p: None, "no such file", id="missing"),
+        pytest.param(lambda p: p.mkdir(), "folder without Google Voice call pages", id="empty-folder"),
+    ],
+)
+def test_empty_missing_and_folder(tmp_path: Path, setup: Callable[[Path], None], message: str) -> None:
+    path = tmp_path / "calls-x"
+    setup(path)
+    with pytest.raises(CallLogError, match=f"calls-x: {message}"):
+        read_calls(path)
+
+
+def test_errors_are_value_errors_with_one_line() -> None:
+    with pytest.raises(ValueError) as caught:
+        read_calls(DATA / "nothing-here.xml")
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "source", "message"),
+    [
+        pytest.param("fritzbox_csv", "Master.csv", "FRITZ!Box header", id="fritzbox-on-asterisk"),
+        pytest.param("android_xml", "fritzbox_en.csv", "not well-formed XML", id="xml-on-csv"),
+        pytest.param("ios_callhistory", "numbers.txt", "not a readable SQLite database", id="sqlite-on-text"),
+        pytest.param("gvoice_takeout", "generic_calls.csv", "not a Google Voice call page", id="takeout-on-csv"),
+        pytest.param("vcard", "numbers.txt", "unknown format 'vcard'", id="unknown-format-name"),
+    ],
+)
+def test_forced_format_on_wrong_file(fmt: str, source: str, message: str) -> None:
+    with pytest.raises(CallLogError, match=message):
+        list(read_calls(DATA / source, fmt=fmt))
+
+
+def test_unknown_time_zone() -> None:
+    with pytest.raises(CallLogError, match="unknown time zone 'Mars/Olympus'"):
+        read_calls(DATA / "Master.csv", tz="Mars/Olympus")
+
+
+def test_zip_of_a_takeout_without_calls_folder_name(tmp_path: Path) -> None:
+    path = tmp_path / "takeout.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for page in CALLS_DIR.glob("*.html"):
+            archive.write(page, f"Voice/{page.name}")  # no Calls folder: not a Takeout layout
+    with pytest.raises(CallLogError, match="not a call log I can read"):
+        detect_format(path)
+    assert TAKEOUT.is_dir()
