@@ -557,7 +557,6 @@ def sources_command(
 
     with opened(db, config) as (settings, store):
         sources = load_sources(settings)
-        health = store.source_health()
         checks: dict[str, str] = {}
         if check:
             import asyncio
@@ -565,6 +564,7 @@ def sources_command(
             from lookup.canaries import run_canaries
 
             checks = asyncio.run(run_canaries(store, settings, [s for s in sources if s.enabled], deadline=deadline))
+        health = store.source_health()
     rows = []
     for s in sources:
         h = health.get(s.name, {})

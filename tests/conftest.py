@@ -32,3 +32,36 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     for key in list(__import__("os").environ):
         if key.startswith("WHOCALLED_SOURCE_") or key in ("WHOCALLED_REGION", "WHOCALLED_OWN_NUMBERS"):
             monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture
+def thread_server():
+    """Start aiohttp apps on 127.0.0.1 in a background thread (for synchronous code such as
+    typer's CliRunner, which runs its own event loop). Call it with an app; get the base URL."""
+    import asyncio
+    import threading
+
+    from aiohttp import web
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    runners: list[web.AppRunner] = []
+
+    def start(app: web.Application) -> str:
+        async def boot() -> str:
+            runner = web.AppRunner(app)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            runners.append(runner)
+            return f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+
+        return asyncio.run_coroutine_threadsafe(boot(), loop).result(10)
+
+    yield start
+    for runner in runners:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    loop.close()

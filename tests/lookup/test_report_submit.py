@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 
 import pytest
 from aiohttp import web
@@ -14,7 +12,7 @@ from lookup.cli import app
 
 
 @pytest.fixture
-def phoneblock():
+def phoneblock(thread_server):
     received: list[tuple[str, dict]] = []
 
     async def rate(request: web.Request) -> web.Response:
@@ -29,19 +27,7 @@ def phoneblock():
     web_app = web.Application()
     web_app.router.add_post("/phoneblock/api/rate", rate)
     web_app.router.add_get("/robots.txt", robots)
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(web_app)
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    loop.run_until_complete(site.start())
-    port = site._server.sockets[0].getsockname()[1]
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}/phoneblock", received
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.run_until_complete(runner.cleanup())
-    loop.close()
+    return thread_server(web_app) + "/phoneblock", received
 
 
 def config(tmp_path, base: str, token: str = "good-token"):

@@ -4,9 +4,7 @@ and the CLI's JSON for a number the recorded pages mark as spam on several sites
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -102,21 +100,9 @@ async def test_all_sources_at_once_for_one_number(aiohttp_server) -> None:
 
 
 @pytest.fixture
-def spam_server():
+def spam_server(thread_server):
     """The same pages from a server in its own thread, for the synchronous CLI runner."""
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(page_app(spam_routes()))
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    loop.run_until_complete(site.start())
-    port = site._server.sockets[0].getsockname()[1]
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.run_until_complete(runner.cleanup())
-    loop.close()
+    return thread_server(page_app(spam_routes()))
 
 
 def test_cli_json_for_a_number_spam_on_several_sites(spam_server, tmp_path) -> None:

@@ -1,0 +1,35 @@
+"""Live canaries against the real sites: run only with ``pytest --online`` (needs the internet).
+
+Each source is asked about its canary numbers; the check passes when every answer parsed
+to found or not_found (a bot wall, a changed layout or an error fails it, with the reason).
+Sources that need credentials read them from the environment
+(WHOCALLED_SOURCE_TELLOWS_API_KEY, WHOCALLED_SOURCE_PHONEBLOCK_NET_TOKEN) and skip without.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from db.store import Store
+from lookup.canaries import canaries_for, run_canaries
+from lookup.settings import load_settings
+from scrapers.registry import source_classes
+
+pytestmark = pytest.mark.online
+
+CLASSES = source_classes()
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=[c.name for c in CLASSES])
+async def test_live_canaries(cls, tmp_path) -> None:
+    settings = load_settings(environ={k: v for k, v in os.environ.items() if k.startswith("WHOCALLED_SOURCE_")},
+                             db_path=tmp_path / "live.db")
+    source = cls(settings.source(cls.name))
+    if cls.needs_key and not source.has_credentials:
+        pytest.skip(f"{cls.name} needs credentials: {cls.enable_hint}")
+    if not canaries_for(source):
+        pytest.skip(f"{cls.name} has no canary numbers")
+    result = await run_canaries(Store(), settings, [source], deadline=20.0)
+    assert result[cls.name].startswith("OK"), result[cls.name]
