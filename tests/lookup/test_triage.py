@@ -1,0 +1,112 @@
+"""`whocalled triage`: silent missed calls from real-format logs, grouped, looked up, acted on."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from db.store import Store
+from lookup.cli import app
+
+DATA = Path(__file__).parents[1] / "calllogs" / "data"
+ANDROID = DATA / "calls-20240310091245.xml"
+
+
+def run(*args: str):
+    r = CliRunner().invoke(app, list(args))
+    assert "Traceback" not in r.output
+    return r
+
+
+def objects(out: str) -> dict[str, dict]:
+    objs = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return {o["e164"] or "withheld": o for o in objs}
+
+
+def test_android_log_silent_calls_grouped(tmp_path) -> None:
+    r = run("triage", str(ANDROID), "--offline", "--json")
+    assert r.exit_code == 0, r.output
+    got = objects(r.stdout)
+    # missed twice from Jamaica; a zero-second incoming call; withheld callers grouped together
+    assert got["+18765550123"]["calls"]["silent_missed"] == 2
+    assert got["+18765550123"]["verdict"] in ("suspicious", "likely_spam")
+    assert {r["signal"] for r in got["+18765550123"]["reasons"]} >= {"nanp_international", "repeated_silent"}
+    assert got["+12015550123"]["calls"]["silent_missed"] == 1
+    assert got["withheld"]["call_back"] == "no"
+    # a missed call followed by a voicemail is not silent; rejected/blocked are kept apart
+    assert "+14155550199" not in got and "+18005550111" not in got and "+12125559876" not in got
+    assert "skipped 4 rows" in r.stderr and "element 17" in r.stderr
+
+
+def test_reimport_adds_nothing() -> None:
+    run("triage", str(ANDROID), "--offline", "--json")
+    with Store(__import__("os").environ["WHOCALLED_DB"]) as store:
+        first = store.count_calls()
+    run("triage", str(ANDROID), "--offline", "--json")
+    with Store(__import__("os").environ["WHOCALLED_DB"]) as store:
+        assert store.count_calls() == first > 10
+
+
+def test_block_spam_blocks_likely_spam_only() -> None:
+    run("report", "+1 876 555 0123", "-c", "scam")
+    r = run("triage", str(ANDROID), "--offline", "--block-spam")
+    assert r.exit_code == 0, r.output
+    assert "Blocked 1 likely-spam number(s)." in r.stdout
+    lists = [json.loads(line) for line in run("lists", "--json").stdout.splitlines()]
+    assert [(e["pattern"], e["origin"]) for e in lists] == [("+18765550123", "triage")]
+    assert lists[0]["reason"].startswith("triage ")
+    assert "1 likely spam" in r.stdout
+
+
+def test_contact_in_log_means_allowed_unless_blocked(tmp_path) -> None:
+    log = tmp_path / "calls-1.xml"
+    log.write_text(
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<calls count=\"2\">\n"
+        '<call number="+18095550100" duration="0" date="1709622843000" type="3" presentation="1" contact_name="Tia Rosa" />\n'
+        '<call number="+18095550100" duration="0" date="1709708327000" type="3" presentation="1" contact_name="Tia Rosa" />\n'
+        "</calls>\n"
+    )
+    got = objects(run("triage", str(log), "--offline", "--json").stdout)
+    assert got["+18095550100"]["verdict"] == "allowed" and got["+18095550100"]["name"] == "Tia Rosa"
+    run("block", "+18095550100")
+    got = objects(run("triage", str(log), "--offline", "--json").stdout)
+    assert got["+18095550100"]["verdict"] == "blocked"
+
+
+def test_caller_id_names_from_a_pbx_are_not_contacts(tmp_path) -> None:
+    got = objects(run("triage", str(DATA / "Master.csv"), "--offline", "--json").stdout)
+    assert got and all(o["verdict"] != "allowed" for o in got.values())
+
+
+def test_since_filters_and_csv_output() -> None:
+    r = run("triage", str(ANDROID), "--offline", "--csv", "--since", "2024-03-09")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert sorted(row["number"] for row in rows) == ["+12015550123", "withheld"]
+    assert rows[0]["verdict"] and rows[0]["call_back"] and rows[0]["top_reason"]
+
+
+def test_human_table_and_summary() -> None:
+    r = run("triage", str(ANDROID), "--offline")
+    assert "verdict" in r.stdout and "+1 876-555-0123" in r.stdout
+    assert "silent missed calls from 2 numbers" in r.stdout and "from withheld numbers" in r.stdout
+    assert "rejected or blocked calls kept apart" in r.stdout
+
+
+def test_google_voice_takeout_folder() -> None:
+    r = run("triage", str(DATA / "takeout"), "--offline", "--json")
+    assert r.exit_code == 0, r.output
+    assert "+17323215555" in objects(r.stdout)
+
+
+def test_wrong_file_is_a_clear_error(tmp_path) -> None:
+    junk = tmp_path / "photo.jpg"
+    junk.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 50)
+    r = run("triage", str(junk), "--offline")
+    assert r.exit_code == 2
+    assert r.stderr.strip().startswith("whocalled: photo.jpg: not a call log I can read (tried: ")
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert run("triage", str(tmp_path / "missing.xml")).exit_code == 2
