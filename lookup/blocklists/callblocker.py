@@ -1,0 +1,85 @@
+"""pamapa/callblocker JSON list: ``{"name": ..., "entries": [{"name", "number", "date_modified"}]}``.
+
+callblocker compares the start of the caller's E.164 number with each entry
+(``strncmp`` over the entry's length), so every entry is a prefix match: a prefix is
+written without its ``*`` (``+1202555``) and numbers are always international.
+``date_modified`` is ``"YYYY-MM-DD HH:MM:SS +0000"``. Reading takes an entry as a
+number when it is a whole possible number and as a prefix otherwise; entries with no
+number (name patterns such as ``"SPAM*"``) are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from json.encoder import encode_basestring
+from pathlib import Path
+from typing import Any, Iterator, TextIO
+
+from lookup.blocklists import BlocklistError, ExportRow, ExportStats, ImportedEntry
+from lookup.blocklists.common import ExportOptions, ReadContext, clean_text, iter_entries, read_document, shorten, write_batched
+
+LIST_NAME = "whocalled"
+
+
+def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
+    now = callblocker_date(None)
+    last_text: str | None = None
+    last_name = ""
+    last_added: str | None = None
+    last_date = now
+
+    def render(row: ExportRow, number: str) -> str:
+        nonlocal last_text, last_name, last_added, last_date
+        text = row.name or row.description
+        if text is not last_text:
+            last_text, last_name = text, encode_basestring(clean_text(text) or LIST_NAME)
+        if row.added_at != last_added:
+            last_added, last_date = row.added_at, callblocker_date(row.added_at, now)
+        return f'{{"name": {last_name}, "number": "{number}", "date_modified": "{last_date}"}}'
+
+    out.write(f'{{"name": "{LIST_NAME}", "entries": [\n')
+    entries = iter_entries(rows, stats, prefixes=True)
+    first = next(entries, None)
+    if first is not None:
+        out.write(render(first[0], first[1]))
+        stats.written += 1 + write_batched(out, (",\n" + render(row, number) for row, number, _ in entries))
+    out.write("\n]}\n")
+
+
+def callblocker_date(iso: str | None, default: str | None = None) -> str:
+    """``"YYYY-MM-DD HH:MM:SS +0000"`` for an ISO timestamp (UTC when it has no zone)."""
+    if iso:
+        if len(iso) == 25 and iso.endswith("+00:00") and iso[10] == "T":  # our own *_at form
+            return f"{iso[:10]} {iso[11:19]} +0000"
+        try:
+            moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is not None:
+            moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+            return moment.strftime("%Y-%m-%d %H:%M:%S +0000")
+    return default or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S +0000")
+
+
+def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+    try:
+        document: Any = json.loads(read_document(path))
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise BlocklistError(f"{path.name} is not valid JSON: {str(exc).splitlines()[0][:120]}") from None
+    entries = document.get("entries") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise BlocklistError(f"{path.name}: not a callblocker list (no \"entries\" array)")
+    for index, item in enumerate(entries, 1):
+        where = f"entry {index}"
+        if not isinstance(item, dict):
+            context.problem(where, f"expected an object, found {type(item).__name__}")
+            continue
+        raw, name = item.get("number"), item.get("name")
+        name = clean_text(name) or None if isinstance(name, str) else None
+        if not isinstance(raw, str) or not raw.strip():
+            context.problem(where, f"no number (a name pattern?): {shorten(name or '')!r}")
+            continue
+        pattern = context.to_number_or_prefix(raw, where)
+        if pattern is not None:
+            yield ImportedEntry(pattern, name=name)

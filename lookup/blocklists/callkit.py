@@ -1,0 +1,64 @@
+"""iOS CallKit Call Directory data: one number per line as the Int64 the extension passes to
+``addBlockingEntry(withNextSequentialPhoneNumber:)``, strictly ascending and de-duplicated.
+
+The number is the E.164 digits without ``+`` (``12025550123``). CallKit has no prefixes
+(skipped and counted) and no national form (``--national`` is ignored).
+
+Ordering in bounded memory: the caller passes rows ordered by pattern (SQLite
+``ORDER BY pattern``). Among numbers of the same length that text order is numeric
+order, so each length goes to its own spooled temporary file as it streams by, and the
+files are joined shortest first. Equal neighbours are written once (and counted as
+skipped); a number smaller than the one before it of the same length raises
+:class:`BlocklistError`, because it means the rows were not ordered.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from typing import Iterator, TextIO
+
+from lookup.blocklists import BlocklistError, ExportRow, ExportStats
+from lookup.blocklists.common import BATCH, ExportOptions, iter_entries
+
+SPOOL = 4 * 1024 * 1024  # bytes per length kept in memory before spilling to disk
+
+
+def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
+    spools: dict[int, tempfile.SpooledTemporaryFile[str]] = {}
+    pending: dict[int, list[str]] = {}
+    last: dict[int, str] = {}
+    written = 0
+    try:
+        for _, number, _ in iter_entries(rows, stats, prefixes=False):
+            digits = number[1:]
+            size = len(digits)
+            previous = last.get(size)
+            if previous is not None and digits <= previous:
+                if digits == previous:
+                    stats.skipped += 1
+                    continue
+                raise BlocklistError(
+                    f"callkit needs rows ordered by number (ORDER BY pattern): +{digits} came after +{previous}"
+                )
+            last[size] = digits
+            lines = pending.get(size)
+            if lines is None:
+                lines = pending[size] = []
+                spools[size] = tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+", encoding="ascii", newline="")
+            lines.append(digits)
+            written += 1
+            if len(lines) >= BATCH:
+                spools[size].write("\n".join(lines) + "\n")
+                lines.clear()
+        for size in sorted(spools):
+            spool = spools[size]
+            if pending[size]:
+                spool.write("\n".join(pending[size]) + "\n")
+            spool.seek(0)
+            shutil.copyfileobj(spool, out, 1 << 20)
+        stats.written += written
+    finally:
+        for spool in spools.values():
+            spool.close()
+

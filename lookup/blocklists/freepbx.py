@@ -1,0 +1,55 @@
+"""FreePBX Blacklist module CSV: header ``number,description`` (its import and export format).
+
+FreePBX matches the caller's number exactly as the trunk delivers it (AstDB family
+``blacklist``, no wildcards), so prefixes are skipped and counted, and ``--national``
+is usually what a PBX on a national trunk needs. Reading drops the SMS-plus variant's
+``/Call``, ``/Sms`` or ``/Both`` suffix from descriptions.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Iterator, TextIO
+
+from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
+from lookup.blocklists.common import ExportOptions, ReadContext, clean_text, iter_csv, iter_entries, open_text
+
+HEADER = ("number", "description")
+_SMS_SUFFIX = re.compile(r"/(Call|Sms|Both)$")
+
+
+def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    localize = options.localize
+    last_text: str | None = None
+    last_clean = ""
+    batch: list[tuple[str, str]] = []
+    for row, number, _ in iter_entries(rows, stats, prefixes=False):
+        text = row.description or row.name
+        if text is not last_text:
+            last_text, last_clean = text, clean_text(text)
+        batch.append((localize(number) if localize else number, last_clean))
+        if len(batch) >= 4096:
+            writer.writerows(batch)
+            stats.written += len(batch)
+            batch.clear()
+    writer.writerows(batch)
+    stats.written += len(batch)
+
+
+def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+    with open_text(path) as stream:
+        for line, fields in iter_csv(stream, context):
+            raw = fields[0].strip()
+            if line == 1 and raw.lower() == "number":
+                continue
+            if raw in ("blocked", "dest"):  # reserved AstDB keys: settings, not numbers
+                continue
+            pattern = context.to_number(raw, f"line {line}")
+            if pattern is None:
+                continue
+            description = _SMS_SUFFIX.sub("", fields[1].strip()) if len(fields) > 1 else ""
+            yield ImportedEntry(pattern, description=description or None)

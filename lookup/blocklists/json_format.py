@@ -1,0 +1,90 @@
+"""Our own JSON list, written as a stream::
+
+    {"format": "whocalled-blocklist", "version": 1, "entries": [
+    {"pattern": "+12025550123", "description": "...", "verdict": "likely_spam", "score": 80, "added_at": "..."},
+    {"pattern": "+1202555*"}
+    ]}
+
+Empty fields are left out. Reading also takes a bare list of numbers, or of objects
+with ``pattern`` or ``number``.
+"""
+
+from __future__ import annotations
+
+import json
+from json.encoder import encode_basestring
+from pathlib import Path
+from typing import Any, Iterator, TextIO
+
+from lookup.blocklists import BlocklistError, ExportRow, ExportStats, ImportedEntry
+from lookup.blocklists.common import ExportOptions, ReadContext, clean_text, iter_entries, read_document, write_batched
+
+MARKER = "whocalled-blocklist"
+
+
+def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
+    out.write(f'{{"format": "{MARKER}", "version": 1, "entries": [\n')
+    localize = options.localize
+    memo: dict[str | None, str] = {}
+
+    def quoted(text: str | None) -> str:
+        found = memo.get(text)
+        if found is None:
+            if len(memo) > 1024:
+                memo.clear()
+            found = memo[text] = encode_basestring(clean_text(text, 1000))
+        return found
+
+    def render(row: ExportRow, number: str, is_prefix: bool) -> str:
+        if localize is not None:
+            number = localize(number)
+        parts = [f'{{"pattern": "{number}*"' if is_prefix else f'{{"pattern": "{number}"']
+        if row.description:
+            parts.append(f', "description": {quoted(row.description)}')
+        if row.name:
+            parts.append(f', "name": {quoted(row.name)}')
+        if row.verdict:
+            parts.append(f', "verdict": {quoted(row.verdict)}')
+        if row.score is not None:
+            parts.append(f', "score": {int(row.score)}')
+        if row.added_at:
+            parts.append(f', "added_at": {quoted(row.added_at)}')
+        parts.append("}")
+        return "".join(parts)
+
+    entries = iter_entries(rows, stats, prefixes=True)
+    first = next(entries, None)
+    if first is not None:
+        out.write(render(*first))
+        stats.written += 1 + write_batched(out, (",\n" + render(*entry) for entry in entries))
+    out.write("\n]}\n")
+
+
+def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+    try:
+        document: Any = json.loads(read_document(path))
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise BlocklistError(f"{path.name} is not valid JSON: {str(exc).splitlines()[0][:120]}") from None
+    entries = document.get("entries") if isinstance(document, dict) else document
+    if not isinstance(entries, list):
+        raise BlocklistError(f"{path.name}: expected a list of entries, found {type(entries).__name__}")
+    for index, item in enumerate(entries, 1):
+        where = f"entry {index}"
+        if isinstance(item, str):
+            raw, name, description = item, None, None
+        elif isinstance(item, dict):
+            raw = item.get("pattern", item.get("number"))
+            name, description = _text(item.get("name")), _text(item.get("description"))
+        else:
+            context.problem(where, f"expected a number or an object, found {type(item).__name__}")
+            continue
+        if not isinstance(raw, str) or not raw.strip():
+            context.problem(where, "no pattern or number")
+            continue
+        pattern = context.to_pattern(raw, where)
+        if pattern is not None:
+            yield ImportedEntry(pattern, name=name, description=description)
+
+
+def _text(value: object) -> str | None:
+    return clean_text(value, 1000) or None if isinstance(value, str) else None
