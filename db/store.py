@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlite_utils import Database
 
+from db.datasets import DatasetsMixin
 from db.migrations import apply_migrations
 from lookup.models import (
     Category,
@@ -57,7 +58,7 @@ def _iso_after(start: str, days: float) -> str:
     return (base + timedelta(days=days)).isoformat(timespec="seconds")
 
 
-class Store:
+class Store(DatasetsMixin):
     """Open (creating and upgrading as needed) the database at ``path``; ``":memory:"`` for tests."""
 
     def __init__(self, path: str | Path = ":memory:"):
@@ -298,6 +299,11 @@ class Store:
                 (e164, source, e164, source, keep),
             )
 
+    def numbers_with_findings(self) -> list[str]:
+        """Numbers some source said something definite about (candidates for "likely spam")."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT e164 FROM findings WHERE status = 'found' ORDER BY e164")]
+
     def comments_for(self, e164: str, limit: int = 50) -> list[Comment]:
         rows = self.conn.execute(
             "SELECT text, at, caller, call_type, url FROM comments WHERE e164 = ?"
@@ -431,6 +437,11 @@ class Store:
             added += flush()
         return added
 
+    def mark_silent(self, rows: Sequence[tuple[int, str]]) -> None:
+        """Flag calls as silent missed calls: rows of ``(night, key)``."""
+        with self.atomic():
+            self.conn.executemany("UPDATE calls SET silent = 1, night = ? WHERE key = ?", rows)
+
     def count_calls(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
 
@@ -484,10 +495,14 @@ class Store:
         rows = self.conn.execute("SELECT e164, at, name FROM calls WHERE silent = 1 ORDER BY at DESC LIMIT ?", (limit,))
         return [(r[0], r[1], r[2]) for r in rows]
 
+    def data_version(self) -> int:
+        """Moves whenever another connection (e.g. the CLI) commits to the database."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def change_marker(self) -> tuple[int, int]:
         """A value that changes whenever the data may have: a commit by another connection
-        (``PRAGMA data_version``, e.g. the CLI) or any write through this one (``total_changes``)."""
-        return self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes
+        (``data_version``) or any write through this one (``total_changes``)."""
+        return self.data_version(), self.conn.total_changes
 
 
 def _entry(row: Sequence[Any]) -> ListEntry:

@@ -18,7 +18,7 @@ from db.store import Store
 from lookup.calllogs import CallGroups, ReadStats, call_key, is_night, read_calls, separate_calls
 from lookup.calllogs.common import resolve_zone
 from lookup.engine import Engine, LookupResult
-from lookup.models import Call, CallBack, Level
+from lookup.models import Call, CallBack, CallStatus, Direction, Level
 
 # Logs whose names come from the user's own address book (so a name means "a contact").
 # Asterisk's clid and a generic CSV's name column can be caller-ID text, which anyone can fake.
@@ -101,41 +101,58 @@ class TriageReport:
         return text + "."
 
 
-def read_logs(
-    paths: Sequence[Path], *, region: str, fmt: str | None, tz: str | None
-) -> tuple[list[Call], list[LogSummary]]:
-    """Read every log (streaming each file); raises CallLogError for a file of the wrong kind."""
-    calls: list[Call] = []
+def _row(call: Call, key: str) -> tuple:
+    return (
+        key,
+        call.e164,
+        call.at.astimezone(timezone.utc).isoformat(timespec="seconds"),
+        call.direction.value,
+        call.status.value,
+        call.duration,
+        call.name,
+        call.raw_number,
+        call.log_format,
+        0,
+        0,
+        int(bool(call.name) and call.log_format in CONTACT_FORMATS),
+    )
+
+
+def _needs_decision(call: Call, include_all: bool) -> bool:
+    """Calls worth keeping in memory: unanswered, voicemail and refused incoming calls
+    (or every incoming call with ``--all``). Answered and outgoing calls only go to the store."""
+    if call.direction is not Direction.INCOMING:
+        return False
+    if include_all:
+        return True
+    return call.status is not CallStatus.ANSWERED or call.duration == 0
+
+
+def import_logs(
+    store: Store, paths: Sequence[Path], *, region: str, fmt: str | None, tz: str | None, include_all: bool = False,
+    batch: int = 5000,
+) -> tuple[list[Call], list[LogSummary], int]:
+    """Stream every log into the store (de-duplicated by call key) and keep in memory only the
+    calls that need a decision. Raises CallLogError for a file of the wrong kind."""
+    kept: list[Call] = []
     logs: list[LogSummary] = []
+    added = 0
+    pending: list[tuple] = []
     for path in paths:
         stats = ReadStats()
         summary = LogSummary(Path(path), stats)
         for call in read_calls(path, region=region, fmt=fmt, stats=stats, tz=tz):
-            calls.append(call)
             summary.calls += 1
+            pending.append(_row(call, call_key(call)))
+            if _needs_decision(call, include_all):
+                kept.append(call)
+            if len(pending) >= batch:
+                added += store.save_calls(pending)
+                pending.clear()
         logs.append(summary)
-    return calls, logs
-
-
-def store_calls(store: Store, calls: Sequence[Call], silent_keys: set[str], zone: ZoneInfo | None) -> int:
-    rows = (
-        (
-            key,
-            c.e164,
-            c.at.astimezone(timezone.utc).isoformat(timespec="seconds"),
-            c.direction.value,
-            c.status.value,
-            c.duration,
-            c.name,
-            c.raw_number,
-            c.log_format,
-            int(key in silent_keys),
-            int(key in silent_keys and is_night(c.at, zone)),
-            int(bool(c.name) and c.log_format in CONTACT_FORMATS),
-        )
-        for c, key in ((c, call_key(c)) for c in calls)
-    )
-    return store.save_calls(rows)
+    if pending:
+        added += store.save_calls(pending)
+    return kept, logs, added
 
 
 def group_calls(
@@ -176,10 +193,11 @@ async def triage(
 ) -> TriageReport:
     settings = engine.settings
     zone = resolve_zone(settings.timezone)
-    calls, logs = read_logs(paths, region=settings.region, fmt=fmt, tz=settings.timezone)
+    calls, logs, added = import_logs(
+        engine.store, paths, region=settings.region, fmt=fmt, tz=settings.timezone, include_all=include_all
+    )
     parts = separate_calls(calls)
-    silent_keys = {call_key(c) for c in parts.silent}
-    added = store_calls(engine.store, calls, silent_keys, zone)
+    engine.store.mark_silent([(int(is_night(c.at, zone)), call_key(c)) for c in parts.silent])
     groups, silent_count, refused = group_calls(calls, parts, since=since, include_all=include_all)
     inputs = [g.key if g.key else "Withheld" for g in groups]
     results: list[LookupResult] = []

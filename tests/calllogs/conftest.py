@@ -8,26 +8,18 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
-TAKEOUT = DATA / "takeout"
+TAKEOUT = Path(__file__).parent / "data" / "takeout"
 CALLS_DIR = TAKEOUT / "Takeout" / "Voice" / "Calls"
-APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=timezone.utc)
 
 STOREDATA_COLUMNS = (
     "Z_PK", "ZDATE", "ZDURATION", "ZADDRESS", "ZORIGINATED", "ZANSWERED", "ZCALLTYPE", "ZNAME",
     "ZISO_COUNTRY_CODE", "ZSERVICE_PROVIDER", "ZBLOCKEDBYEXTENSION",
 )
-
-
-def apple_seconds(iso: str) -> float:
-    """Seconds since 2001-01-01 UTC, as ZCALLRECORD.ZDATE stores them."""
-    return (datetime.fromisoformat(iso) - APPLE_EPOCH).total_seconds()
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import pytest
 from lookup.calllogs import CallLogError, LogFormat, ReadStats, detect_format, read_calls
 from lookup.models import Call, CallStatus, Direction
 
-from .conftest import DATA
+DATA = Path(__file__).parent / "data"
+
 
 BACKUP = DATA / "calls-20240310091245.xml"
 IN, OUT = Direction.INCOMING, Direction.OUTGOING

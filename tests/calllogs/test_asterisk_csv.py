@@ -11,7 +11,8 @@ from lookup.calllogs.asterisk_csv import call_direction, parse_clid
 from lookup.calllogs.common import IgnoreRow
 from lookup.models import CallStatus, Direction
 
-from .conftest import DATA
+DATA = Path(__file__).parent / "data"
+
 
 IN, OUT = Direction.INCOMING, Direction.OUTGOING
 A, M, V = CallStatus.ANSWERED, CallStatus.MISSED, CallStatus.VOICEMAIL

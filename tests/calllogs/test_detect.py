@@ -12,7 +12,10 @@ import pytest
 
 from lookup.calllogs import READERS, CallLogError, LogFormat, detect_format, read_calls
 
-from .conftest import CALLS_DIR, DATA, TAKEOUT
+DATA = Path(__file__).parent / "data"
+TAKEOUT = DATA / "takeout"
+CALLS_DIR = TAKEOUT / "Takeout" / "Voice" / "Calls"
+
 
 TRIED = "tried: " + ", ".join(fmt.value for fmt in READERS)
 

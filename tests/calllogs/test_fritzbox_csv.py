@@ -11,7 +11,8 @@ from lookup.calllogs import LogFormat, ReadStats, detect_format, read_calls
 from lookup.calllogs.fritzbox_csv import CLASSIC_CODES, WEB_CODES
 from lookup.models import CallStatus, Direction
 
-from .conftest import DATA
+DATA = Path(__file__).parent / "data"
+
 
 IN, OUT = Direction.INCOMING, Direction.OUTGOING
 A, M, R, B = CallStatus.ANSWERED, CallStatus.MISSED, CallStatus.REJECTED, CallStatus.BLOCKED

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from lookup.calllogs import LogFormat, ReadStats, detect_format, read_calls
-from lookup.calllogs.common import LogFormat as Fmt
 from lookup.calllogs.common import ReadContext, SkipRow, resolve_zone
 from lookup.calllogs.generic_csv import call_kind, find_layout
 from lookup.calllogs.textrows import DateReader, parse_duration
 from lookup.models import CallStatus, Direction
 
-from .conftest import DATA
+DATA = Path(__file__).parent / "data"
+
 
 IN, OUT = Direction.INCOMING, Direction.OUTGOING
 A, M, V, R, B = CallStatus.ANSWERED, CallStatus.MISSED, CallStatus.VOICEMAIL, CallStatus.REJECTED, CallStatus.BLOCKED
@@ -86,7 +86,7 @@ def test_header_without_number_column(header: str) -> None:
 
 
 def reader(region_day_first: bool = False) -> DateReader:
-    ctx = ReadContext(Path("x.csv"), Fmt.GENERIC_CSV, zone=resolve_zone("America/New_York"))
+    ctx = ReadContext(Path("x.csv"), LogFormat.GENERIC_CSV, zone=resolve_zone("America/New_York"))
     return DateReader(ctx, day_first=region_day_first)
 
 

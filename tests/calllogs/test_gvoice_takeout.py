@@ -12,7 +12,10 @@ import pytest
 from lookup.calllogs import CallLogError, LogFormat, ReadStats, detect_format, gvoice_takeout, read_calls
 from lookup.models import Call, CallStatus, Direction
 
-from .conftest import CALLS_DIR, TAKEOUT
+DATA = Path(__file__).parent / "data"
+TAKEOUT = DATA / "takeout"
+CALLS_DIR = TAKEOUT / "Takeout" / "Voice" / "Calls"
+
 
 IN, OUT = Direction.INCOMING, Direction.OUTGOING
 A, M, V = CallStatus.ANSWERED, CallStatus.MISSED, CallStatus.VOICEMAIL

@@ -13,7 +13,14 @@ import pytest
 from lookup.calllogs import CallLogError, LogFormat, ReadStats, detect_format, read_calls
 from lookup.models import CallStatus, Direction
 
-from .conftest import apple_seconds
+
+APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=timezone.utc)
+
+
+def apple_seconds(iso: str) -> float:
+    """Seconds since 2001-01-01 UTC, as ZCALLRECORD.ZDATE stores them."""
+    return (datetime.fromisoformat(iso) - APPLE_EPOCH).total_seconds()
+
 
 IN, OUT = Direction.INCOMING, Direction.OUTGOING
 A, M, B = CallStatus.ANSWERED, CallStatus.MISSED, CallStatus.BLOCKED

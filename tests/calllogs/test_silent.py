@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -17,7 +19,8 @@ from lookup.calllogs import (
 )
 from lookup.models import Call, CallStatus, Direction, History
 
-from .conftest import DATA
+DATA = Path(__file__).parent / "data"
+
 
 IN, OUT = Direction.INCOMING, Direction.OUTGOING
 A, M, V, R, B = CallStatus.ANSWERED, CallStatus.MISSED, CallStatus.VOICEMAIL, CallStatus.REJECTED, CallStatus.BLOCKED
