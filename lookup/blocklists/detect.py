@@ -46,7 +46,8 @@ def sniff_format(path: Path) -> str:
         return ExportFormat.ASTDB.value
     if "ncid" in head[:4096].lower() or _NCID_MARK.search("\n".join(entries)):
         return ExportFormat.NCID.value
-    if entries and all(_NUMBERISH.fullmatch(line) for line in entries):
+    numberish = sum(1 for line in entries if _NUMBERISH.fullmatch(line))
+    if entries and numberish * 4 >= len(entries) * 3:  # mostly numbers: stray junk lines are skipped and counted
         return ExportFormat.TXT.value
     raise BlocklistError(
         f"cannot tell the format of {path.name}: it is not a vCard, a FRITZ!Box phonebook, JSON, a CSV with a "
