@@ -15,10 +15,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The main job on the default database: look up a mix of numbers offline.
-# (Exit code 2 means "some inputs were not phone numbers", which the sample file has on purpose.)
+# The main job on the default database: look up a mix of numbers, then triage an example call log.
+# (Exit code 2 from lookup means "some inputs were not phone numbers", which the sample has on purpose.)
 demo: $(STAMP)
 	$(BIN)/whocalled lookup --offline - < examples/numbers.txt || test $$? -eq 2
+	@echo
+	@echo "== Triage of examples/calls-example.xml (an Android call-log export):"
+	$(BIN)/whocalled triage --offline examples/calls-example.xml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

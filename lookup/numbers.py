@@ -179,7 +179,7 @@ def with_details(number: Number, parsed: phonenumbers.PhoneNumber) -> Number:
     """``number`` with location, carrier and time zones filled in."""
     from dataclasses import replace
 
-    location, carrier, zones = describe(parsed)
+    location, carrier, zones = describe(parsed, number.type)
     return replace(number, location=location, carrier=carrier, time_zones=zones)
 
 
@@ -253,11 +253,24 @@ def _type_for_region(parsed: phonenumbers.PhoneNumber, region: str) -> NumberTyp
     return _TYPES.get(_number_type_helper(nsn, metadata), NumberType.UNKNOWN)
 
 
-def describe(parsed: phonenumbers.PhoneNumber) -> tuple[str | None, str | None, tuple[str, ...]]:
-    """Location description, carrier name and time zones (loads the big tables on first use)."""
-    from phonenumbers import carrier, geocoder, timezone
+_PN_TYPES = {ours: theirs for theirs, ours in _TYPES.items()}
 
-    location = geocoder.description_for_number(parsed, "en") or None
+
+def describe(
+    parsed: phonenumbers.PhoneNumber, number_type: NumberType | None = None
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """Location description, carrier name and time zones.
+
+    The location comes from :mod:`lookup.geo` (English-only, a few MB) rather than
+    phonenumbers' geocoder (every language, about 100 MB); carrier and time-zone tables
+    are small and loaded on first use.
+    """
+    from phonenumbers import carrier, timezone
+
+    from lookup.geo import describe_location
+
+    pn_type = phonenumbers.number_type(parsed) if number_type is None else _PN_TYPES.get(number_type, PhoneNumberType.UNKNOWN)
+    location = describe_location(parsed, pn_type) or None
     name = carrier.name_for_number(parsed, "en") or None
     zones = tuple(z for z in timezone.time_zones_for_number(parsed) if z != "Etc/Unknown")
     if len(zones) > MAX_TIME_ZONES:  # phonenumbers lists every zone of the country code: it does not know

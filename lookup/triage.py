@@ -1,13 +1,17 @@
 """Triage: read call logs, keep every call, pick out the silent missed calls, and decide on each caller.
 
-The readers (``lookup.calllogs``) stream calls; all calls are stored
-(de-duplicated by key) so that the verdict's history signals see every log
-ever imported; the silent missed calls of the logs given are grouped per
-number and looked up in one batch through the engine.
+The readers (``lookup.calllogs``) stream calls. Every call goes to the store in
+batches (de-duplicated by key) so that the verdict's history signals see every
+log ever imported. In memory, triage keeps per number only the times of its
+unanswered calls and voicemails (8 bytes each) and a count of refused calls,
+so a log of any size costs memory in proportion to its numbers and missed
+calls, never to the whole file. The silent missed calls are then grouped per
+number and looked up in batches through the engine.
 """
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,8 +19,9 @@ from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from db.store import Store
-from lookup.calllogs import CallGroups, ReadStats, call_key, is_night, read_calls, separate_calls
+from lookup.calllogs import ReadStats, call_key, is_night, read_calls
 from lookup.calllogs.common import resolve_zone
+from lookup.calllogs.silent import DEFAULT_VOICEMAIL_WINDOW_S, has_near, is_refused, is_unanswered_incoming
 from lookup.engine import Engine, LookupResult
 from lookup.models import Call, CallBack, CallStatus, Direction, Level
 
@@ -37,28 +42,39 @@ _ORDER = {
 
 
 @dataclass
+class Tally:
+    """What triage keeps in memory about one number while reading the logs."""
+
+    unanswered: array = field(default_factory=lambda: array("d"))
+    voicemails: array = field(default_factory=lambda: array("d"))
+    other_incoming: array = field(default_factory=lambda: array("d"))  # only with --all
+    refused: array = field(default_factory=lambda: array("d"))
+    name: str | None = None
+
+
+@dataclass
 class CallerGroup:
-    """The silent missed calls of one number (``key`` "" = withheld callers)."""
+    """The silent missed calls of one number (``key`` "" = withheld callers), as Unix times."""
 
     key: str
-    calls: list[Call] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
     refused: int = 0
     name: str | None = None
 
     @property
     def count(self) -> int:
-        return len(self.calls)
+        return len(self.times)
 
     @property
     def first(self) -> datetime:
-        return min(c.at for c in self.calls)
+        return datetime.fromtimestamp(min(self.times), timezone.utc)
 
     @property
     def last(self) -> datetime:
-        return max(c.at for c in self.calls)
+        return datetime.fromtimestamp(max(self.times), timezone.utc)
 
     def local_times(self, zone: ZoneInfo | None) -> list[str]:
-        return [c.at.astimezone(zone).strftime("%Y-%m-%d %H:%M") for c in sorted(self.calls, key=lambda c: c.at)]
+        return [datetime.fromtimestamp(t, zone).strftime("%Y-%m-%d %H:%M") for t in sorted(self.times)]
 
 
 @dataclass
@@ -118,23 +134,33 @@ def _row(call: Call, key: str) -> tuple:
     )
 
 
-def _needs_decision(call: Call, include_all: bool) -> bool:
-    """Calls worth keeping in memory: unanswered, voicemail and refused incoming calls
-    (or every incoming call with ``--all``). Answered and outgoing calls only go to the store."""
+def _note(tallies: dict[str, Tally], call: Call, include_all: bool) -> None:
     if call.direction is not Direction.INCOMING:
-        return False
-    if include_all:
-        return True
-    return call.status is not CallStatus.ANSWERED or call.duration == 0
+        return
+    key = call.e164 or WITHHELD
+    tally = tallies.get(key)
+    if tally is None:
+        tally = tallies[key] = Tally()
+    when = call.at.timestamp()
+    if call.name and call.log_format in CONTACT_FORMATS:
+        tally.name = call.name
+    if call.status is CallStatus.VOICEMAIL:
+        tally.voicemails.append(when)
+    elif is_unanswered_incoming(call):
+        tally.unanswered.append(when)
+    elif is_refused(call):
+        tally.refused.append(when)
+    elif include_all:
+        tally.other_incoming.append(when)
 
 
 def import_logs(
     store: Store, paths: Sequence[Path], *, region: str, fmt: str | None, tz: str | None, include_all: bool = False,
     batch: int = 5000,
-) -> tuple[list[Call], list[LogSummary], int]:
-    """Stream every log into the store (de-duplicated by call key) and keep in memory only the
-    calls that need a decision. Raises CallLogError for a file of the wrong kind."""
-    kept: list[Call] = []
+) -> tuple[dict[str, Tally], list[LogSummary], int]:
+    """Stream every log into the store (de-duplicated by call key), tallying per number what
+    triage needs. Raises CallLogError for a file of the wrong kind (also mid-read)."""
+    tallies: dict[str, Tally] = {}
     logs: list[LogSummary] = []
     added = 0
     pending: list[tuple] = []
@@ -144,39 +170,38 @@ def import_logs(
         for call in read_calls(path, region=region, fmt=fmt, stats=stats, tz=tz):
             summary.calls += 1
             pending.append(_row(call, call_key(call)))
-            if _needs_decision(call, include_all):
-                kept.append(call)
+            _note(tallies, call, include_all)
             if len(pending) >= batch:
                 added += store.save_calls(pending)
                 pending.clear()
         logs.append(summary)
     if pending:
         added += store.save_calls(pending)
-    return kept, logs, added
+    return tallies, logs, added
 
 
 def group_calls(
-    calls: Sequence[Call], parts: CallGroups, *, since: datetime | None, include_all: bool
-) -> tuple[list[CallerGroup], int, int]:
-    """Silent missed calls (or, with ``include_all``, every incoming call) grouped per number."""
-    picked = list(parts.silent)
-    if include_all:
-        seen = {call_key(c) for c in picked}
-        picked += [c for c in calls if c.direction.value == "incoming" and call_key(c) not in seen]
-    if since is not None:
-        picked = [c for c in picked if c.at >= since]
-    groups: dict[str, CallerGroup] = {}
-    for c in picked:
-        g = groups.setdefault(c.e164 or WITHHELD, CallerGroup(c.e164 or WITHHELD))
-        g.calls.append(c)
-        if c.name and c.log_format in CONTACT_FORMATS:
-            g.name = c.name
-    refused = [c for c in parts.refused if since is None or c.at >= since]
-    for c in refused:
-        if (c.e164 or WITHHELD) in groups:
-            groups[c.e164 or WITHHELD].refused += 1
-    silent_count = sum(1 for c in parts.silent if since is None or c.at >= since)
-    return list(groups.values()), silent_count, len(refused)
+    tallies: dict[str, Tally], *, since: datetime | None, include_all: bool, window_s: int = DEFAULT_VOICEMAIL_WINDOW_S
+) -> tuple[list[CallerGroup], list[tuple[str, float]], int]:
+    """Per number: the silent missed calls (missed with no voicemail from it close in time;
+    with ``include_all`` every incoming call). Also every silent call as ``(key, time)`` and
+    the count of refused calls, both within ``since``."""
+    floor = since.timestamp() if since else float("-inf")
+    groups: list[CallerGroup] = []
+    silent_all: list[tuple[str, float]] = []
+    refused_total = 0
+    for key, tally in tallies.items():
+        voicemails = sorted(tally.voicemails)
+        silent = [t for t in tally.unanswered if not has_near(voicemails, t, window_s)]
+        silent_all += [(key, t) for t in silent]
+        picked = [t for t in silent if t >= floor]
+        if include_all:
+            picked += [t for t in (*tally.other_incoming, *tally.voicemails) if t >= floor]
+        refused = sum(1 for t in tally.refused if t >= floor)
+        refused_total += refused
+        if picked:
+            groups.append(CallerGroup(key, sorted(picked), refused, tally.name))
+    return groups, silent_all, refused_total
 
 
 async def triage(
@@ -193,23 +218,27 @@ async def triage(
 ) -> TriageReport:
     settings = engine.settings
     zone = resolve_zone(settings.timezone)
-    calls, logs, added = import_logs(
+    tallies, logs, added = import_logs(
         engine.store, paths, region=settings.region, fmt=fmt, tz=settings.timezone, include_all=include_all
     )
-    parts = separate_calls(calls)
-    engine.store.mark_silent([(int(is_night(c.at, zone)), call_key(c)) for c in parts.silent])
-    groups, silent_count, refused = group_calls(calls, parts, since=since, include_all=include_all)
+    groups, silent_all, refused = group_calls(tallies, since=since, include_all=include_all)
+    engine.store.mark_silent(
+        [(int(is_night(t, zone)), key or None, datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds"))
+         for key, t in silent_all]
+    )
+    silent_count = sum(1 for _, t in silent_all if since is None or t >= since.timestamp())
     inputs = [g.key if g.key else "Withheld" for g in groups]
     results: list[LookupResult] = []
     total = len(inputs)
-    for start in range(0, total, batch):
-        chunk = inputs[start : start + batch]
+    step = 500 if offline else batch
+    for start in range(0, total, step):
+        chunk = inputs[start : start + step]
         if offline:
             results += engine.lookup_offline(chunk)
         else:
             results += await engine.lookup(chunk, deadline=deadline)
         if progress:
-            progress(min(start + batch, total), total)
+            progress(min(start + step, total), total)
     rows = [TriageRow(g, r) for g, r in zip(groups, results)]
     rows.sort(key=attention_key)
     return TriageReport(rows, logs, added, silent_count, refused)
