@@ -437,10 +437,14 @@ class Store(DatasetsMixin):
             added += flush()
         return added
 
-    def mark_silent(self, rows: Sequence[tuple[int, str]]) -> None:
-        """Flag calls as silent missed calls: rows of ``(night, key)``."""
+    def mark_silent(self, rows: Sequence[tuple[int, str | None, str]]) -> None:
+        """Flag incoming unanswered calls as silent: rows of ``(night, e164 or None, at)``."""
         with self.atomic():
-            self.conn.executemany("UPDATE calls SET silent = 1, night = ? WHERE key = ?", rows)
+            self.conn.executemany(
+                "UPDATE calls SET silent = 1, night = ? WHERE e164 IS ? AND at = ? AND direction = 'incoming'"
+                " AND status IN ('missed', 'answered')",
+                rows,
+            )
 
     def count_calls(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
