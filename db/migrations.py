@@ -163,5 +163,16 @@ def m002_datasets_calls_comments(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_call_flags(db: Database) -> None:
+    """Silent/night/contact flags on calls (databases from early builds lack them) and an
+    index for the latest silent calls."""
+    columns = db["calls"].columns_dict
+    for name in ("silent", "night", "contact"):
+        if name not in columns:
+            db["calls"].add_column(name, int)
+    db["calls"].create_index(["silent", "at"], if_not_exists=True)
+
+
 def apply_migrations(db: Database) -> None:
     migrations.apply(db)

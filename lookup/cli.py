@@ -728,3 +728,36 @@ def sources_command(
             typer.echo(f"    last failure: {row['last_failure_at']}  {row['last_failure']}")
         if check:
             typer.echo(f"    check: {row['check']}")
+
+
+# ---------------------------------------------------------------- serve
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; anything but loopback needs a token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8787,
+    token: Annotated[Optional[str], typer.Option("--token", help="Require 'Authorization: Bearer TOKEN' (or ?token=) on every request; default from the config or WHOCALLED_SERVER_TOKEN.")] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Serve the JSON API for PBXs (lookup, screen, CNAM, blocklists) and a web page for the household.
+
+    Example: whocalled serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
+    """
+    from db.store import StoreError
+    from lookup.server import run_server
+    from lookup.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config, db_path=db)
+    except ConfigError as exc:
+        fail(str(exc))
+    try:
+        run_server(settings, host=host, port=port, token=token)
+    except ValueError as exc:
+        fail(str(exc))
+    except StoreError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", code=1)

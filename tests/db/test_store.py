@@ -20,7 +20,7 @@ def test_migrations_apply_twice_and_wal_is_on(tmp_path) -> None:
     with Store(path) as store:
         assert store.journal_mode() == "wal"
         applied = [m.name for m in migrations.applied(store.db)]
-        assert applied == ["m001_core", "m002_datasets_calls_comments"]
+        assert applied == ["m001_core", "m002_datasets_calls_comments", "m003_call_flags"]
         assert {"numbers", "findings", "lists", "reports", "complaints", "calls", "comments", "sync_state"} <= set(store.db.table_names())
         assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
 
@@ -134,3 +134,20 @@ def test_concurrent_writer_waits_instead_of_failing(tmp_path) -> None:
     with Store(path) as store:
         store.add_list_entry(ListEntry("+12025550143", ListKind.BLOCK))
         assert len(store.list_entries()) == 2
+
+
+def test_calls_table_from_an_early_build_gains_its_flags(tmp_path) -> None:
+    path = tmp_path / "early.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m002_datasets_calls_comments")
+    db["calls"].create({"key": str, "e164": str, "at": str, "direction": str, "status": str, "duration": int,
+                        "name": str, "raw_number": str, "log_format": str, "imported_at": str}, pk="key")
+    db["calls"].insert({"key": "k1", "e164": "+12025550143", "at": "2026-01-01T00:00:00+00:00", "direction": "incoming",
+                        "status": "missed", "duration": 0})
+    db["_sqlite_migrations"].insert({"migration_set": "whocalled", "name": "m002_datasets_calls_comments",
+                                     "applied_at": "2026-01-01"})
+    db.close()
+    with Store(path) as store:
+        assert {"silent", "night", "contact"} <= set(store.db["calls"].columns_dict)
+        assert store.count_calls() == 1
+        assert store.histories(["+12025550143"])["+12025550143"].silent_calls == 0

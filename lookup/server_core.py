@@ -1,0 +1,329 @@
+"""What the HTTP server knows and does, apart from HTTP: answers, sharing, writes, decisions.
+
+``Service`` is one per application. It answers lookups from a small in-memory cache
+when it can, otherwise runs one engine lookup per (number, region) however many
+requests ask for it at once, and performs the block / allow / report writes that
+the JSON API and the web page share.
+
+The answer cache holds finished ``LookupResult`` values (and their JSON) keyed by the
+input text and region. It stays correct while the CLI writes the same database:
+every read first compares a change marker (SQLite's ``PRAGMA data_version``, which
+moves on every commit by another connection, plus this connection's ``total_changes``)
+and empties the cache when it moved. ``data_version`` costs a statement, so the hot
+path asks for it at most every ``VERSION_POLL`` seconds: a write by the CLI shows
+within 50 ms, a write through the server at once. An answer is only kept when
+no write happened while it was computed (so a lookup that went online is served
+from the store the next time, with ``cached`` set as it should be), and for at most
+``CACHE_MAX_AGE`` seconds, so a source's answer is never served much past its TTL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from functools import partial
+from typing import Any, Mapping, Protocol, Sequence
+
+from db.store import Store
+from lookup.engine import LookupResult, caller_name
+from lookup.models import Category, Evidence, Level, ListEntry, ListKind, Report, Status
+from lookup.numbers import NumberError, normalize_pattern, parse_number
+from lookup.settings import Settings
+
+log = logging.getLogger("whocalled.server")
+
+CACHE_SIZE = 4096
+CACHE_MAX_AGE = 60.0  # seconds an answer may be served from memory
+VERSION_POLL = 0.05  # seconds between PRAGMA data_version checks on the hot path
+LOOKUP_GRACE = 1.0  # seconds beyond the engine's own deadline before answering with what is stored
+MAX_TEXT = 500  # longest reason or note accepted from a client
+
+SCREEN_ACTIONS: Mapping[Level, str] = {
+    Level.ALLOWED: "allow",
+    Level.LIKELY_OK: "allow",
+    Level.UNKNOWN: "allow",
+    Level.SUSPICIOUS: "warn",
+    Level.LIKELY_SPAM: "block",
+    Level.BLOCKED: "block",
+}
+WITHHELD_ACTION = "warn"  # nothing to look up or call back: let the PBX decide (voicemail, announcement)
+SPAM_LEVELS = frozenset({Level.LIKELY_SPAM, Level.BLOCKED})
+
+
+class ApiError(Exception):
+    """A request the server refuses; becomes ``{"error": message}`` with ``status``."""
+
+    def __init__(self, status: int, message: str, *, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+class LookupEngine(Protocol):
+    """What the server needs from :class:`lookup.engine.Engine` (tests pass their own)."""
+
+    sources: Sequence[Any]
+
+    async def lookup(self, inputs: Sequence[str], *, region: str | None = None) -> list[LookupResult]: ...
+
+    def lookup_offline(self, inputs: Sequence[str], region: str | None = None) -> list[LookupResult]: ...
+
+
+@dataclass
+class Answer:
+    result: LookupResult
+    body: bytes
+    at: float
+
+
+def dump_json(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+
+
+@dataclass
+class Service:
+    """Per-application state: settings, store, engine, the answer cache and in-flight lookups."""
+
+    settings: Settings
+    store: Store
+    engine: LookupEngine
+    token: str | None = None
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    _answers: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict, init=False)
+    _marker: tuple[int, int] | None = field(default=None, init=False)
+    _inflight: dict[tuple[str, str], asyncio.Future] = field(default_factory=dict, init=False)
+    _own: list[str] | None = field(default=None, init=False)
+    _version: int = field(default=-1, init=False)
+    _polled: float = field(default=float("-inf"), init=False)
+
+    # ------------------------------------------------------------ answers
+
+    def marker(self, *, fresh: bool = False) -> tuple[int, int]:
+        """``(data_version, total_changes)``; the first polled at most every VERSION_POLL unless ``fresh``."""
+        now = time.monotonic()
+        if fresh or now - self._polled > VERSION_POLL:
+            self._version = self.store.data_version()
+            self._polled = now
+        return self._version, self.store.conn.total_changes
+
+    def cached(self, raw: str, region: str) -> Answer | None:
+        """A remembered answer for this input, if the database has not changed since."""
+        marker = self.marker()
+        if marker != self._marker:
+            self._answers.clear()
+            self._marker = marker
+            return None
+        answer = self._answers.get((raw, region))
+        if answer is None:
+            return None
+        if time.monotonic() - answer.at > CACHE_MAX_AGE:
+            del self._answers[(raw, region)]
+            return None
+        self._answers.move_to_end((raw, region))
+        return answer
+
+    def _remember(self, raw: str, region: str, result: LookupResult, marker: tuple[int, int]) -> Answer:
+        answer = Answer(result, dump_json(result.to_json()), time.monotonic())
+        if marker == self.marker(fresh=True) and marker == self._marker:
+            self._answers[(raw, region)] = answer
+            if len(self._answers) > CACHE_SIZE:
+                self._answers.popitem(last=False)
+        return answer
+
+    async def resolve(self, raw: str, region: str, timeout: float) -> tuple[Answer, bool]:
+        """Answer for ``raw``: shared with concurrent requests for the same number, and within
+        ``timeout`` seconds; past it, what the store knows (the lookup goes on for later requests).
+        Returns the answer and whether it is complete. Raises NumberError for bad input."""
+        answer = self.cached(raw, region)
+        if answer is not None:
+            return answer, True
+        number, _ = parse_number(raw, region)
+        key = (number.e164 or f"{number.kind.value}:{number.short or ''}", region)
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._run_lookup(raw, region))
+            self._inflight[key] = task
+            task.add_done_callback(partial(self._finish, key))
+        try:
+            result, marker = await asyncio.wait_for(asyncio.shield(task), timeout)
+        except TimeoutError:
+            return self.known(raw, region), False
+        if result.input != raw:
+            result = replace(result, input=raw)
+        if marker is None:
+            return Answer(result, dump_json(result.to_json()), time.monotonic()), True
+        return self._remember(raw, region, result, marker), True
+
+    async def _run_lookup(self, raw: str, region: str) -> tuple[LookupResult, tuple[int, int] | None]:
+        before = self.marker(fresh=True)
+        [result] = await self.engine.lookup([raw], region=region)
+        after = self.marker(fresh=True)
+        settled = all(f.status.is_definite or f.status is Status.SKIPPED for f in result.findings)
+        return result, (after if before == after and settled and result.ok else None)
+
+    def _finish(self, key: tuple[str, str], task: asyncio.Future) -> None:
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("lookup of %s failed", key[0], exc_info=task.exception())
+
+    def known(self, raw: str, region: str) -> Answer:
+        """What the store knows now, without going online."""
+        [result] = self.engine.lookup_offline([raw], region)
+        return Answer(result, dump_json(result.to_json()), time.monotonic())
+
+    async def close(self) -> None:
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # ------------------------------------------------------------ writes (API and page alike)
+
+    def own_numbers(self) -> list[str]:
+        if self._own is None:
+            own = []
+            for raw in self.settings.own_numbers:
+                try:
+                    number, _ = parse_number(raw, self.settings.region)
+                except NumberError:
+                    continue
+                if number.e164:
+                    own.append(number.e164)
+            self._own = own
+        return self._own
+
+    def block(self, raw: str, reason: str | None, *, force: bool = False, region: str | None = None) -> dict[str, Any]:
+        key = list_pattern(raw, region or self.settings.region)
+        entry = ListEntry(pattern=key, kind=ListKind.BLOCK, reason=reason, origin="server")
+        own = [n for n in self.own_numbers() if entry.matches(n)]
+        if own and not force:
+            raise ApiError(409, f'{key} would block your own number {own[0]}; send "force": true if you mean it')
+        existing = self.store.get_list_entry(key)
+        if existing is not None and existing.kind is ListKind.ALLOW and not force:
+            raise ApiError(409, f'{key} is on your allowlist; send "force": true to block it instead')
+        added = self.store.add_list_entry(entry)
+        return {"ok": True, "pattern": key, "kind": "block", "reason": reason, "added": added}
+
+    def allow(self, raw: str, reason: str | None, *, region: str | None = None) -> dict[str, Any]:
+        key = list_pattern(raw, region or self.settings.region)
+        existing = self.store.get_list_entry(key)
+        self.store.add_list_entry(ListEntry(pattern=key, kind=ListKind.ALLOW, reason=reason, origin="server"))
+        was = existing.kind.value if existing is not None else None
+        return {"ok": True, "pattern": key, "kind": "allow", "reason": reason, "was": was}
+
+    def report(
+        self, raw: str, category: str | None, note: str | None, at: str | None, *, region: str | None = None
+    ) -> dict[str, Any]:
+        try:
+            number, _ = parse_number(raw, region or self.settings.region)
+        except NumberError as exc:
+            raise ApiError(400, str(exc)) from None
+        if number.e164 is None:
+            raise ApiError(400, f"cannot report {raw!r}: it is not a dialable number ({number.kind.value})")
+        try:
+            cat = Category(category or Category.OTHER.value)
+        except ValueError:
+            raise ApiError(400, f"unknown category {category!r}; use one of: {', '.join(Category)}") from None
+        when = parse_when(at) if at else None
+        rid = self.store.add_report(Report(e164=number.e164, category=cat, note=note, at=when))
+        return {"ok": True, "id": rid, "e164": number.e164, "category": cat.value, "at": when}
+
+
+def parse_region(raw: str | None, name: str = "region") -> str | None:
+    """A two-letter region code from a client, upper-cased; None when not given."""
+    if not raw:
+        return None
+    region = raw.strip().upper()
+    if len(region) != 2 or not region.isascii() or not region.isalpha():
+        raise ApiError(400, f"{name} must be a two-letter country code, not {raw[:20]!r}")
+    return region
+
+
+def list_pattern(raw: str, region: str) -> str:
+    try:
+        return normalize_pattern(raw, region)
+    except NumberError as exc:
+        raise ApiError(400, str(exc)) from None
+
+
+def parse_when(text: str) -> str:
+    """ISO date or date-time (server-local time unless it carries an offset) to ISO UTC."""
+    raw = text.strip()
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, f"not a date or time: {text[:40]!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    if value.tzinfo is None:
+        value = value.astimezone()
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------- decisions for PBXs
+
+
+def screen_answer(result: LookupResult, complete: bool) -> dict[str, Any]:
+    """``{"action", "verdict", "reason", "name"}`` for a PBX deciding while the phone rings.
+
+    allowed / likely_ok / unknown allow, suspicious warns, likely_spam and blocked block.
+    A withheld caller warns: there is nothing to look up and nobody to call back, and
+    blocking every withheld call would also drop doctors and hospitals that hide theirs.
+    """
+    number, verdict = result.number, result.verdict
+    if number is None or verdict is None:
+        raise ApiError(400, result.error or "not a phone number")
+    action = WITHHELD_ACTION if number.withheld else SCREEN_ACTIONS[verdict.level]
+    reason = strongest_reason(verdict.evidence, against=action != "allow") or verdict.call_back_reason
+    if not complete:
+        reason += " (decided before every source answered)"
+    return {
+        "action": action,
+        "verdict": verdict.level.value,
+        "reason": reason,
+        "name": caller_name(result.findings, result.history),
+        "e164": number.e164,
+        "score": verdict.score,
+        "complete": complete,
+    }
+
+
+def strongest_reason(evidence: Sequence[Evidence], *, against: bool) -> str | None:
+    """The weightiest reason pointing the way of the decision (spam when ``against``)."""
+    for e in evidence:  # the verdict orders evidence by weight, strongest first
+        if (e.weight > 0) if against else (e.weight < 0):
+            return e.detail
+    return None
+
+
+CNAM_MAX = 60
+
+
+def cnam_text(result: LookupResult, spam_prefix: str) -> str:
+    """The caller name for a PBX display: the name, else where the number is from, else the
+    number; prefixed with ``spam_prefix`` for likely spam, never twice."""
+    number, verdict = result.number, result.verdict
+    if number is None or verdict is None:
+        return ""
+    if number.withheld:
+        text = "Withheld"
+    else:
+        text = (
+            caller_name(result.findings, result.history)
+            or number.location
+            or number.international
+            or number.short
+            or number.input
+        )
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:CNAM_MAX]
+    marker = spam_prefix.strip().casefold()
+    if verdict.level in SPAM_LEVELS and marker and not text.casefold().startswith(marker):
+        text = spam_prefix + text
+    return text
