@@ -142,18 +142,26 @@ class Engine:
         """Parse every input; facts of known numbers come from the store, new ones are
         computed once (location, carrier, time zones) and saved."""
         region = region or self.settings.region
-        parsed: list[tuple[Number, Any] | NumberError] = []
+        # Inputs already in E.164 form ("+12025550143", spaces and dashes allowed) whose facts
+        # are stored need no parsing at all: the stored row has everything parsing would give.
+        plain = {raw: key for raw in inputs if (key := plain_e164(raw))}
+        stored = self.store.get_numbers(list(set(plain.values()))) if plain else {}
+        parsed: list[tuple[Number, Any] | NumberError | Number] = []
         for raw in inputs:
+            hit = stored.get(plain.get(raw, ""))
+            if hit is not None:
+                parsed.append(replace(hit, input=raw))
+                continue
             try:
                 parsed.append(parse_number(raw, region))
             except NumberError as exc:
                 parsed.append(exc)
-        keys = [p[0].e164 for p in parsed if not isinstance(p, NumberError) and p[0].e164]
+        keys = [p[0].e164 for p in parsed if isinstance(p, tuple) and p[0].e164]
         known = self.store.get_numbers(keys) if keys else {}
         fresh: dict[str, Number] = {}
         out: list[Number | NumberError] = []
         for item in parsed:
-            if isinstance(item, NumberError):
+            if isinstance(item, (NumberError, Number)):
                 out.append(item)
                 continue
             number, pn = item
@@ -331,6 +339,21 @@ async def _ask(fetcher: Any, source: "Source", number: Number, deadline: float, 
     except SourceError:
         return finding  # the first page stands on its own
     return source.merge(finding, later)
+
+
+_E164_PUNCTUATION = str.maketrans("", "", " -.()")
+
+
+def plain_e164(raw: str) -> str | None:
+    """``raw`` as an E.164 key when it is nothing but ``+`` and digits (spaces, dashes, dots
+    and parentheses allowed), else None. Only a candidate: it is used as a key when stored."""
+    text = raw.strip()
+    if not text.startswith("+"):
+        return None
+    digits = text[1:].translate(_E164_PUNCTUATION)
+    if 7 <= len(digits) <= 15 and digits.isdigit() and digits.isascii() and digits[0] != "0":
+        return "+" + digits
+    return None
 
 
 def _keys(numbers: Sequence[Number | NumberError]) -> list[str]:

@@ -269,16 +269,33 @@ def describe(
 
     from lookup.geo import describe_location
 
+    # The type is known already; phonenumbers' carrier and time-zone helpers would each
+    # work it out again (two more region searches per number), so use their inner halves.
     pn_type = phonenumbers.number_type(parsed) if number_type is None else _PN_TYPES.get(number_type, PhoneNumberType.UNKNOWN)
     location = describe_location(parsed, pn_type) or None
-    name = carrier.name_for_number(parsed, "en") or None
-    zones = tuple(z for z in timezone.time_zones_for_number(parsed) if z != "Etc/Unknown")
+    mobile = pn_type in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.PAGER)
+    name = (carrier.name_for_valid_number(parsed, "en") or None) if mobile else None
+    if pn_type == PhoneNumberType.UNKNOWN:
+        found: tuple[str, ...] | list[str] = ()
+    elif phonenumbers.is_number_type_geographical(pn_type, parsed.country_code):
+        found = timezone.time_zones_for_geographical_number(parsed)
+    else:
+        found = _country_time_zones(parsed)
+    zones = tuple(z for z in found if z != "Etc/Unknown")
     if len(zones) > MAX_TIME_ZONES:  # phonenumbers lists every zone of the country code: it does not know
         zones = ()
     return location, name, zones
 
 
 MAX_TIME_ZONES = 4
+
+
+def _country_time_zones(parsed: phonenumbers.PhoneNumber) -> tuple[str, ...]:
+    """Time zones of the number's country code (for non-geographic types: mobile, toll free)."""
+    from phonenumbers import timezone
+
+    inner = getattr(timezone, "_country_level_time_zones_for_number", None)
+    return tuple(inner(parsed)) if inner else tuple(timezone.time_zones_for_number(parsed))
 
 
 def valid_local(parsed: phonenumbers.PhoneNumber) -> bool:

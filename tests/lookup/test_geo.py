@@ -51,3 +51,22 @@ def test_unwritable_cache_falls_back_to_phonenumbers(tmp_path, monkeypatch) -> N
     monkeypatch.setattr(geo, "_unavailable", False)
     assert normalize_number("+44 20 7946 0958").location == "London"
     assert geo._unavailable is True
+
+
+def test_carrier_and_time_zones_match_phonenumbers() -> None:
+    from phonenumbers import carrier, timezone
+
+    from lookup.numbers import MAX_TIME_ZONES, describe, parse_number
+
+    compared = 0
+    for raw in sample_numbers():
+        try:
+            number, pn = parse_number(raw, "US")
+        except ValueError:
+            continue
+        _, name, zones = describe(pn, number.type)
+        assert name == (carrier.name_for_number(pn, "en") or None), raw
+        expected = tuple(z for z in timezone.time_zones_for_number(pn) if z != "Etc/Unknown")
+        assert zones == (expected if len(expected) <= MAX_TIME_ZONES else ()), raw
+        compared += 1
+    assert compared > 1000
