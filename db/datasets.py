@@ -39,6 +39,7 @@ INSERT_COMPLAINT = (
     f" VALUES ({', '.join('?' * len(COMPLAINT_COLUMNS))})"
 )
 _CHUNK = 900  # below SQLite's host-parameter limit
+IMPORT_CACHE_KIB = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -130,25 +131,33 @@ class DatasetsMixin:
         self,
         rows: Iterable[Sequence[Any]],
         *,
-        batch: int = 10_000,
+        batch: int = 50_000,
         on_batch: Callable[[int], None] | None = None,
     ) -> int:
         """Insert complaint rows (``COMPLAINT_COLUMNS`` order), ``batch`` rows per transaction.
         Rows already present (same id) are ignored. ``on_batch(added)`` is called after each
-        commit, so a caller knows what stayed even when the row iterator raises. Returns rows added."""
+        commit, so a caller knows what stayed even when the row iterator raises. Returns rows added.
+
+        The page cache is raised to ``IMPORT_CACHE_KIB`` for the import (then restored): the
+        indexes of a few million rows then stay in memory instead of being re-read per batch."""
         added = 0
         it = iter(rows)
-        while True:
-            chunk = list(islice(it, batch))
-            if not chunk:
-                return added
-            with self.atomic():
-                before = self.conn.total_changes
-                self.conn.executemany(INSERT_COMPLAINT, chunk)
-                count = self.conn.total_changes - before
-            added += count
-            if on_batch is not None:
-                on_batch(count)
+        previous = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        try:
+            while True:
+                chunk = list(islice(it, batch))
+                if not chunk:
+                    return added
+                with self.atomic():
+                    before = self.conn.total_changes
+                    self.conn.executemany(INSERT_COMPLAINT, chunk)
+                    count = self.conn.total_changes - before
+                added += count
+                if on_batch is not None:
+                    on_batch(count)
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {int(previous)}")
 
     def count_complaints(self, dataset: str | None = None) -> int:
         if dataset is None:
@@ -282,7 +291,8 @@ class DatasetsMixin:
     def save_prefixes(self, source: str, findings: Mapping[str, Finding], ttl_days: float) -> int:
         """Save definite answers per prefix key in one transaction; failures are not cached."""
         rows = [
-            (key, source, f.status.value, json.dumps(f.facts, default=str), f.fetched_at, _after(f.fetched_at, ttl_days))
+            (key, source, f.status.value, json.dumps(f.facts, default=str), f.fetched_at,
+             _after(f.fetched_at, ttl_days))
             for key, f in findings.items()
             if f.status.is_definite and key
         ]
