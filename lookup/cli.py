@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Show the configuration and where it lives.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+sync_app = typer.Typer(help="Download or import public complaint data (FTC, FCC) for offline lookups.", no_args_is_help=True)
+app.add_typer(sync_app, name="sync")
 
 # Options shared by commands; each means the same everywhere.
 DbOpt = Annotated[
@@ -694,10 +696,17 @@ def sources_command(
 
             checks = asyncio.run(run_canaries(store, settings, [s for s in sources if s.enabled], deadline=deadline))
         health = store.source_health()
+        synced = {}
+        for s in sources:
+            dataset = getattr(sys.modules.get(type(s).__module__), "DATASET", None)
+            state = store.get_sync_state(dataset) if dataset else None
+            if state is not None:
+                synced[s.name] = f"{state.updated_at} ({state.rows or 0:,} rows)"
     rows = []
     for s in sources:
         h = health.get(s.name, {})
         rows.append({
+            "synced": synced.get(s.name),
             "name": s.name,
             "title": s.title,
             "kind": s.kind.value,
@@ -717,11 +726,18 @@ def sources_command(
         typer.echo("No sources are registered.")
         return
     for row in rows:
-        countries = ",".join(row["countries"]) if len(row["countries"]) <= 6 else f"{len(row['countries'])} countries"
+        from lookup.numbers import _nanp_regions
+
+        if set(row["countries"]) == set(_nanp_regions()):
+            countries = "NANP (+1)"
+        else:
+            countries = ",".join(row["countries"]) if len(row["countries"]) <= 6 else f"{len(row['countries'])} countries"
         state = "enabled" if row["enabled"] else "off"
         typer.echo(f"{row['name']:24} {row['kind']:8} {countries:18} {state}")
         if row["how_to_enable"]:
             typer.echo(f"    to enable: {row['how_to_enable']}")
+        if row["synced"]:
+            typer.echo(f"    last sync: {row['synced']}")
         if row["last_success_at"]:
             typer.echo(f"    last answer: {row['last_success_at']}")
         if row["last_failure"]:
@@ -761,3 +777,96 @@ def serve(
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", code=1)
+
+
+# ---------------------------------------------------------------- sync
+
+
+def _run_sync(kind: str, settings, store, **kwargs) -> None:
+    import asyncio
+
+    from lookup import sync as sync_mod
+
+    callback, finish = _sync_progress(f"Syncing {kind.upper()}")
+    try:
+        if kind == "ftc":
+            result = asyncio.run(sync_mod.sync_ftc(store, settings, progress=callback, **kwargs))
+        else:
+            result = asyncio.run(sync_mod.sync_fcc(store, settings, progress=callback, **kwargs))
+    except ValueError as exc:
+        finish()
+        fail(str(exc))
+    finish()
+    typer.echo(result.summary())
+    for name, why in result.skipped_files:
+        warn(f"skipped {name}: {why}")
+    for where, why in result.failures:
+        warn(f"{where}: {why}")
+    if not result.ok and not result.rows_added and not result.files_read:
+        raise typer.Exit(1)
+
+
+def _sync_progress(label: str):
+    """A rich progress bar on stderr for ``progress(label, done, total)`` callbacks (terminal only)."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=Console(stderr=True))
+    task = bar.add_task(label, total=None)
+    bar.start()
+
+    def update(what: str, done: int, total: int | None) -> None:
+        bar.update(task, description=f"{label}: {what}", completed=done, total=total or None)
+
+    return update, bar.stop
+
+
+def _check_files(files: list[Path] | None) -> list[Path]:
+    for f in files or []:
+        if not f.is_file():
+            fail(f"no such file: {f}")
+    return list(files or [])
+
+
+FilesArg = Annotated[Optional[list[Path]], typer.Argument(help="CSV files to import instead of downloading (same as --file).")]
+
+
+@sync_app.command("ftc")
+def sync_ftc_command(
+    files: FilesArg = None,
+    days: Annotated[Optional[int], typer.Option("--days", min=1, max=400, help="How many past days of FTC daily complaint files to fetch (default: what is online, about 5 weeks).")] = None,
+    file: Annotated[Optional[list[Path]], typer.Option("--file", help="Import these FTC complaint CSV files instead of downloading (repeatable).")] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Fetch the FTC Do-Not-Call complaint files (or import given ones) for offline lookups.
+
+    Example: whocalled sync ftc --days 14
+    """
+    files = _check_files([*(file or []), *(files or [])])
+    with opened(db, config) as (settings, store):
+        _run_sync("ftc", settings, store, days=days, files=files)
+
+
+@sync_app.command("fcc")
+def sync_fcc_command(
+    files: FilesArg = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only complaints on or after this date (YYYY-MM-DD).")] = None,
+    file: Annotated[Optional[list[Path]], typer.Option("--file", help="Import these FCC complaint CSV exports instead of downloading (repeatable).")] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Fetch the FCC unwanted-call complaints export (or import given files) into the local tables.
+
+    Example: whocalled sync fcc --since 2026-01-01
+    """
+    files = _check_files([*(file or []), *(files or [])])
+    if since is not None:
+        try:
+            datetime.strptime(since.strip(), "%Y-%m-%d")
+        except ValueError:
+            fail(f"--since: not a date: {since!r} (use YYYY-MM-DD)")
+    with opened(db, config) as (settings, store):
+        _run_sync("fcc", settings, store, since=since, files=files)

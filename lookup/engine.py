@@ -194,6 +194,10 @@ class Engine:
         keys = _keys(numbers)
         cached = self.store.latest_findings(keys) if keys else {}
         findings = {k: [f for f in fs if f.status.is_definite] for k, fs in cached.items()}
+        prefix_sources = [s for s in self.sources if s.kind is SourceKind.PREFIX and s.enabled]
+        if prefix_sources:
+            unique = {n.e164: n for n in numbers if isinstance(n, Number) and n.e164}
+            self._prefix_groups(prefix_sources, unique, findings, offline=True)
         for k, fs in self._dataset_findings(numbers).items():
             findings.setdefault(k, []).extend(fs)
         return self._results(inputs, numbers, findings)
@@ -226,21 +230,58 @@ class Engine:
                 if source.name in have:
                     continue
                 if not source.supports(number):
-                    findings.setdefault(key, []).append(
-                        source.failure(number, Status.SKIPPED, f"{source.title} does not cover {number.region or 'this number'}")
-                    )
+                    findings.setdefault(key, []).append(_skipped(source, number))
                     continue
                 todo.append((number, source))
+        prefix_sources = [s for s in self.sources if s.kind is SourceKind.PREFIX and (s.name in only if only else s.enabled)]
+        groups = self._prefix_groups(prefix_sources, unique, findings, refresh=refresh)
+        for (source, _), members in groups.items():
+            todo.append((members[0], source))
         if todo:
             new = await self._fan_out(todo, budget, deep)
-            saved = [f for f in new if f.status is not Status.SKIPPED]
-            by_name = {s.name: s for s in sources}
-            self.store.save_findings(saved, lambda f: by_name[f.source].ttl_days(f.status) if f.source in by_name else 0)
+            by_name = {s.name: s for s in [*sources, *prefix_sources]}
+            per_number: list[Finding] = []
             for f in new:
+                source = by_name[f.source]
+                if source.kind is SourceKind.PREFIX:
+                    members = groups[(source, source.cache_key(unique[f.e164]))]
+                    if f.status.is_definite:
+                        self.store.save_prefixes(source.name, {source.cache_key(members[0]): f}, source.ttl_days(f.status))
+                    else:
+                        per_number.append(f)  # recorded for `whocalled sources`, never cached as an answer
+                    for n in members:
+                        findings.setdefault(n.e164 or "", []).append(replace(f, e164=n.e164 or ""))
+                    continue
+                if f.status is not Status.SKIPPED:
+                    per_number.append(f)
                 findings.setdefault(f.e164, []).append(f)
+            self.store.save_findings(per_number, lambda f: by_name[f.source].ttl_days(f.status) if f.status.is_definite else 0)
         for k, fs in self._dataset_findings(numbers, only).items():
             findings.setdefault(k, []).extend(fs)
         return self._results(inputs, numbers, findings)
+
+    def _prefix_groups(
+        self, sources: Sequence["Source"], unique: dict[str, Number], findings: dict[str, list[Finding]], *,
+        refresh: bool = False, offline: bool = False,
+    ) -> dict[tuple["Source", str], list[Number]]:
+        """Per-prefix sources (carrier facts for an NPA-NXX) are asked once per prefix: cached
+        prefixes answer every number in them at once; what is left comes back grouped, to fetch."""
+        missing: dict[tuple["Source", str], list[Number]] = {}
+        for source in sources:
+            grouped: dict[str, list[Number]] = {}
+            for key, number in unique.items():
+                if not source.supports(number):
+                    findings.setdefault(key, []).append(_skipped(source, number))
+                    continue
+                grouped.setdefault(source.cache_key(number), []).append(number)
+            cached = {} if refresh else self.store.fresh_prefixes(list(grouped), source.name, include_stale=offline)
+            for prefix, members in grouped.items():
+                if prefix in cached:
+                    for n in members:
+                        findings.setdefault(n.e164 or "", []).append(source.cached_finding(n, cached[prefix]))
+                elif not offline:
+                    missing[(source, prefix)] = members
+        return missing
 
     async def _fan_out(self, todo: Sequence[tuple[Number, "Source"]], budget: float, deep: bool = False) -> list[Finding]:
         import asyncio
@@ -354,6 +395,10 @@ def plain_e164(raw: str) -> str | None:
     if 7 <= len(digits) <= 15 and digits.isdigit() and digits.isascii() and digits[0] != "0":
         return "+" + digits
     return None
+
+
+def _skipped(source: "Source", number: Number) -> Finding:
+    return source.failure(number, Status.SKIPPED, f"{source.title} does not cover {number.region or 'this number'}")
 
 
 def _keys(numbers: Sequence[Number | NumberError]) -> list[str]:

@@ -54,12 +54,12 @@ def render_result(result: LookupResult, *, verbose: bool = False) -> str:
         lines.append(f"  caller:    {name}")
     lines.append(f"  verdict:   {LEVEL_WORDS[v.level]} (spam score {v.score}/100)")
     lines.append(f"  call back: {v.call_back.value}: {v.call_back_reason}")
-    reasons = [e for e in v.evidence if e.weight != 0 and not e.signal.startswith("source:")]
-    sources = [e for e in v.evidence if e.signal.startswith("source:")]
+    reasons = [e for e in v.evidence if e.weight != 0 and not _from_source(e.signal)]
+    sources = [e for e in v.evidence if _from_source(e.signal)]
     if reasons:
         lines.append("  why:")
         lines.extend(f"    {'+' if e.weight > 0 else '-'} {e.detail}" for e in reasons)
-    info = [e for e in v.evidence if e.weight == 0 and not e.signal.startswith("source:")]
+    info = [e for e in v.evidence if e.weight == 0 and not _from_source(e.signal)]
     lines.extend(f"    · {e.detail}" for e in info)
     shown = {e.source for e in sources}
     source_lines = [f"    {e.source}: {e.detail}" for e in sources]
@@ -79,6 +79,10 @@ def render_result(result: LookupResult, *, verbose: bool = False) -> str:
         h = result.history
         lines.append(f"  history:   {h.silent_calls} silent call(s), last {h.last_at}")
     return "\n".join(lines)
+
+
+def _from_source(signal: str) -> bool:
+    return signal.startswith(("source:", "complaints:"))
 
 
 def render_results(results: Iterable[LookupResult], *, verbose: bool = False) -> str:

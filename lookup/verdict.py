@@ -20,6 +20,14 @@ How the weights were chosen (points, where 60 = likely spam by default):
 - A source contributes up to ±50 scaled by its reliability and by how many
   reports back it (confidence 1 - e^(-n/5)); "no reports" weighs nothing:
   absence of complaints is weak evidence, never a clean bill.
+- Public complaints (FTC, FCC) are first-hand reports by people who got the call:
+  15 x log2(1 + n) points for n complaints (1: 15, 3: 30, 7: 45, 15+: 60), scaled
+  by recency (latest within 30 days x1, within 90 days x0.7, older x0.4), plus 10
+  when most were prerecorded robocalls (illegal without consent). So a handful of
+  recent complaints makes a number suspicious and a dozen or more likely spam;
+  zero complaints adds nothing.
+- An NANP prefix (area code + exchange) that no carrier holds cannot originate a
+  call: the caller ID is spoofed (40).
 - Repeated silent calls (10 per repeat, up to 30) and calls at night (10)
   are what probing robocallers do; a number the user called before (-30) or
   answered (-10) is probably someone they deal with.
@@ -28,6 +36,7 @@ How the weights were chosen (points, where 60 = likely spam by default):
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Mapping, Sequence
 
 from lookup.models import (
@@ -156,10 +165,33 @@ def evidence_from_number(number: Number, settings: Settings, own: Sequence[str] 
     return ev
 
 
+def complaint_weight(count: int, latest: str | None, robocall_share: float | None, today: date | None = None) -> float:
+    """Points for ``count`` public complaints (see the module docstring for the reasoning)."""
+    if count <= 0:
+        return 0.0
+    weight = min(15 * math.log2(1 + count), 60.0)
+    if latest:
+        try:
+            age = ((today or date.today()) - date.fromisoformat(latest[:10])).days
+        except ValueError:
+            age = 0
+        weight *= 1.0 if age <= 30 else 0.7 if age <= 90 else 0.4
+    if robocall_share is not None and robocall_share >= 0.5:
+        weight += 10
+    return round(weight, 1)
+
+
 def evidence_from_findings(findings: Sequence[Finding], reliability: Mapping[str, float] | None = None) -> list[Evidence]:
     ev: list[Evidence] = []
     for f in findings:
-        if f.status is Status.FOUND and f.spam is not None:
+        if f.status is Status.FOUND and isinstance(f.facts.get("complaints"), int):
+            weight = complaint_weight(f.facts["complaints"], f.facts.get("latest") or f.last_reported, f.facts.get("robocall_share"))
+            ev.append(Evidence(f"complaints:{f.source}", weight, f.detail or _default_detail(f), f.source))
+        elif f.status is Status.FOUND and f.facts.get("assigned") is False:
+            ev.append(Evidence("unassigned_prefix", 40, f.detail or "No carrier holds this number's prefix: the caller ID is spoofed.", f.source))
+        elif f.status is Status.FOUND and f.source == "localcallingguide_com":
+            ev.append(Evidence(f"source:{f.source}", 0, f.detail or _default_detail(f), f.source))
+        elif f.status is Status.FOUND and f.spam is not None:
             r = (reliability or {}).get(f.source, DEFAULT_RELIABILITY)
             weight = (f.spam - 0.5) * 2 * MAX_SOURCE_WEIGHT * r * confidence(f.reports)
             detail = f.detail or _default_detail(f)
@@ -297,7 +329,7 @@ def call_back_advice(number: Number, level: Level, evidence: Sequence[Evidence])
         return CallBack.CAUTION, "Short codes usually send texts; calling back may be charged."
     if level is Level.LIKELY_SPAM:
         return CallBack.NO, "Do not call back: it is likely spam, and a call back tells them your line is live."
-    if "invalid" in signals or "impossible" in signals or "own_number" in signals:
+    if signals & {"invalid", "impossible", "own_number", "unassigned_prefix"}:
         return CallBack.NO, "Do not call back: the caller ID was faked, so a call back would reach someone else or nobody."
     if "nanp_international" in signals:
         return CallBack.CAUTION, "Careful: this is an international call despite the +1. Only call back if you know someone there."

@@ -15,8 +15,11 @@ from scrapers.base import Source
 
 def source_classes() -> list[type[Source]]:
     from scrapers.community import COMMUNITY_SOURCES
+    from scrapers.fcc_gov import FccGov
+    from scrapers.ftc_gov import FtcGov
+    from scrapers.localcallingguide_com import LocalCallingGuide
 
-    classes: list[type[Source]] = [*COMMUNITY_SOURCES]
+    classes: list[type[Source]] = [FtcGov, FccGov, LocalCallingGuide, *COMMUNITY_SOURCES]
     return classes
 
 

@@ -33,7 +33,9 @@ def test_lookup_json_contract() -> None:
     assert obj["e164"] == "+18768812345" and obj["region"] == "JM" and obj["verdict"] == "suspicious"
     assert obj["reasons"][0]["signal"] == "nanp_international" and obj["reasons"][0]["weight"] == 30
     assert set(obj["reasons"][0]) == {"signal", "detail", "source", "weight"}
-    assert obj["sources"] == []
+    # offline with nothing synced: the FTC dataset says so, nothing else is asked
+    assert [(x["name"], x["status"]) for x in obj["sources"]] == [("ftc_gov", "skipped")]
+    assert obj["sources"][0]["detail"] == "FTC data not synced: run whocalled sync ftc"
 
 
 def test_withheld_answers_with_null_e164() -> None:

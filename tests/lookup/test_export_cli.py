@@ -110,3 +110,38 @@ def test_export_reported_and_since() -> None:
     both = run("export", "-f", "txt", "--include", "blocked,reported").stdout.split()
     assert "+12125550148" in both and "+18768812345" in both
     assert run("export", "-f", "txt", "--since", "2999-01-01").stdout.split() == []
+
+
+FTC_DATA = Path(__file__).parents[1] / "data" / "ftc"
+
+
+def test_sync_files_then_offline_lookup_and_dataset_export() -> None:
+    files = sorted(str(p) for p in FTC_DATA.glob("*.csv"))
+    r = run("sync", "ftc", *files)
+    assert r.exit_code == 0, r.output
+    assert "rows added" in r.stdout and "not the FTC complaint CSV" in r.stderr
+    again = run("sync", "ftc", "--file", files[0])
+    assert " 0 rows added" in again.stdout
+    [obj] = [json.loads(line) for line in run("lookup", "202-555-0143", "--offline", "--json").stdout.splitlines()]
+    ftc = next(s for s in obj["sources"] if s["name"] == "ftc_gov")
+    assert ftc["status"] == "found" and ftc["reports"] >= 2
+    assert any(x["signal"] == "complaints:ftc_gov" and x["weight"] > 0 for x in obj["reasons"])
+    out = run("export", "-f", "txt", "--include", "datasets", "--min-complaints", "2", "--days", "3650").stdout.split()
+    assert "+12025550143" in out
+
+
+def test_own_reports_round_trip_through_the_ftc_layout(tmp_path) -> None:
+    run("report", "+1 415 555 0177", "-c", "robocall", "--at", "2026-11-20 14:05")
+    shared = tmp_path / "our-reports.csv"
+    assert run("reports", "--format", "csv", "-o", str(shared)).exit_code == 0
+    other = str(tmp_path / "neighbour.db")
+    r = run("sync", "ftc", str(shared), "--db", other)
+    assert r.exit_code == 0 and "1 rows added" in r.stdout.replace(",", "")
+    [obj] = [json.loads(line) for line in run("lookup", "+1 415 555 0177", "--offline", "--json", "--db", other).stdout.splitlines()]
+    assert next(s for s in obj["sources"] if s["name"] == "ftc_gov")["status"] == "found"
+
+
+def test_sync_usage_errors() -> None:
+    assert run("sync", "ftc", "/nonexistent.csv").exit_code == 2
+    r = run("sync", "fcc", "--since", "last week")
+    assert r.exit_code == 2 and "--since: not a date" in r.stderr

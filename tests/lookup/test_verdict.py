@@ -135,3 +135,33 @@ def test_history_signals() -> None:
 def test_thresholds_come_from_settings() -> None:
     strict = Settings(region="US", thresholds=type(HOME.thresholds)(likely_spam=25, suspicious=10, likely_ok=-20))
     assert score(normalize_number("+1 876 881 2345"), settings=strict).level is Level.LIKELY_SPAM
+
+
+def _complaints(n: int, latest: str, share: float | None = 1.0, source: str = "ftc_gov") -> Finding:
+    return Finding(source, "+14155550199", Status.FOUND, reports=n, last_reported=latest,
+                   detail=f"{n} FTC complaints", facts={"complaints": n, "latest": latest, "robocall_share": share})
+
+
+def test_many_recent_complaints_mean_likely_spam() -> None:
+    from datetime import date, timedelta
+
+    recent = (date.today() - timedelta(days=3)).isoformat()
+    old = (date.today() - timedelta(days=400)).isoformat()
+    assert verdict("+1 415 555 0199", findings=[_complaints(1, recent, None)]).level is Level.UNKNOWN
+    assert verdict("+1 415 555 0199", findings=[_complaints(3, recent)]).level is Level.SUSPICIOUS
+    many = verdict("+1 415 555 0199", findings=[_complaints(20, recent)])
+    assert many.level is Level.LIKELY_SPAM and many.call_back is CallBack.NO
+    assert "20 FTC complaints" in [e.detail for e in many.evidence]
+    assert verdict("+1 415 555 0199", findings=[_complaints(20, old, None)]).level is Level.UNKNOWN
+    none = Finding("ftc_gov", "+14155550199", Status.NOT_FOUND, facts={"complaints": 0})
+    assert verdict("+1 415 555 0199", findings=[none]).score == 0
+
+
+def test_unassigned_prefix_is_spoofing() -> None:
+    f = Finding("localcallingguide_com", "+14155550199", Status.FOUND, detail="the prefix 415-555 is not assigned",
+                facts={"assigned": False})
+    v = verdict("+1 415 555 0199", findings=[f])
+    assert "unassigned_prefix" in signals(v) and v.level is Level.SUSPICIOUS and v.call_back is CallBack.NO
+    carrier = Finding("localcallingguide_com", "+14155550199", Status.FOUND, detail="wireless carrier T-Mobile",
+                      facts={"assigned": True, "company_type": "wireless"})
+    assert verdict("+1 415 555 0199", findings=[carrier]).score == 0
