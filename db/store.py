@@ -70,7 +70,7 @@ class Store(DatasetsMixin):
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA cache_size = -16384")  # 16 MB: bulk imports keep their indexes in memory
+            conn.execute("PRAGMA cache_size = -8192")  # 8 MB: bulk imports keep their indexes in memory
             if self.path != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -438,7 +438,7 @@ class Store(DatasetsMixin):
             added += flush()
         return added
 
-    def mark_silent(self, rows: Sequence[tuple[int, str | None, str]]) -> None:
+    def mark_silent(self, rows: Iterable[tuple[int, str | None, str]]) -> None:
         """Flag incoming unanswered calls as silent: rows of ``(night, e164 or None, at)``."""
         with self.atomic():
             self.conn.executemany(

@@ -162,7 +162,7 @@ def _note(tallies: dict[str, Tally], call: Call, include_all: bool) -> None:
 
 def import_logs(
     store: Store, paths: Sequence[Path], *, region: str, fmt: str | None, tz: str | None, include_all: bool = False,
-    batch: int = 25_000,
+    batch: int = 10_000,
 ) -> tuple[dict[str, Tally], list[LogSummary], int]:
     """Stream every log into the store (de-duplicated by call key), tallying per number what
     triage needs. Raises CallLogError for a file of the wrong kind (also mid-read)."""
@@ -229,10 +229,11 @@ async def triage(
     )
     groups, silent_all, refused = group_calls(tallies, since=since, include_all=include_all)
     engine.store.mark_silent(
-        [(int(is_night(t, zone)), key or None, datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds"))
-         for key, t in silent_all]
+        (int(is_night(t, zone)), key or None, datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds"))
+        for key, t in silent_all
     )
     silent_count = sum(1 for _, t in silent_all if since is None or t >= since.timestamp())
+    del silent_all, tallies
     inputs = [g.key if g.key else "Withheld" for g in groups]
     results: list[LookupResult] = []
     total = len(inputs)
