@@ -10,10 +10,8 @@ Usage: python bench/bench_triage.py [--calls 100000] [--numbers 20000]
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
-import time
 
 from common import OUT, PYTHON, WHOCALLED, bench_env, report
 from gen_calls import write_calls_xml

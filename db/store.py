@@ -11,18 +11,18 @@ import json
 import sqlite3
 from collections import defaultdict
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlite_utils import Database
 
-from db.datasets import DatasetsMixin
+from db.datasets import DatasetsMixin, _after, _chunks, _marks
 from db.migrations import apply_migrations
 from lookup.models import (
     Category,
     Comment,
     Finding,
+    History,
     ListEntry,
     ListKind,
     Number,
@@ -34,28 +34,10 @@ from lookup.models import (
 )
 
 BUSY_TIMEOUT_MS = 5000
-# SQLite caps host parameters per statement; batch IN (...) lists below it.
-_CHUNK = 900
 
 
 class StoreError(RuntimeError):
     """The database file cannot be opened or used (one-line message)."""
-
-
-def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _marks(n: int) -> str:
-    return ",".join("?" * n)
-
-
-def _iso_after(start: str, days: float) -> str:
-    base = datetime.fromisoformat(start)
-    if base.tzinfo is None:
-        base = base.replace(tzinfo=timezone.utc)
-    return (base + timedelta(days=days)).isoformat(timespec="seconds")
 
 
 class Store(DatasetsMixin):
@@ -233,7 +215,7 @@ class Store(DatasetsMixin):
                             f.source,
                             f.status.value,
                             f.fetched_at,
-                            _iso_after(f.fetched_at, ttl_days(f)),
+                            _after(f.fetched_at, ttl_days(f)),
                             f.name,
                             f.spam,
                             f.reports,
@@ -450,7 +432,7 @@ class Store(DatasetsMixin):
     def count_calls(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
 
-    def histories(self, e164s: Sequence[str]) -> dict[str, "History"]:
+    def histories(self, e164s: Sequence[str]) -> dict[str, History]:
         """What the imported call logs say about each number."""
         return _histories(self, e164s)
 
@@ -553,9 +535,8 @@ def _comment_id(f: Finding, c: Comment) -> str:
 # ---------------------------------------------------------------- call history (kept apart: read by the engine)
 
 
-def _histories(store: Store, e164s: Sequence[str]) -> dict[str, "History"]:
+def _histories(store: Store, e164s: Sequence[str]) -> dict[str, History]:
     """What the imported call logs say about each number, aggregated in SQL."""
-    from lookup.models import History
 
     out: dict[str, History] = {}
     for chunk in _chunks([k for k in dict.fromkeys(e164s) if k]):

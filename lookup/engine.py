@@ -28,7 +28,7 @@ from lookup.models import (
     Verdict,
     iso_now,
 )
-from lookup.numbers import NumberError, parse_number, with_details
+from lookup.numbers import NumberError, normalize_own_numbers, parse_number, with_details
 from lookup.settings import Settings
 from lookup.verdict import score
 
@@ -344,15 +344,7 @@ class Engine:
 
     def own_numbers(self) -> list[str]:
         if self._own is None:
-            own = []
-            for raw in self.settings.own_numbers:
-                try:
-                    n, _ = parse_number(raw, self.settings.region)
-                except NumberError:
-                    continue
-                if n.e164:
-                    own.append(n.e164)
-            self._own = own
+            self._own = normalize_own_numbers(self.settings.own_numbers, self.settings.region)
         return self._own
 
 

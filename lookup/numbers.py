@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Sequence
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat, PhoneNumberType
@@ -305,6 +306,19 @@ def valid_local(parsed: phonenumbers.PhoneNumber) -> bool:
 def parse_e164(e164: str) -> phonenumbers.PhoneNumber:
     """Re-parse a stored E.164 key (used where facts must be recomputed)."""
     return phonenumbers.parse(e164, None)
+
+
+def normalize_own_numbers(raws: Sequence[str], region: str) -> list[str]:
+    """The user's own numbers from the config as E.164 keys (unparsable entries are left out)."""
+    out = []
+    for raw in raws:
+        try:
+            number, _ = parse_number(raw, region)
+        except NumberError:
+            continue
+        if number.e164:
+            out.append(number.e164)
+    return out
 
 
 def region_is_nanp(region: str | None) -> bool:

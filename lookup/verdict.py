@@ -88,17 +88,9 @@ def confidence(reports: int | None) -> float:
 
 
 def _own_numbers(settings: Settings) -> list[str]:
-    from lookup.numbers import NumberError, normalize_number
+    from lookup.numbers import normalize_own_numbers
 
-    out = []
-    for raw in settings.own_numbers:
-        try:
-            n = normalize_number(raw, settings.region, details=False)
-        except NumberError:
-            continue
-        if n.e164:
-            out.append(n.e164)
-    return out
+    return normalize_own_numbers(settings.own_numbers, settings.region)
 
 
 def evidence_from_number(number: Number, settings: Settings, own: Sequence[str] = ()) -> list[Evidence]:

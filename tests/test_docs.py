@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import typer
 from typer.main import get_command
 
 from lookup.cli import app

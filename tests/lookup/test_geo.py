@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import phonenumbers
-import pytest
 from phonenumbers import geocoder
 
 from lookup import geo

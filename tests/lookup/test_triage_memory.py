@@ -4,7 +4,6 @@ process, so the measurement is its own): readers stream, and triage keeps per-nu
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import subprocess
 import sys
