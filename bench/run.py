@@ -16,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 BENCHES = [
     ("bench_lookup.py", [], ["--numbers", "10000"]),
     ("bench_ftc_import.py", [], ["--rows", "50000"]),
+    ("bench_triage.py", [], ["--calls", "20000", "--numbers", "4000"]),
     ("bench_fanout.py", [], []),
     ("bench_export.py", [], ["--rows", "100000"]),
     ("bench_server.py", [], []),

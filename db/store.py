@@ -52,7 +52,7 @@ class Store(DatasetsMixin):
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA cache_size = -8192")  # 8 MB: bulk imports keep their indexes in memory
+            conn.execute("PRAGMA cache_size = -16384")  # 16 MB: bulk imports keep their indexes in memory
             if self.path != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")

@@ -21,7 +21,6 @@ from lookup.models import (
     History,
     ListEntry,
     Number,
-    NumberKind,
     Report,
     SourceKind,
     Status,
@@ -135,6 +134,21 @@ class Engine:
     sources: Sequence["Source"] = ()
     fetch_settings: Any = None  # scrapers.http.FetchSettings; built from settings when None
     _own: list[str] | None = field(default=None, init=False, repr=False)
+    _fetcher: Any = field(default=None, init=False, repr=False)
+
+    async def open_session(self) -> None:
+        """Keep one HTTP session (and its robots.txt cache and pacing) for many lookups, as a
+        long-running server should; without it each lookup batch opens and closes its own."""
+        if self._fetcher is None:
+            from scrapers.http import Fetcher, FetchSettings
+
+            settings = self.fetch_settings or FetchSettings.from_settings(self.settings, self.sources)
+            self._fetcher = await Fetcher(settings).__aenter__()
+
+    async def close_session(self) -> None:
+        if self._fetcher is not None:
+            fetcher, self._fetcher = self._fetcher, None
+            await fetcher.close()
 
     # ------------------------------------------------------------ normalising and facts
 
@@ -290,20 +304,29 @@ class Engine:
 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + budget
+        if self._fetcher is not None:
+            return await self._ask_all(self._fetcher, todo, deadline, budget, deep)
         fetch_settings = self.fetch_settings or FetchSettings.from_settings(self.settings, [s for _, s in todo])
         async with Fetcher(fetch_settings) as fetcher:
-            tasks = {
-                asyncio.ensure_future(_ask(fetcher, source, number, deadline, deep)): (number, source)
-                for number, source in todo
-            }
-            done, pending = await asyncio.wait(tasks, timeout=max(deadline - loop.time(), 0))
-            out = [t.result() for t in done]
-            for task in pending:
-                task.cancel()
-                number, source = tasks[task]
-                out.append(source.failure(number, Status.TIMEOUT, f"no answer within {budget:g} s"))
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
+            return await self._ask_all(fetcher, todo, deadline, budget, deep)
+
+    async def _ask_all(
+        self, fetcher: Any, todo: Sequence[tuple[Number, "Source"]], deadline: float, budget: float, deep: bool
+    ) -> list[Finding]:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        tasks = {
+            asyncio.ensure_future(_ask(fetcher, source, number, deadline, deep)): (number, source) for number, source in todo
+        }
+        done, pending = await asyncio.wait(tasks, timeout=max(deadline - loop.time(), 0))
+        out = [t.result() for t in done]
+        for task in pending:
+            task.cancel()
+            number, source = tasks[task]
+            out.append(source.failure(number, Status.TIMEOUT, f"no answer within {budget:g} s"))
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
         return out
 
     def _dataset_findings(self, numbers: Sequence[Number | NumberError], only: Sequence[str] = ()) -> dict[str, list[Finding]]:
@@ -395,10 +418,6 @@ def _skipped(source: "Source", number: Number) -> Finding:
 
 def _keys(numbers: Sequence[Number | NumberError]) -> list[str]:
     return list(dict.fromkeys(n.e164 for n in numbers if isinstance(n, Number) and n.e164))
-
-
-def is_lookup_number(n: Number | NumberError) -> bool:
-    return isinstance(n, Number) and n.kind is NumberKind.NUMBER
 
 
 __all__ = ["Engine", "LookupResult", "caller_name", "finding_json", "iso_now"]

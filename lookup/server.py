@@ -308,8 +308,18 @@ def create_app(
     server_blocklist.add_routes(app)
     server_pages.add_routes(app)
 
+    async def open_session(_: web.Application) -> None:
+        opener = getattr(engine, "open_session", None)
+        if opener is not None:
+            await opener()
+
     async def close_service(_: web.Application) -> None:
         await service.close()
+        closer = getattr(engine, "close_session", None)
+        if closer is not None:
+            await closer()
+
+    app.on_startup.append(open_session)
 
     app.on_cleanup.append(close_service)
     return app

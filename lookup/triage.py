@@ -162,7 +162,7 @@ def _note(tallies: dict[str, Tally], call: Call, include_all: bool) -> None:
 
 def import_logs(
     store: Store, paths: Sequence[Path], *, region: str, fmt: str | None, tz: str | None, include_all: bool = False,
-    batch: int = 10_000,
+    batch: int = 25_000,
 ) -> tuple[dict[str, Tally], list[LogSummary], int]:
     """Stream every log into the store (de-duplicated by call key), tallying per number what
     triage needs. Raises CallLogError for a file of the wrong kind (also mid-read)."""

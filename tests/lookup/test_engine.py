@@ -159,3 +159,18 @@ async def test_unreachable_source_is_an_error_not_a_crash(site) -> None:
     [r] = await engine.lookup(["+1 415 555 0199"])
     assert r.findings[0].status in (Status.ERROR, Status.TIMEOUT)
     assert r.findings[0].detail
+
+
+async def test_a_long_running_session_is_shared_across_lookups(site) -> None:
+    server, hits = site
+    engine = make_engine(server, JsonSource)
+    await engine.open_session()
+    try:
+        first = engine._fetcher
+        await engine.lookup(["+1 415 555 0199"])
+        await engine.lookup(["+1 415 555 0188"])
+        assert engine._fetcher is first
+    finally:
+        await engine.close_session()
+    assert engine._fetcher is None
+    assert hits["json_a", "+14155550199"] == hits["json_a", "+14155550188"] == 1
