@@ -155,8 +155,9 @@ def lookup(
             typer.echo(render_result(r, verbose=verbose))
             first = False
     failed = {(f.source, f.status.value) for r in results for f in r.findings if f.status.value in ("blocked", "rate_limited", "layout_changed", "error", "timeout")}
-    for name, status in sorted(failed):
-        warn(f"source {name}: {status.replace('_', ' ')}")
+    if failed:
+        listed = ", ".join(f"{name} ({status.replace('_', ' ')})" for name, status in sorted(failed))
+        warn(f"no answer from {len({n for n, _ in failed})} source(s): {listed}")
     if bad:
         raise typer.Exit(2)
 

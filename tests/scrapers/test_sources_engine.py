@@ -122,7 +122,7 @@ def test_cli_json_for_a_number_spam_on_several_sites(spam_server, tmp_path) -> N
     assert statuses["whocallsme_com"] == "blocked"
     reasons = {r["source"] for r in obj["reasons"] if r["signal"].startswith("source:")}
     assert reasons == {"shouldianswer_com", "nomorobo_com", "notes800_com", "phonespamfilter_com"}
-    assert "source whocallsme_com: blocked" in result.stderr
+    assert "no answer from 1 source(s): whocallsme_com (blocked)" in result.stderr
     text = CliRunner().invoke(app, ["lookup", "+1 206 555 0147", "--config", str(cfg), "--offline"]).stdout
     assert "likely spam" in text and "nomorobo_com:" in text
 
