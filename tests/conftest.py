@@ -19,6 +19,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "ip6-localhost"})
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Outside ``--online`` runs, a name lookup for any host other than this machine fails at
+    once, and the test that asked fails at teardown naming the host: no test may depend on
+    the internet, and none may quietly try."""
+    if request.config.getoption("--online"):
+        yield
+        return
+    import socket
+
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def local_only(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is None or name in LOCAL_HOSTS or str(name).startswith("127."):
+            return real(host, *args, **kwargs)
+        asked.append(str(name))
+        raise socket.gaierror(socket.EAI_NONAME, f"tests do not reach the internet (asked for {name})")
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_only)
+    yield asked
+    if asked:
+        pytest.fail(f"this test tried to reach the internet: {sorted(set(asked))}")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's own config or database."""

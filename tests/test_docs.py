@@ -35,3 +35,14 @@ def test_every_command_is_in_the_readme() -> None:
     for path, cmd in _walk(root):
         if path and not getattr(cmd, "commands", None):
             assert f"whocalled {' '.join(path)}" in readme, " ".join(path)
+
+
+def test_tests_cannot_reach_the_internet(_no_internet) -> None:
+    import socket
+
+    import pytest
+
+    with pytest.raises(socket.gaierror, match="do not reach the internet"):
+        socket.getaddrinfo("www.nomorobo.com", 443)
+    assert _no_internet == ["www.nomorobo.com"]
+    _no_internet.clear()  # this test asked on purpose

@@ -17,6 +17,7 @@ from lookup.engine import Engine
 from lookup.models import Level, Status
 from lookup.settings import Settings, SourceConfig
 from scrapers.community import COMMUNITY_SOURCES
+from scrapers.registry import source_classes
 
 PAGES = Path(__file__).parents[1] / "pages"
 CASES = [(cls, case) for cls in COMMUNITY_SOURCES for case in cls.CASES]
@@ -108,7 +109,7 @@ def spam_server(thread_server):
 def test_cli_json_for_a_number_spam_on_several_sites(spam_server, tmp_path) -> None:
     cfg = tmp_path / "config.toml"
     lines = []
-    for cls in COMMUNITY_SOURCES:
+    for cls in source_classes():
         if cls.name in SPAM_SITES:
             lines += [f"[sources.{cls.name}]", f'base_url = "{spam_server}/{cls.name}"', "rate = 200", ""]
         else:
