@@ -73,29 +73,34 @@ def print_triage(report: TriageReport, settings: Settings, *, json_out: bool = F
     from rich.text import Text
 
     zone = resolve_zone(settings.timezone)
-    console = Console()
+    # A terminal gets its own width; a pipe or a file gets room for the reasons.
+    console = Console() if sys.stdout.isatty() else Console(width=120)
     if not report.rows:
         console.print("No silent missed calls in these logs.")
         console.print(report.summary())
         return
+    names = {id(row): caller_name(row.result.findings, row.result.history) or row.group.name or "" for row in report.rows}
     table = Table(show_lines=False, header_style="bold")
-    for col in ("number", "calls", "last (local)", "verdict", "call back"):
+    for col in ("number", "calls", "last", "verdict", "call back"):
         table.add_column(col, no_wrap=True)
-    table.add_column("why", overflow="fold", ratio=3)
-    table.add_column("name", overflow="fold", ratio=1)
+    table.add_column("why", overflow="fold", ratio=3, min_width=30)
+    if any(names.values()):
+        table.add_column("name", overflow="fold", ratio=1, min_width=10)
     for row in report.rows:
         v = row.result.verdict
         n = row.result.number
         label = n.international if n and n.e164 else "withheld"
         level = v.level.value if v else "error"
-        table.add_row(
+        cells = [
             Text(label or ""),
             str(row.group.count),
             row.group.last.astimezone(zone).strftime("%m-%d %H:%M"),
             Text(level.replace("_", " "), style=LEVEL_STYLE.get(level, "")),
             v.call_back.value if v else "",
             Text(top_reason(row)),
-            Text(caller_name(row.result.findings, row.result.history) or row.group.name or ""),
-        )
+        ]
+        if any(names.values()):
+            cells.append(Text(names[id(row)]))
+        table.add_row(*cells)
     console.print(table)
     console.print(report.summary())
