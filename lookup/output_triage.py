@@ -77,7 +77,7 @@ def print_triage(report: TriageReport, settings: Settings, *, json_out: bool = F
     console = Console() if sys.stdout.isatty() else Console(width=120)
     if not report.rows:
         console.print("No silent missed calls in these logs.")
-        console.print(report.summary())
+        console.print(report.summary(), soft_wrap=True)
         return
     names = {id(row): caller_name(row.result.findings, row.result.history) or row.group.name or "" for row in report.rows}
     table = Table(show_lines=False, header_style="bold")
@@ -103,4 +103,4 @@ def print_triage(report: TriageReport, settings: Settings, *, json_out: bool = F
             cells.append(Text(names[id(row)]))
         table.add_row(*cells)
     console.print(table)
-    console.print(report.summary())
+    console.print(report.summary(), soft_wrap=True)
