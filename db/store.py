@@ -420,12 +420,12 @@ class Store(DatasetsMixin):
             added += flush()
         return added
 
-    def mark_silent(self, rows: Iterable[tuple[int, str | None, str]]) -> None:
-        """Flag incoming unanswered calls as silent: rows of ``(night, e164 or None, at)``."""
+    def clear_silent(self, rows: Iterable[tuple[str | None, str]]) -> None:
+        """Unflag unanswered calls that a voicemail from the same number followed:
+        rows of ``(e164 or None, at)``."""
         with self.atomic():
             self.conn.executemany(
-                "UPDATE calls SET silent = 1, night = ? WHERE e164 IS ? AND at = ? AND direction = 'incoming'"
-                " AND status IN ('missed', 'answered')",
+                "UPDATE calls SET silent = 0, night = 0 WHERE e164 IS ? AND at = ? AND direction = 'incoming'",
                 rows,
             )
 

@@ -118,10 +118,12 @@ class TriageReport:
         return text + "."
 
 
-def _row(call: Call) -> tuple:
+def _row(call: Call, zone: ZoneInfo | None) -> tuple:
     """The ``calls`` row for ``call``; its key is :func:`lookup.calllogs.call_key` cut to 80 bits
-    (computed here from the one ISO timestamp the row needs anyway)."""
+    (computed here from the one ISO timestamp the row needs anyway). An unanswered incoming
+    call is stored as silent; the few that a voicemail followed are cleared afterwards."""
     at = call.at.astimezone(timezone.utc).isoformat(timespec="seconds")
+    silent = is_unanswered_incoming(call)
     duration = "" if call.duration is None else str(call.duration)
     text = "|".join((call.e164 or WITHHELD, at, call.direction.value, call.status.value, duration))
     return (
@@ -134,8 +136,8 @@ def _row(call: Call) -> tuple:
         call.name,
         call.raw_number,
         call.log_format,
-        0,
-        0,
+        int(silent),
+        int(silent and is_night(call.at, zone)),
         int(bool(call.name) and call.log_format in CONTACT_FORMATS),
     )
 
@@ -170,12 +172,13 @@ def import_logs(
     logs: list[LogSummary] = []
     added = 0
     pending: list[tuple] = []
+    zone = resolve_zone(tz)
     for path in paths:
         stats = ReadStats()
         summary = LogSummary(Path(path), stats)
         for call in read_calls(path, region=region, fmt=fmt, stats=stats, tz=tz):
             summary.calls += 1
-            pending.append(_row(call))
+            pending.append(_row(call, zone))
             _note(tallies, call, include_all)
             if len(pending) >= batch:
                 added += store.save_calls(pending)
@@ -188,26 +191,31 @@ def import_logs(
 
 def group_calls(
     tallies: dict[str, Tally], *, since: datetime | None, include_all: bool, window_s: int = DEFAULT_VOICEMAIL_WINDOW_S
-) -> tuple[list[CallerGroup], list[tuple[str, float]], int]:
+) -> tuple[list[CallerGroup], list[tuple[str, float]], int, int]:
     """Per number: the silent missed calls (missed with no voicemail from it close in time;
-    with ``include_all`` every incoming call). Also every silent call as ``(key, time)`` and
-    the count of refused calls, both within ``since``."""
+    with ``include_all`` every incoming call). Also the unanswered calls a voicemail excused
+    as ``(key, time)``, and the counts of silent and refused calls, all within ``since``."""
     floor = since.timestamp() if since else float("-inf")
     groups: list[CallerGroup] = []
-    silent_all: list[tuple[str, float]] = []
-    refused_total = 0
+    excused: list[tuple[str, float]] = []
+    silent_total = refused_total = 0
     for key, tally in tallies.items():
         voicemails = sorted(tally.voicemails)
-        silent = [t for t in tally.unanswered if not has_near(voicemails, t, window_s)]
-        silent_all += [(key, t) for t in silent]
+        silent = []
+        for t in tally.unanswered:
+            if has_near(voicemails, t, window_s):
+                excused.append((key, t))
+            else:
+                silent.append(t)
         picked = [t for t in silent if t >= floor]
+        silent_total += len(picked)
         if include_all:
             picked += [t for t in (*tally.other_incoming, *tally.voicemails) if t >= floor]
         refused = sum(1 for t in tally.refused if t >= floor)
         refused_total += refused
         if picked:
             groups.append(CallerGroup(key, sorted(picked), refused, tally.name))
-    return groups, silent_all, refused_total
+    return groups, excused, silent_total, refused_total
 
 
 async def triage(
@@ -223,17 +231,14 @@ async def triage(
     batch: int = 25,
 ) -> TriageReport:
     settings = engine.settings
-    zone = resolve_zone(settings.timezone)
     tallies, logs, added = import_logs(
         engine.store, paths, region=settings.region, fmt=fmt, tz=settings.timezone, include_all=include_all
     )
-    groups, silent_all, refused = group_calls(tallies, since=since, include_all=include_all)
-    engine.store.mark_silent(
-        (int(is_night(t, zone)), key or None, datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds"))
-        for key, t in silent_all
+    groups, excused, silent_count, refused = group_calls(tallies, since=since, include_all=include_all)
+    engine.store.clear_silent(
+        (key or None, datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")) for key, t in excused
     )
-    silent_count = sum(1 for _, t in silent_all if since is None or t >= since.timestamp())
-    del silent_all, tallies
+    del excused, tallies
     inputs = [g.key if g.key else "Withheld" for g in groups]
     results: list[LookupResult] = []
     total = len(inputs)
