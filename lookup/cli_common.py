@@ -1,0 +1,143 @@
+"""What the command modules share: the typer apps, the common options, and helpers that
+open the settings and the store, report errors in one line, and parse dates."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Iterator, NoReturn, Optional
+
+import typer
+
+
+app = typer.Typer(
+    name="whocalled",
+    help="Who called me, and should I call back? Look numbers up, triage call logs, block and report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Show the configuration and where it lives.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+sync_app = typer.Typer(help="Download or import public complaint data (FTC, FCC) for offline lookups.", no_args_is_help=True)
+app.add_typer(sync_app, name="sync")
+
+# Options shared by commands; each means the same everywhere.
+DbOpt = Annotated[
+    Optional[Path], typer.Option("--db", help="SQLite database file (default: user data dir; env WHOCALLED_DB).")
+]
+ConfigOpt = Annotated[
+    Optional[Path], typer.Option("--config", help="TOML config file (default: user config dir; env WHOCALLED_CONFIG).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (one object per line) instead of text.")]
+RegionOpt = Annotated[
+    Optional[str], typer.Option("--region", "-r", help="Home country for national numbers, e.g. US, GB, DE.")
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Do it even if it touches your own number or an allowlisted one.")]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr, no traceback, and the exit code."""
+    typer.echo(f"whocalled: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    typer.echo(f"whocalled: {message}", err=True)
+
+
+@contextmanager
+def opened(db: Path | None, config: Path | None, region: str | None = None) -> Iterator[tuple["Settings", "Store"]]:
+    from db.store import Store, StoreError
+    from lookup.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config, db_path=db, region=region)
+    except ConfigError as exc:
+        fail(str(exc))
+    try:
+        store = Store(settings.db_path)  # type: ignore[arg-type]
+    except StoreError as exc:
+        fail(str(exc))
+    try:
+        yield settings, store
+    finally:
+        store.close()
+
+
+def make_engine(settings: "Settings", store: "Store", only: list[str] | None = None) -> "Engine":
+    from lookup.engine import Engine
+    from scrapers.registry import load_sources, source_names
+
+    unknown = [n for n in (only or []) if n not in source_names()]
+    if unknown:
+        fail(f"unknown source {unknown[0]!r} (known: {', '.join(source_names()) or 'none'})")
+    return Engine(store=store, settings=settings, sources=load_sources(settings))
+
+
+def read_inputs(numbers: list[str]) -> list[str]:
+    out: list[str] = []
+    for item in numbers:
+        if item == "-":
+            for line in sys.stdin:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    out.append(line)
+        else:
+            out.append(item)
+    return out
+
+
+
+def _own_numbers(settings: "Settings") -> list[str]:
+    from lookup.numbers import normalize_own_numbers
+
+    return normalize_own_numbers(settings.own_numbers, settings.region)
+
+
+
+def parse_when(text: str) -> str:
+    """ISO date or date-time (local time unless it carries an offset) to ISO UTC."""
+    raw = text.strip().replace("T", " ")
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            value = datetime.strptime(raw, fmt)
+            break
+        except ValueError:
+            continue
+    else:
+        try:
+            value = datetime.fromisoformat(text.strip())
+        except ValueError:
+            fail(f"--at: not a date or time: {text!r} (use YYYY-MM-DD or 'YYYY-MM-DD HH:MM')")
+    if value.tzinfo is None:
+        value = value.astimezone()  # the user's local time
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+
+def _progress(label: str, *, quiet: bool):
+    """A rich progress bar on stderr (only on a terminal); returns (callback, finish)."""
+    if quiet or not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=__import__("rich.console").console.Console(stderr=True))
+    task = bar.add_task(label, total=None)
+    bar.start()
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return update, bar.stop
+
+
+
+if TYPE_CHECKING:
+    from db.store import Store
+    from lookup.engine import Engine
+    from lookup.settings import Settings
+
+

@@ -1,0 +1,300 @@
+"""Commands for call logs, datasets, sources and the server: triage, sync, sources, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lookup.cli_common import (
+    ConfigOpt,
+    DbOpt,
+    JsonOpt,
+    RegionOpt,
+    _progress,
+    app,
+    fail,
+    make_engine,
+    opened,
+    parse_when,
+    sync_app,
+    warn,
+)
+from lookup.models import ListEntry, ListKind
+
+
+# ---------------------------------------------------------------- triage
+
+
+class LogFormatChoice(StrEnum):
+    android_xml = "android_xml"
+    gvoice_takeout = "gvoice_takeout"
+    ios_callhistory = "ios_callhistory"
+    fritzbox_csv = "fritzbox_csv"
+    asterisk_csv = "asterisk_csv"
+    generic_csv = "generic_csv"
+    plain_text = "plain_text"
+
+
+@app.command("triage")
+def triage_command(
+    paths: Annotated[list[Path], typer.Argument(help="Call-log files or folders (Android XML, Google Voice Takeout, iPhone CallHistory.storedata, FRITZ!Box CSV, Asterisk Master.csv, CSV, text).")],
+    since: Annotated[Optional[str], typer.Option("--since", help="Only calls on or after this date (YYYY-MM-DD).")] = None,
+    include_all: Annotated[bool, typer.Option("--all", help="Show every incoming call's number, not only silent missed calls.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Never touch the network; use what is stored.")] = False,
+    json_out: JsonOpt = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per number).")] = False,
+    block_spam: Annotated[bool, typer.Option("--block-spam", help="Add the likely-spam numbers to your block list.")] = False,
+    deadline: Annotated[Optional[float], typer.Option("--deadline", min=0.1, help="Seconds each online batch may take (default 4).")] = None,
+    log_format: Annotated[Optional[LogFormatChoice], typer.Option("--format", help="Force the log format instead of detecting it.")] = None,
+    region: RegionOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Find the silent missed calls in your call logs and decide on each caller.
+
+    Example: whocalled triage calls-2026-11-20.xml --since 2026-11-01 --block-spam
+    """
+    import asyncio
+
+    from lookup.calllogs import CallLogError
+    from lookup.triage import triage as run_triage
+
+    since_at = datetime.fromisoformat(parse_when(since)) if since else None
+    with opened(db, config, region) as (settings, store):
+        engine = make_engine(settings, store)
+        progress_cb, finish = _progress("Looking up", quiet=json_out or csv_out or offline)
+        try:
+            report_ = asyncio.run(
+                run_triage(engine, paths, fmt=log_format.value if log_format else None, since=since_at,
+                           include_all=include_all, offline=offline, deadline=deadline, progress=progress_cb)
+            )
+        except CallLogError as exc:
+            finish()
+            fail(str(exc))
+        finish()
+        if block_spam:
+            from lookup.models import Level
+
+            day = datetime.now().strftime("%Y-%m-%d")
+            spam = [r.result.number.e164 for r in report_.rows if r.result.verdict and r.result.verdict.level is Level.LIKELY_SPAM and r.result.number and r.result.number.e164]
+            report_.blocked_now = store.add_list_entries(
+                [ListEntry(e, ListKind.BLOCK, reason=f"triage {day}", origin="triage") for e in spam]
+            )
+    for log in report_.logs:
+        if log.stats.skipped:
+            warn(f"{log.path.name}: {log.stats.summary()}")
+    from lookup.output_triage import print_triage
+
+    print_triage(report_, settings, json_out=json_out, csv_out=csv_out)
+    if block_spam:
+        typer.echo(f"Blocked {report_.blocked_now} likely-spam number(s).", err=json_out or csv_out)
+
+
+# ---------------------------------------------------------------- sources
+
+
+@app.command("sources")
+def sources_command(
+    check: Annotated[bool, typer.Option("--check", help="Ask every enabled source about its live canary numbers and say which look broken.")] = False,
+    json_out: JsonOpt = False,
+    deadline: Annotated[float, typer.Option("--deadline", min=0.5, help="Seconds the --check may take.")] = 10.0,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """List the lookup sources: kind, countries, enabled, last success and last failure.
+
+    Example: whocalled sources --check
+    """
+    from scrapers.registry import load_sources
+
+    with opened(db, config) as (settings, store):
+        sources = load_sources(settings)
+        checks: dict[str, str] = {}
+        if check:
+            import asyncio
+
+            from lookup.canaries import run_canaries
+
+            checks = asyncio.run(run_canaries(store, settings, [s for s in sources if s.enabled], deadline=deadline))
+        health = store.source_health()
+        synced = {}
+        for s in sources:
+            dataset = getattr(sys.modules.get(type(s).__module__), "DATASET", None)
+            state = store.get_sync_state(dataset) if dataset else None
+            if state is not None:
+                synced[s.name] = f"{state.updated_at} ({state.rows or 0:,} rows)"
+    rows = []
+    for s in sources:
+        h = health.get(s.name, {})
+        rows.append({
+            "synced": synced.get(s.name),
+            "name": s.name,
+            "title": s.title,
+            "kind": s.kind.value,
+            "countries": sorted(s.regions) or ["all"],
+            "enabled": s.enabled,
+            "how_to_enable": None if s.enabled else (s.enable_hint or f"set enabled = true under [sources.{s.name}]"),
+            "last_success_at": h.get("last_success_at"),
+            "last_failure_at": h.get("last_failure_at"),
+            "last_failure": f"{h['last_failure_status']}: {h['last_failure']}" if h.get("last_failure_status") else None,
+            **({"check": checks.get(s.name, "not checked")} if check else {}),
+        })
+    if json_out:
+        for row in rows:
+            typer.echo(json.dumps(row))
+        return
+    if not rows:
+        typer.echo("No sources are registered.")
+        return
+    for row in rows:
+        from lookup.numbers import _nanp_regions
+
+        if set(row["countries"]) == set(_nanp_regions()):
+            countries = "NANP (+1)"
+        else:
+            countries = ",".join(row["countries"]) if len(row["countries"]) <= 6 else f"{len(row['countries'])} countries"
+        state = "enabled" if row["enabled"] else "off"
+        typer.echo(f"{row['name']:24} {row['kind']:8} {countries:18} {state}")
+        if row["how_to_enable"]:
+            typer.echo(f"    to enable: {row['how_to_enable']}")
+        if row["synced"]:
+            typer.echo(f"    last sync: {row['synced']}")
+        if row["last_success_at"]:
+            typer.echo(f"    last answer: {row['last_success_at']}")
+        if row["last_failure"]:
+            typer.echo(f"    last failure: {row['last_failure_at']}  {row['last_failure']}")
+        if check:
+            typer.echo(f"    check: {row['check']}")
+
+
+# ---------------------------------------------------------------- serve
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; anything but loopback needs a token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8787,
+    token: Annotated[Optional[str], typer.Option("--token", help="Require 'Authorization: Bearer TOKEN' (or ?token=) on every request; default from the config or WHOCALLED_SERVER_TOKEN.")] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Serve the JSON API for PBXs (lookup, screen, CNAM, blocklists) and a web page for the household.
+
+    Example: whocalled serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
+    """
+    from db.store import StoreError
+    from lookup.server import run_server
+    from lookup.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config, db_path=db)
+    except ConfigError as exc:
+        fail(str(exc))
+    try:
+        run_server(settings, host=host, port=port, token=token)
+    except ValueError as exc:
+        fail(str(exc))
+    except StoreError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", code=1)
+
+
+# ---------------------------------------------------------------- sync
+
+
+def _run_sync(kind: str, settings, store, **kwargs) -> None:
+    import asyncio
+
+    from lookup import sync as sync_mod
+
+    callback, finish = _sync_progress(f"Syncing {kind.upper()}")
+    try:
+        if kind == "ftc":
+            result = asyncio.run(sync_mod.sync_ftc(store, settings, progress=callback, **kwargs))
+        else:
+            result = asyncio.run(sync_mod.sync_fcc(store, settings, progress=callback, **kwargs))
+    except ValueError as exc:
+        finish()
+        fail(str(exc))
+    finish()
+    typer.echo(result.summary())
+    for name, why in result.skipped_files:
+        warn(f"skipped {name}: {why}")
+    for where, why in result.failures:
+        warn(f"{where}: {why}")
+    if not result.ok and not result.rows_added and not result.files_read:
+        raise typer.Exit(1)
+
+
+def _sync_progress(label: str):
+    """A rich progress bar on stderr for ``progress(label, done, total)`` callbacks (terminal only)."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=Console(stderr=True))
+    task = bar.add_task(label, total=None)
+    bar.start()
+
+    def update(what: str, done: int, total: int | None) -> None:
+        bar.update(task, description=f"{label}: {what}", completed=done, total=total or None)
+
+    return update, bar.stop
+
+
+def _check_files(files: list[Path] | None) -> list[Path]:
+    for f in files or []:
+        if not f.is_file():
+            fail(f"no such file: {f}")
+    return list(files or [])
+
+
+FilesArg = Annotated[Optional[list[Path]], typer.Argument(help="CSV files to import instead of downloading (same as --file).")]
+
+
+@sync_app.command("ftc")
+def sync_ftc_command(
+    files: FilesArg = None,
+    days: Annotated[Optional[int], typer.Option("--days", min=1, max=400, help="How many past days of FTC daily complaint files to fetch (default: what is online, about 5 weeks).")] = None,
+    file: Annotated[Optional[list[Path]], typer.Option("--file", help="Import these FTC complaint CSV files instead of downloading (repeatable).")] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Fetch the FTC Do-Not-Call complaint files (or import given ones) for offline lookups.
+
+    Example: whocalled sync ftc --days 14
+    """
+    files = _check_files([*(file or []), *(files or [])])
+    with opened(db, config) as (settings, store):
+        _run_sync("ftc", settings, store, days=days, files=files)
+
+
+@sync_app.command("fcc")
+def sync_fcc_command(
+    files: FilesArg = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only complaints on or after this date (YYYY-MM-DD).")] = None,
+    file: Annotated[Optional[list[Path]], typer.Option("--file", help="Import these FCC complaint CSV exports instead of downloading (repeatable).")] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Fetch the FCC unwanted-call complaints export (or import given files) into the local tables.
+
+    Example: whocalled sync fcc --since 2026-01-01
+    """
+    files = _check_files([*(file or []), *(files or [])])
+    if since is not None:
+        try:
+            datetime.strptime(since.strip(), "%Y-%m-%d")
+        except ValueError:
+            fail(f"--since: not a date: {since!r} (use YYYY-MM-DD)")
+    with opened(db, config) as (settings, store):
+        _run_sync("fcc", settings, store, since=since, files=files)
+

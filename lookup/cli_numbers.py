@@ -1,0 +1,379 @@
+"""Commands about numbers: lookup, block/allow/unlist/lists, report/reports, config."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lookup.cli_common import (
+    ConfigOpt,
+    DbOpt,
+    ForceOpt,
+    JsonOpt,
+    RegionOpt,
+    _own_numbers,
+    app,
+    config_app,
+    fail,
+    make_engine,
+    opened,
+    parse_when,
+    read_inputs,
+    warn,
+)
+from lookup.models import Category, ListEntry, ListKind, Report
+
+
+# ---------------------------------------------------------------- lookup
+
+
+@app.command()
+def lookup(
+    numbers: Annotated[list[str], typer.Argument(help="Numbers in any notation; '-' reads one per line from stdin.")],
+    region: RegionOpt = None,
+    json_out: JsonOpt = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Never touch the network; use what is stored.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached answers and ask the sources again.")] = False,
+    deadline: Annotated[
+        Optional[float], typer.Option("--deadline", min=0.1, help="Seconds the online lookup may take (default 4).")
+    ] = None,
+    source: Annotated[
+        Optional[list[str]], typer.Option("--source", "-s", help="Only ask this source (repeatable).")
+    ] = None,
+    deep: Annotated[bool, typer.Option("--deep", help="Also fetch second comment pages where a site has them.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show sources that were skipped.")] = False,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Look numbers up: what the number says, what sources say, a verdict and call-back advice.
+
+    Example: whocalled lookup "+1 876 555 0123" 202-555-0143
+    """
+    inputs = read_inputs(numbers)
+    if not inputs:
+        fail("no numbers given (pass numbers, or '-' to read them from stdin)")
+    with opened(db, config, region) as (settings, store):
+        engine = make_engine(settings, store, source)
+        if offline:
+            results = engine.lookup_offline(inputs, settings.region)
+        else:
+            import asyncio
+
+            results = asyncio.run(
+                engine.lookup(inputs, region=settings.region, refresh=refresh, deadline=deadline, only=source or (), deep=deep)
+            )
+    bad = 0
+    if json_out:
+        write = sys.stdout.write
+        dumps = json.dumps
+        for r in results:
+            bad += r.error is not None
+            write(dumps(r.to_json(), ensure_ascii=False) + "\n")
+    else:
+        from lookup.output import render_result
+
+        first = True
+        for r in results:
+            if r.error:
+                bad += 1
+                warn(f"{r.input!r}: {r.error}")
+                continue
+            if not first:
+                typer.echo("")
+            typer.echo(render_result(r, verbose=verbose))
+            first = False
+    failed = {(f.source, f.status.value) for r in results for f in r.findings if f.status.value in ("blocked", "rate_limited", "layout_changed", "error", "timeout")}
+    if failed:
+        listed = ", ".join(f"{name} ({status.replace('_', ' ')})" for name, status in sorted(failed))
+        warn(f"no answer from {len({n for n, _ in failed})} source(s): {listed}")
+    if bad:
+        raise typer.Exit(2)
+
+
+# ---------------------------------------------------------------- lists
+
+
+def _pattern(raw: str, region: str) -> str:
+    from lookup.numbers import NumberError, normalize_pattern
+
+    try:
+        return normalize_pattern(raw, region)
+    except NumberError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def block(
+    pattern: Annotated[str, typer.Argument(help="A number, or a prefix ending in * such as +1202555*.")],
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why (shown in lists and exports).")] = None,
+    force: ForceOpt = False,
+    region: RegionOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Put a number or a prefix range on your block list.
+
+    Example: whocalled block +1202555* --reason "neighbour spoofing"
+    """
+    with opened(db, config, region) as (settings, store):
+        key = _pattern(pattern, settings.region)
+        entry = ListEntry(pattern=key, kind=ListKind.BLOCK, reason=reason)
+        own = [n for n in _own_numbers(settings) if entry.matches(n)]
+        if own and not force:
+            fail(f"{key} would block your own number {own[0]}; add --force if you mean it")
+        existing = store.get_list_entry(key)
+        if existing is not None and existing.kind is ListKind.ALLOW and not force:
+            fail(f"{key} is on your allowlist; add --force to block it instead")
+        store.add_list_entry(entry)
+        allowed = [e.pattern for e in store.iter_list_entries(ListKind.ALLOW) if entry.is_prefix and entry.matches(e.pattern.rstrip("*"))]
+    typer.echo(f"Blocked {key}" + (f" ({reason})" if reason else "") + ".")
+    if allowed:
+        typer.echo(f"Note: {len(allowed)} allowlisted number(s) in that range stay allowed.")
+
+
+@app.command()
+def allow(
+    pattern: Annotated[str, typer.Argument(help="A number (or prefix ending in *) you always want to get through.")],
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why (e.g. 'pharmacy').")] = None,
+    region: RegionOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Put a number on your allowlist: it is never flagged or blocked.
+
+    Example: whocalled allow 202-555-0143 --reason pharmacy
+    """
+    with opened(db, config, region) as (settings, store):
+        key = _pattern(pattern, settings.region)
+        existing = store.get_list_entry(key)
+        store.add_list_entry(ListEntry(pattern=key, kind=ListKind.ALLOW, reason=reason))
+    was = " (it was blocked; now allowed)" if existing and existing.kind is ListKind.BLOCK else ""
+    typer.echo(f"Allowed {key}{was}.")
+
+
+@app.command()
+def unlist(
+    pattern: Annotated[str, typer.Argument(help="The number or prefix to take off your block or allow list.")],
+    region: RegionOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Take a number or prefix off your lists.
+
+    Example: whocalled unlist +1202555*
+    """
+    with opened(db, config, region) as (settings, store):
+        key = _pattern(pattern, settings.region)
+        removed = store.remove_list_entry(key)
+    if removed is None:
+        warn(f"{key} was not on your block or allow list")
+        return
+    typer.echo(f"Removed {key} from your {removed.kind.value} list.")
+
+
+class KindChoice(StrEnum):
+    block = "block"
+    allow = "allow"
+
+
+@app.command("lists")
+def show_lists(
+    kind: Annotated[Optional[KindChoice], typer.Option("--kind", help="Only block or only allow entries.")] = None,
+    json_out: JsonOpt = False,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Show your block and allow lists.
+
+    Example: whocalled lists --kind block --json
+    """
+    with opened(db, config) as (settings, store):
+        entries = store.list_entries(ListKind(kind.value) if kind else None)
+    if json_out:
+        for e in entries:
+            typer.echo(json.dumps({"pattern": e.pattern, "kind": e.kind.value, "reason": e.reason, "added_at": e.added_at, "origin": e.origin}))
+        return
+    if not entries:
+        typer.echo("Your block and allow lists are empty.")
+        return
+    for e in entries:
+        typer.echo(f"{e.kind.value:5}  {e.pattern:18}  {e.added_at[:10]}  {e.reason or ''}".rstrip())
+
+
+# ---------------------------------------------------------------- reports
+
+
+class CategoryChoice(StrEnum):
+    robocall = "robocall"
+    scam = "scam"
+    telemarketer = "telemarketer"
+    debt_collector = "debt_collector"
+    survey = "survey"
+    political = "political"
+    silent = "silent"
+    other = "other"
+
+
+class SubmitChoice(StrEnum):
+    phoneblock = "phoneblock"
+
+
+@app.command()
+def report(
+    number: Annotated[str, typer.Argument(help="The number that called you.")],
+    category: Annotated[CategoryChoice, typer.Option("--category", "-c", help="What kind of call it was.")],
+    note: Annotated[Optional[str], typer.Option("--note", help="What happened, in your words.")] = None,
+    at: Annotated[Optional[str], typer.Option("--at", help="When the call came (default: now), e.g. '2026-11-20 14:05'.")] = None,
+    submit: Annotated[Optional[SubmitChoice], typer.Option("--submit", help="Also send this one report to a community list (asks first).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Send without asking for confirmation.")] = False,
+    region: RegionOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Record your own spam report about a number (kept locally; ready to file with the FTC).
+
+    Nothing is sent anywhere unless you ask with --submit, and then only after you confirm.
+
+    Example: whocalled report 202-555-0143 --category robocall --note "car warranty"
+    """
+    from lookup.numbers import NumberError, normalize_number
+
+    when = parse_when(at) if at else None
+    with opened(db, config, region) as (settings, store):
+        try:
+            n = normalize_number(number, settings.region, details=False)
+        except NumberError as exc:
+            fail(str(exc))
+        if n.e164 is None:
+            fail(f"cannot report {number!r}: it is not a dialable number ({n.kind.value})")
+        target = None
+        if submit is not None:
+            from scrapers.phoneblock_net import PhoneblockNet
+
+            target = PhoneblockNet(settings.source(PhoneblockNet.name))
+            if not target.has_credentials:
+                fail(f"--submit phoneblock needs your PhoneBlock token: {PhoneblockNet.enable_hint}")
+        rid = store.add_report(Report(e164=n.e164, category=Category(category.value), note=note, at=when))
+        typer.echo(f"Report #{rid} recorded: {n.e164} as {category.value}.")
+        if target is None:
+            return
+        question = f"Send this report ({n.e164}, {category.value}{', with your note' if note else ''}) to PhoneBlock?"
+        if not yes and not typer.confirm(question, default=False):
+            typer.echo("Not sent; the report stays on this machine.")
+            return
+        import asyncio
+
+        accepted, what = asyncio.run(_submit_phoneblock(target, n, category.value, note, settings))
+        store.record_submission(rid, "phoneblock", f"{'accepted' if accepted else 'failed'}: {what}")
+    if not accepted:
+        fail(f"PhoneBlock did not take the report: {what}", code=1)
+    typer.echo(f"Sent to PhoneBlock: {what}")
+
+
+async def _submit_phoneblock(source, number, category: str, note: str | None, settings) -> tuple[bool, str]:
+    import asyncio
+
+    from scrapers.base import FetchError
+    from scrapers.http import Fetcher, FetchSettings
+
+    async with Fetcher(FetchSettings.from_settings(settings, [source])) as fetcher:
+        try:
+            page = await fetcher.fetch(source.report_request(number, category, note), deadline=asyncio.get_running_loop().time() + 15)
+        except FetchError as exc:
+            return False, f"{exc.status.value}: {exc.reason}"
+    return source.parse_report_response(page)
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+    ftc = "ftc"
+    csv = "csv"
+
+
+@app.command()
+def reports(
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="text, json, ftc (what the FTC complaint form asks, ready to paste) or csv (the FTC complaint-data layout).")] = ReportFormat.text,
+    json_out: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of standard output.")] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """List the spam reports you recorded, or print them ready to file with the FTC.
+
+    Example: whocalled reports --format ftc
+    """
+    if json_out:
+        fmt = ReportFormat.json
+    with opened(db, config) as (settings, store):
+        items = store.list_reports()
+        numbers = store.get_numbers([r.e164 for r in items]) if fmt is ReportFormat.ftc else {}
+    out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        if fmt is ReportFormat.json:
+            for r in items:
+                out.write(json.dumps({"id": r.id, "e164": r.e164, "category": r.category.value, "note": r.note, "at": r.at, "created_at": r.created_at, "submitted_to": r.submitted_to, "submission": r.submission}) + "\n")
+        elif fmt is ReportFormat.ftc:
+            from lookup.blocklists import format_ftc_report
+
+            if not items:
+                warn("no reports yet; record one with: whocalled report NUMBER --category robocall")
+            out.write("\n\n".join(format_ftc_report(items, numbers)) + ("\n" if items else ""))
+        elif fmt is ReportFormat.csv:
+            from lookup.blocklists import write_ftc_csv
+
+            write_ftc_csv(items, out)
+        elif not items:
+            out.write("No reports yet. Record one with: whocalled report NUMBER --category robocall\n")
+        else:
+            for r in items:
+                out.write(f"#{r.id}  {r.e164:16}  {r.category.value:14}  {(r.at or r.created_at)[:16]}  {r.note or ''}".rstrip() + "\n")
+    finally:
+        if output:
+            out.close()
+
+
+# ---------------------------------------------------------------- config
+
+
+@config_app.command("show")
+def config_show(
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Print the resolved settings as JSON (secrets masked).
+
+    Example: whocalled config show
+    """
+    from lookup.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config, db_path=db, region=region)
+    except ConfigError as exc:
+        fail(str(exc))
+    typer.echo(json.dumps(settings.redacted(), indent=2))
+
+
+@config_app.command("path")
+def config_path(config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Print where the config file and the database are.
+
+    Example: whocalled config path
+    """
+    from lookup.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config, db_path=db)
+    except ConfigError as exc:
+        fail(str(exc))
+    exists = "" if settings.config_path and settings.config_path.exists() else "  (not created yet)"
+    typer.echo(f"config:   {settings.config_path}{exists}")
+    typer.echo(f"database: {settings.db_path}")
+
+
