@@ -12,24 +12,22 @@ import sqlite3
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from sqlite_utils import Database
 
-from db.datasets import DatasetsMixin, _after, _chunks, _marks
+from db.calls import CallsMixin
+from db.findings import FindingsMixin
+from db.datasets import DatasetsMixin, _chunks, _marks
 from db.migrations import apply_migrations
 from lookup.models import (
     Category,
-    Comment,
-    Finding,
-    History,
     ListEntry,
     ListKind,
     Number,
     NumberKind,
     NumberType,
     Report,
-    Status,
     iso_now,
 )
 
@@ -40,7 +38,7 @@ class StoreError(RuntimeError):
     """The database file cannot be opened or used (one-line message)."""
 
 
-class Store(DatasetsMixin):
+class Store(FindingsMixin, CallsMixin, DatasetsMixin):
     """Open (creating and upgrading as needed) the database at ``path``; ``":memory:"`` for tests."""
 
     def __init__(self, path: str | Path = ":memory:"):
@@ -164,153 +162,6 @@ class Store(DatasetsMixin):
             )
         return len(rows)
 
-    # ------------------------------------------------------------ findings
-
-    def fresh_findings(self, e164s: Sequence[str], now: str | None = None) -> dict[str, list[Finding]]:
-        """Cached definite findings that have not expired, per number (one query per chunk)."""
-        now = now or iso_now()
-        out: dict[str, list[Finding]] = defaultdict(list)
-        keys = list(dict.fromkeys(e164s))
-        for chunk in _chunks(keys):
-            rows = self.conn.execute(
-                "SELECT * FROM findings WHERE status IN ('found', 'not_found') AND expires_at > ?"
-                f" AND e164 IN ({_marks(len(chunk))})",
-                [now, *chunk],
-            )
-            cols = [d[0] for d in rows.description]
-            for raw in rows:
-                row = dict(zip(cols, raw))
-                out[row["e164"]].append(_finding_from_row(row, cached=True))
-        return dict(out)
-
-    def latest_findings(self, e164s: Sequence[str]) -> dict[str, list[Finding]]:
-        """The latest stored finding per source, fresh or not (for display and diagnostics)."""
-        out: dict[str, list[Finding]] = defaultdict(list)
-        for chunk in _chunks(list(dict.fromkeys(e164s))):
-            rows = self.conn.execute(f"SELECT * FROM findings WHERE e164 IN ({_marks(len(chunk))})", chunk)
-            cols = [d[0] for d in rows.description]
-            for raw in rows:
-                row = dict(zip(cols, raw))
-                out[row["e164"]].append(_finding_from_row(row, cached=True))
-        return dict(out)
-
-    def save_findings(self, findings: Iterable[Finding], ttl_days: Callable[[Finding], float]) -> int:
-        """Save a batch in one transaction. Definite answers replace the row; a failure never
-        overwrites a good answer (it is kept beside it), and is stored so it never counts as fresh."""
-        definite, failed = [], []
-        for f in findings:
-            if not f.e164:
-                continue
-            (definite if f.status.is_definite else failed).append(f)
-        health: dict[str, tuple[str | None, Finding | None]] = {}
-        with self.atomic():
-            if definite:
-                self.conn.executemany(
-                    "INSERT OR REPLACE INTO findings (e164, source, status, fetched_at, expires_at, name, spam,"
-                    " reports, categories, last_reported, url, detail, excerpt, facts)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [
-                        (
-                            f.e164,
-                            f.source,
-                            f.status.value,
-                            f.fetched_at,
-                            _after(f.fetched_at, ttl_days(f)),
-                            f.name,
-                            f.spam,
-                            f.reports,
-                            json.dumps(list(f.categories)),
-                            f.last_reported,
-                            f.url,
-                            f.detail,
-                            f.excerpt,
-                            json.dumps(f.facts, default=str),
-                        )
-                        for f in definite
-                    ],
-                )
-                comment_rows = [
-                    (
-                        _comment_id(f, c),
-                        f.e164,
-                        f.source,
-                        c.text,
-                        c.at,
-                        c.caller,
-                        c.call_type,
-                        c.url,
-                        f.fetched_at,
-                    )
-                    for f in definite
-                    for c in f.comments
-                ]
-                if comment_rows:
-                    self.conn.executemany(
-                        "INSERT OR IGNORE INTO comments (id, e164, source, text, at, caller, call_type, url,"
-                        " fetched_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                        comment_rows,
-                    )
-                    self._trim_comments({(f.e164, f.source) for f in definite if f.comments})
-                for f in definite:
-                    health[f.source] = (f.fetched_at, health.get(f.source, (None, None))[1])
-            for f in failed:
-                self.conn.execute(
-                    "INSERT INTO findings (e164, source, status, fetched_at, expires_at, detail)"
-                    " VALUES (?,?,?,?,?,?) ON CONFLICT(e164, source) DO UPDATE SET"
-                    " failure_status=excluded.status, failure_detail=excluded.detail,"
-                    " failure_at=excluded.fetched_at,"
-                    " status=CASE WHEN findings.status IN ('found','not_found') THEN findings.status"
-                    " ELSE excluded.status END,"
-                    " detail=CASE WHEN findings.status IN ('found','not_found') THEN findings.detail"
-                    " ELSE excluded.detail END,"
-                    " fetched_at=CASE WHEN findings.status IN ('found','not_found') THEN findings.fetched_at"
-                    " ELSE excluded.fetched_at END",
-                    (f.e164, f.source, f.status.value, f.fetched_at, f.fetched_at, f.detail),
-                )
-                if f.status is not Status.SKIPPED:
-                    health[f.source] = (health.get(f.source, (None, None))[0], f)
-            for source, (ok_at, failure) in health.items():
-                self._record_health(source, ok_at, failure)
-        return len(definite) + len(failed)
-
-    def _trim_comments(self, pairs: set[tuple[str, str]], keep: int = 50) -> None:
-        for e164, source in pairs:
-            self.conn.execute(
-                "DELETE FROM comments WHERE e164 = ? AND source = ? AND id NOT IN ("
-                " SELECT id FROM comments WHERE e164 = ? AND source = ?"
-                " ORDER BY COALESCE(at, '') DESC, fetched_at DESC LIMIT ?)",
-                (e164, source, e164, source, keep),
-            )
-
-    def numbers_with_findings(self) -> list[str]:
-        """Numbers some source said something definite about (candidates for "likely spam")."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT DISTINCT e164 FROM findings WHERE status = 'found' ORDER BY e164")]
-
-    def comments_for(self, e164: str, limit: int = 50) -> list[Comment]:
-        rows = self.conn.execute(
-            "SELECT text, at, caller, call_type, url FROM comments WHERE e164 = ?"
-            " ORDER BY COALESCE(at, '') DESC LIMIT ?",
-            (e164, limit),
-        )
-        return [Comment(text=r[0], at=r[1], caller=r[2], call_type=r[3], url=r[4]) for r in rows]
-
-    def _record_health(self, source: str, ok_at: str | None, failure: Finding | None) -> None:
-        self.conn.execute("INSERT OR IGNORE INTO source_health (source) VALUES (?)", (source,))
-        if ok_at:
-            self.conn.execute("UPDATE source_health SET last_success_at = ? WHERE source = ?", (ok_at, source))
-        if failure is not None:
-            self.conn.execute(
-                "UPDATE source_health SET last_failure_at = ?, last_failure_status = ?, last_failure = ?"
-                " WHERE source = ?",
-                (failure.fetched_at, failure.status.value, failure.detail, source),
-            )
-
-    def source_health(self) -> dict[str, dict[str, Any]]:
-        rows = self.conn.execute("SELECT * FROM source_health")
-        cols = [d[0] for d in rows.description]
-        return {r[0]: dict(zip(cols, r)) for r in rows}
-
     # ------------------------------------------------------------ block / allow lists
 
     def add_list_entry(self, entry: ListEntry) -> bool:
@@ -391,51 +242,6 @@ class Store(DatasetsMixin):
 
     # ------------------------------------------------------------ the user's reports
 
-    # ------------------------------------------------------------ imported call logs
-
-    def save_calls(self, rows: Iterable[tuple[Any, ...]], *, batch: int = 25_000) -> int:
-        """Insert calls, ignoring ones already stored (same key). Rows are
-        ``(key, e164, at, direction, status, duration, name, raw_number, log_format, silent, night, contact)``.
-        Committed in batches: a huge log never holds one long write lock. Returns rows added."""
-        added = 0
-        pending: list[tuple[Any, ...]] = []
-        sql = (
-            "INSERT OR IGNORE INTO calls (key, e164, at, direction, status, duration, name, raw_number,"
-            " log_format, silent, night, contact, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-        )
-        now = iso_now()
-
-        def flush() -> int:
-            with self.atomic():
-                before = self.conn.total_changes
-                self.conn.executemany(sql, [(*r, now) for r in pending])
-                return self.conn.total_changes - before
-
-        for row in rows:
-            pending.append(row)
-            if len(pending) >= batch:
-                added += flush()
-                pending.clear()
-        if pending:
-            added += flush()
-        return added
-
-    def clear_silent(self, rows: Iterable[tuple[str | None, str]]) -> None:
-        """Unflag unanswered calls that a voicemail from the same number followed:
-        rows of ``(e164 or None, at)``."""
-        with self.atomic():
-            self.conn.executemany(
-                "UPDATE calls SET silent = 0, night = 0 WHERE e164 IS ? AND at = ? AND direction = 'incoming'",
-                rows,
-            )
-
-    def count_calls(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
-
-    def histories(self, e164s: Sequence[str]) -> dict[str, History]:
-        """What the imported call logs say about each number."""
-        return _histories(self, e164s)
-
     def add_report(self, report: Report) -> int:
         with self.atomic():
             cur = self.conn.execute(
@@ -475,23 +281,6 @@ class Store(DatasetsMixin):
             return out
         return [_report(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
 
-    # -- server: small reads for the HTTP server (lookup/server.py)
-
-    def recent_silent_calls(self, limit: int = 20) -> list[tuple[str | None, str, str | None]]:
-        """The latest silent missed calls, newest first: ``(e164 or None when withheld, at, name)``."""
-        rows = self.conn.execute("SELECT e164, at, name FROM calls WHERE silent = 1 ORDER BY at DESC LIMIT ?", (limit,))
-        return [(r[0], r[1], r[2]) for r in rows]
-
-    def data_version(self) -> int:
-        """Moves whenever another connection (e.g. the CLI) commits to the database."""
-        return self.conn.execute("PRAGMA data_version").fetchone()[0]
-
-    def change_marker(self) -> tuple[int, int]:
-        """A value that changes whenever the data may have: a commit by another connection
-        (``data_version``) or any write through this one (``total_changes``)."""
-        return self.data_version(), self.conn.total_changes
-
-
 def _entry(row: Sequence[Any]) -> ListEntry:
     return ListEntry(pattern=row[0], kind=ListKind(row[1]), reason=row[2], added_at=row[3], origin=row[4])
 
@@ -504,59 +293,3 @@ def _report(r: Sequence[Any]) -> Report:
     return Report(
         id=r[0], e164=r[1], category=category, note=r[3], at=r[4], created_at=r[5], submitted_to=r[6], submission=r[7]
     )
-
-
-def _finding_from_row(row: dict[str, Any], *, cached: bool) -> Finding:
-    return Finding(
-        source=row["source"],
-        e164=row["e164"],
-        status=Status(row["status"]),
-        fetched_at=row["fetched_at"],
-        name=row["name"],
-        spam=row["spam"],
-        reports=row["reports"],
-        categories=tuple(json.loads(row["categories"])) if row["categories"] else (),
-        last_reported=row["last_reported"],
-        url=row["url"],
-        detail=row["detail"],
-        excerpt=row["excerpt"],
-        facts=json.loads(row["facts"]) if row["facts"] else {},
-        cached=cached,
-    )
-
-
-def _comment_id(f: Finding, c: Comment) -> str:
-    import hashlib
-
-    digest = hashlib.sha1(f"{f.e164}|{f.source}|{c.at}|{c.text}".encode("utf-8", "replace")).hexdigest()
-    return digest[:24]
-
-
-# ---------------------------------------------------------------- call history (kept apart: read by the engine)
-
-
-def _histories(store: Store, e164s: Sequence[str]) -> dict[str, History]:
-    """What the imported call logs say about each number, aggregated in SQL."""
-
-    out: dict[str, History] = {}
-    for chunk in _chunks([k for k in dict.fromkeys(e164s) if k]):
-        rows = store.conn.execute(
-            "SELECT e164, SUM(silent), MIN(CASE WHEN silent THEN at END), MAX(CASE WHEN silent THEN at END),"
-            " SUM(CASE WHEN silent AND night THEN 1 ELSE 0 END), SUM(direction = 'outgoing'),"
-            " SUM(status = 'answered' AND direction = 'incoming'), MAX(CASE WHEN contact THEN name END),"
-            " SUM(status = 'voicemail')"
-            f" FROM calls WHERE e164 IN ({_marks(len(chunk))}) GROUP BY e164",
-            chunk,
-        )
-        for r in rows:
-            out[r[0]] = History(
-                silent_calls=r[1] or 0,
-                first_at=r[2],
-                last_at=r[3],
-                night_calls=r[4] or 0,
-                outgoing_calls=r[5] or 0,
-                answered_calls=r[6] or 0,
-                contact_name=r[7],
-                voicemails=r[8] or 0,
-            )
-    return out

@@ -1,0 +1,103 @@
+"""The SQL for imported call logs, as a mixin of :class:`db.store.Store` (which provides
+``conn`` and ``atomic``): storing calls, the silent-call flags, per-number histories, and the
+latest silent calls the web page shows."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from db.datasets import _chunks, _marks
+from lookup.models import History, iso_now
+
+
+class CallsMixin:
+    # ------------------------------------------------------------ imported call logs
+
+    def save_calls(self, rows: Iterable[tuple[Any, ...]], *, batch: int = 25_000) -> int:
+        """Insert calls, ignoring ones already stored (same key). Rows are
+        ``(key, e164, at, direction, status, duration, name, raw_number, log_format, silent, night, contact)``.
+        Committed in batches: a huge log never holds one long write lock. Returns rows added."""
+        added = 0
+        pending: list[tuple[Any, ...]] = []
+        sql = (
+            "INSERT OR IGNORE INTO calls (key, e164, at, direction, status, duration, name, raw_number,"
+            " log_format, silent, night, contact, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        )
+        now = iso_now()
+
+        def flush() -> int:
+            with self.atomic():
+                before = self.conn.total_changes
+                self.conn.executemany(sql, [(*r, now) for r in pending])
+                return self.conn.total_changes - before
+
+        for row in rows:
+            pending.append(row)
+            if len(pending) >= batch:
+                added += flush()
+                pending.clear()
+        if pending:
+            added += flush()
+        return added
+
+    def clear_silent(self, rows: Iterable[tuple[str | None, str]]) -> None:
+        """Unflag unanswered calls that a voicemail from the same number followed:
+        rows of ``(e164 or None, at)``."""
+        with self.atomic():
+            self.conn.executemany(
+                "UPDATE calls SET silent = 0, night = 0 WHERE e164 IS ? AND at = ? AND direction = 'incoming'",
+                rows,
+            )
+
+    def count_calls(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+
+    def histories(self, e164s: Sequence[str]) -> dict[str, History]:
+        """What the imported call logs say about each number."""
+        return _histories(self, e164s)
+
+    # -- server: small reads for the HTTP server (lookup/server.py)
+
+    def recent_silent_calls(self, limit: int = 20) -> list[tuple[str | None, str, str | None]]:
+        """The latest silent missed calls, newest first: ``(e164 or None when withheld, at, name)``."""
+        rows = self.conn.execute("SELECT e164, at, name FROM calls WHERE silent = 1 ORDER BY at DESC LIMIT ?", (limit,))
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def data_version(self) -> int:
+        """Moves whenever another connection (e.g. the CLI) commits to the database."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def change_marker(self) -> tuple[int, int]:
+        """A value that changes whenever the data may have: a commit by another connection
+        (``data_version``) or any write through this one (``total_changes``)."""
+        return self.data_version(), self.conn.total_changes
+
+
+
+
+def _histories(store: Any, e164s: Sequence[str]) -> dict[str, History]:
+    """What the imported call logs say about each number, aggregated in SQL."""
+
+    out: dict[str, History] = {}
+    for chunk in _chunks([k for k in dict.fromkeys(e164s) if k]):
+        rows = store.conn.execute(
+            "SELECT e164, SUM(silent), MIN(CASE WHEN silent THEN at END), MAX(CASE WHEN silent THEN at END),"
+            " SUM(CASE WHEN silent AND night THEN 1 ELSE 0 END), SUM(direction = 'outgoing'),"
+            " SUM(status = 'answered' AND direction = 'incoming'), MAX(CASE WHEN contact THEN name END),"
+            " SUM(status = 'voicemail')"
+            f" FROM calls WHERE e164 IN ({_marks(len(chunk))}) GROUP BY e164",
+            chunk,
+        )
+        for r in rows:
+            out[r[0]] = History(
+                silent_calls=r[1] or 0,
+                first_at=r[2],
+                last_at=r[3],
+                night_calls=r[4] or 0,
+                outgoing_calls=r[5] or 0,
+                answered_calls=r[6] or 0,
+                contact_name=r[7],
+                voicemails=r[8] or 0,
+            )
+    return out
+
