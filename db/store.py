@@ -1,4 +1,5 @@
-"""The Store: the only code in whocalled that runs SQL.
+"""The Store: with its mixins (db.findings, db.calls, db.datasets) the only code in whocalled
+that runs SQL.
 
 One SQLite file (WAL mode, a busy timeout) shared by the CLI and the server.
 Writes happen in one transaction per batch; reads for a batch are one query

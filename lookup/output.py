@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from lookup.engine import LookupResult, caller_name
+from lookup.results import LookupResult, caller_name
 from lookup.models import Level, NumberKind, Status
 
 LEVEL_WORDS = {

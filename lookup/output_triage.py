@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from lookup.calllogs.common import resolve_zone
-from lookup.engine import caller_name
+from lookup.results import caller_name
 from lookup.settings import Settings
 from lookup.triage import TriageReport, TriageRow
 

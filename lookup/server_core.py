@@ -31,7 +31,7 @@ from functools import partial
 from typing import Any, Mapping, Protocol, Sequence
 
 from db.store import Store
-from lookup.engine import LookupResult, caller_name
+from lookup.results import LookupResult, caller_name
 from lookup.models import Category, Evidence, Level, ListEntry, ListKind, Report, Status
 from lookup.numbers import NumberError, normalize_pattern, parse_number
 from lookup.settings import Settings

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Sequence
 from aiohttp import web
 from yarl import URL
 
-from lookup.engine import LookupResult, caller_name
+from lookup.results import LookupResult, caller_name
 from lookup.models import Category, Comment, Level, Status
 from lookup.numbers import NumberError
 from lookup.output import LEVEL_WORDS, STATUS_WORDS, headline
