@@ -24,17 +24,10 @@ from typing import Iterable, Iterator, Mapping, TextIO
 
 from lookup.blocklists.common import clean_text
 from lookup.models import Category, Number, Report
+from scrapers.ftc_gov import COLUMNS
 
-FTC_HEADER = (
-    "Company_Phone_Number",
-    "Created_Date",
-    "Violation_Date",
-    "Consumer_City",
-    "Consumer_State",
-    "Consumer_Area_Code",
-    "Subject",
-    "Recorded_Message_Or_Robocall",
-)
+# The FTC's own daily complaint-file layout, so `whocalled sync ftc --file` reads these back.
+FTC_HEADER = COLUMNS
 
 DROPPED = "Dropped call or no message"
 IMPERSONATION = "Calls pretending to be government, businesses, or family and friends"
