@@ -122,9 +122,10 @@ def _progress(label: str, *, quiet: bool):
     """A rich progress bar on stderr (only on a terminal); returns (callback, finish)."""
     if quiet or not sys.stderr.isatty():
         return None, lambda: None
+    from rich.console import Console
     from rich.progress import Progress
 
-    bar = Progress(transient=True, console=__import__("rich.console").console.Console(stderr=True))
+    bar = Progress(transient=True, console=Console(stderr=True))
     task = bar.add_task(label, total=None)
     bar.start()
 

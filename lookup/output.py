@@ -6,8 +6,6 @@ importing a rich console would cost more than the lookup itself.
 
 from __future__ import annotations
 
-from typing import Iterable
-
 from lookup.results import LookupResult, caller_name
 from lookup.models import Level, NumberKind, Status
 
@@ -83,7 +81,3 @@ def render_result(result: LookupResult, *, verbose: bool = False) -> str:
 
 def _from_source(signal: str) -> bool:
     return signal.startswith(("source:", "complaints:"))
-
-
-def render_results(results: Iterable[LookupResult], *, verbose: bool = False) -> str:
-    return "\n\n".join(render_result(r, verbose=verbose) for r in results if not r.error)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
@@ -59,7 +61,7 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("WHOCALLED_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
-    for key in list(__import__("os").environ):
+    for key in list(os.environ):
         if key.startswith("WHOCALLED_SOURCE_") or key in ("WHOCALLED_REGION", "WHOCALLED_OWN_NUMBERS"):
             monkeypatch.delenv(key, raising=False)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import json
 from pathlib import Path
 
@@ -44,10 +45,10 @@ def test_android_log_silent_calls_grouped(tmp_path) -> None:
 
 def test_reimport_adds_nothing() -> None:
     run("triage", str(ANDROID), "--offline", "--json")
-    with Store(__import__("os").environ["WHOCALLED_DB"]) as store:
+    with Store(os.environ["WHOCALLED_DB"]) as store:
         first = store.count_calls()
     run("triage", str(ANDROID), "--offline", "--json")
-    with Store(__import__("os").environ["WHOCALLED_DB"]) as store:
+    with Store(os.environ["WHOCALLED_DB"]) as store:
         assert store.count_calls() == first > 10
 
 
