@@ -7,9 +7,11 @@ import sys
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Iterator, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Coroutine, Iterator, NoReturn, Optional, TypeVar
 
 import typer
+
+T = TypeVar("T")
 
 
 app = typer.Typer(
@@ -65,6 +67,24 @@ def opened(db: Path | None, config: Path | None, region: str | None = None) -> I
         yield settings, store
     finally:
         store.close()
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)``, but the coroutine's value never becomes the task's result.
+
+    While it restores the SIGINT handler, Python 3.11's ``asyncio.Runner`` formats the
+    repr of its main task, and a finished task's repr includes its result. For a triage
+    of 15,000 numbers that repr is 50 MB of text, built and thrown away. Here the value
+    is handed out through a list instead, so the task's result is ``None``."""
+    import asyncio
+
+    box: list[T] = []
+
+    async def hold() -> None:
+        box.append(await coro)
+
+    asyncio.run(hold())
+    return box[0]
 
 
 def make_engine(settings: "Settings", store: "Store", only: list[str] | None = None) -> "Engine":

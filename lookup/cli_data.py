@@ -22,6 +22,7 @@ from lookup.cli_common import (
     make_engine,
     opened,
     parse_when,
+    run_async,
     sync_app,
     warn,
 )
@@ -60,8 +61,6 @@ def triage_command(
 
     Example: whocalled triage calls-2026-11-20.xml --since 2026-11-01 --block-spam
     """
-    import asyncio
-
     from lookup.calllogs import CallLogError
     from lookup.triage import triage as run_triage
 
@@ -70,7 +69,7 @@ def triage_command(
         engine = make_engine(settings, store)
         progress_cb, finish = _progress("Looking up", quiet=json_out or csv_out or offline)
         try:
-            report_ = asyncio.run(
+            report_ = run_async(
                 run_triage(engine, paths, fmt=log_format.value if log_format else None, since=since_at,
                            include_all=include_all, offline=offline, deadline=deadline, progress=progress_cb)
             )
@@ -117,11 +116,9 @@ def sources_command(
         sources = load_sources(settings)
         checks: dict[str, str] = {}
         if check:
-            import asyncio
-
             from lookup.canaries import run_canaries
 
-            checks = asyncio.run(run_canaries(store, settings, [s for s in sources if s.enabled], deadline=deadline))
+            checks = run_async(run_canaries(store, settings, [s for s in sources if s.enabled], deadline=deadline))
         health = store.source_health()
         synced = {}
         for s in sources:
@@ -210,16 +207,14 @@ def serve(
 
 
 def _run_sync(kind: str, settings, store, **kwargs) -> None:
-    import asyncio
-
     from lookup import sync as sync_mod
 
     callback, finish = _sync_progress(f"Syncing {kind.upper()}")
     try:
         if kind == "ftc":
-            result = asyncio.run(sync_mod.sync_ftc(store, settings, progress=callback, **kwargs))
+            result = run_async(sync_mod.sync_ftc(store, settings, progress=callback, **kwargs))
         else:
-            result = asyncio.run(sync_mod.sync_fcc(store, settings, progress=callback, **kwargs))
+            result = run_async(sync_mod.sync_fcc(store, settings, progress=callback, **kwargs))
     except ValueError as exc:
         finish()
         fail(str(exc))

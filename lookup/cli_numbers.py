@@ -24,6 +24,7 @@ from lookup.cli_common import (
     opened,
     parse_when,
     read_inputs,
+    run_async,
     warn,
 )
 from lookup.models import Category, ListEntry, ListKind, Report
@@ -62,9 +63,7 @@ def lookup(
         if offline:
             results = engine.lookup_offline(inputs, settings.region)
         else:
-            import asyncio
-
-            results = asyncio.run(
+            results = run_async(
                 engine.lookup(inputs, region=settings.region, refresh=refresh, deadline=deadline, only=source or (), deep=deep)
             )
     bad = 0
@@ -266,9 +265,7 @@ def report(
         if not yes and not typer.confirm(question, default=False):
             typer.echo("Not sent; the report stays on this machine.")
             return
-        import asyncio
-
-        accepted, what = asyncio.run(_submit_phoneblock(target, n, category.value, note, settings))
+        accepted, what = run_async(_submit_phoneblock(target, n, category.value, note, settings))
         store.record_submission(rid, "phoneblock", f"{'accepted' if accepted else 'failed'}: {what}")
     if not accepted:
         fail(f"PhoneBlock did not take the report: {what}", code=1)

@@ -155,3 +155,23 @@ def test_config_show_masks_secrets(tmp_path) -> None:
 def test_human_output_has_verdict_advice_and_reasons() -> None:
     out = run("lookup", "+44 909 879 0000", "--offline").stdout
     assert "verdict:   likely spam" in out and "call back: no" in out and "Premium-rate number" in out
+
+
+def test_run_async_never_formats_the_coroutines_value() -> None:
+    """asyncio.run's SIGINT bookkeeping formats its main task's repr, result included: for a
+    large triage report that cost 55 MB and a second. run_async keeps the value out of it."""
+    from lookup.cli_common import run_async
+
+    reprs = []
+
+    class Big:
+        def __repr__(self) -> str:
+            reprs.append(1)
+            return "Big()"
+
+    async def make() -> Big:
+        return Big()
+
+    value = run_async(make())
+    assert isinstance(value, Big)
+    assert reprs == []

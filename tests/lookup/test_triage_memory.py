@@ -29,4 +29,4 @@ def test_triage_of_100k_calls_has_a_bounded_peak(tmp_path) -> None:
     peak_mb, code, lines = (int(x) for x in out.stdout.split())
     assert code == 0, out.stderr
     assert lines > 10_000  # one JSON object per number with silent calls
-    assert peak_mb < 250, f"peak {peak_mb} MB"
+    assert peak_mb < 150, f"peak {peak_mb} MB"  # issue #5 target; measured 113 MB
