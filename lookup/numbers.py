@@ -223,10 +223,11 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
     if possible_reason == phonenumbers.ValidationResult.INVALID_COUNTRY_CODE:
         raise NumberError(f"unknown country code +{parsed.country_code}: {raw!r}")
     # is_valid_number and number_type each look the region up again (for +1 numbers that
-    # means testing some 25 regions' metadata); look it up once and reuse it.
-    valid = number_region is not None and phonenumbers.is_valid_number_for_region(parsed, number_region)
+    # means testing some 25 regions' metadata); look it up once, and match the type
+    # patterns once: a number is valid for its region exactly when it has a type there.
+    number_type = _type_for_region(parsed, number_region)
+    valid = number_type is not NumberType.UNKNOWN
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
-    number_type = _type_for_region(parsed, number_region) if valid else NumberType.UNKNOWN
     return Number(
         input=raw,
         kind=NumberKind.NUMBER,
@@ -243,12 +244,20 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
     ), parsed
 
 
-def _type_for_region(parsed: phonenumbers.PhoneNumber, region: str) -> NumberType:
-    """``phonenumbers.number_type`` without its second region lookup."""
+def _type_for_region(parsed: phonenumbers.PhoneNumber, region: str | None) -> NumberType:
+    """The number's type in ``region``; UNKNOWN exactly when phonenumbers'
+    ``is_valid_number_for_region`` says invalid (same checks, one pattern pass)."""
+    if region is None:
+        return NumberType.UNKNOWN
     if _number_type_helper is None:  # private helper gone in some future release: public path
+        if not phonenumbers.is_valid_number_for_region(parsed, region):
+            return NumberType.UNKNOWN
         return _TYPES.get(phonenumbers.number_type(parsed), NumberType.UNKNOWN)
     metadata = PhoneMetadata.metadata_for_region_or_calling_code(parsed.country_code, region)
-    if metadata is None:
+    if metadata is None or (
+        region != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY
+        and parsed.country_code != phonenumbers.country_code_for_valid_region(region)
+    ):
         return NumberType.UNKNOWN
     nsn = phonenumbers.national_significant_number(parsed)
     return _TYPES.get(_number_type_helper(nsn, metadata), NumberType.UNKNOWN)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lookup.models import NumberKind, NumberType
-from lookup.numbers import NumberError, nanp_e164, normalize_number, normalize_pattern
+from lookup.numbers import NumberError, nanp_e164, normalize_number, normalize_pattern, parse_number
 
 # (id, raw, region, e164, extra expectations)
 NOTATIONS = [
@@ -133,3 +133,41 @@ def test_patterns(raw: str, region: str, pattern: str) -> None:
 def test_bad_patterns(raw: str) -> None:
     with pytest.raises(NumberError):
         normalize_pattern(raw, "US")
+
+
+def test_validity_and_type_agree_with_phonenumbers_everywhere() -> None:
+    """parse_number finds validity and type in one pattern pass; it must say what
+    phonenumbers' own is_valid_number and number_type say, for every region's example
+    numbers of every type and for near-miss variants of them (one digit changed)."""
+    import random
+
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+    from lookup.numbers import _TYPES
+
+    rng = random.Random(7)
+    samples = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE,
+                     PhoneNumberType.PREMIUM_RATE, PhoneNumberType.VOIP):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(example, PhoneNumberFormat.E164)
+            samples.append(e164)
+            digits = list(e164[1:])
+            i = rng.randrange(len(str(example.country_code)), len(digits))
+            digits[i] = str((int(digits[i]) + rng.randrange(1, 10)) % 10)
+            samples.append("+" + "".join(digits))
+    checked = 0
+    for raw in samples:
+        try:
+            number, parsed = parse_number(raw, "US")
+        except NumberError:
+            continue
+        checked += 1
+        assert number.valid == phonenumbers.is_valid_number(parsed), raw
+        expected = _TYPES.get(phonenumbers.number_type(parsed), NumberType.UNKNOWN)
+        assert number.type == expected, raw
+    assert checked > 800
