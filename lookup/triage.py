@@ -25,6 +25,7 @@ from lookup.calllogs.common import resolve_zone
 from lookup.calllogs.silent import DEFAULT_VOICEMAIL_WINDOW_S, has_near, is_refused, is_unanswered_incoming
 from lookup.engine import Engine, LookupResult
 from lookup.models import Call, CallBack, CallStatus, Direction, Level
+from lookup.prefetch import FactsPrefetch
 
 # Logs whose names come from the user's own address book (so a name means "a contact").
 # Asterisk's clid and a generic CSV's name column can be caller-ID text, which anyone can fake.
@@ -118,31 +119,40 @@ class TriageReport:
         return text + "."
 
 
+# Enum ``.value`` goes through a descriptor on every access; a log of a million calls reads
+# it millions of times, so the row builder looks values up in plain dicts.
+_VALUE = {m: m.value for m in (*Direction, *CallStatus)}
+_UTC = timezone.utc
+
+
 def _row(call: Call, zone: ZoneInfo | None) -> tuple:
     """The ``calls`` row for ``call``; its key is :func:`lookup.calllogs.call_key` cut to 80 bits
     (computed here from the one ISO timestamp the row needs anyway). An unanswered incoming
     call is stored as silent; the few that a voicemail followed are cleared afterwards."""
-    at = call.at.astimezone(timezone.utc).isoformat(timespec="seconds")
+    at = call.at if call.at.tzinfo is _UTC else call.at.astimezone(_UTC)
+    stamp = at.isoformat(timespec="seconds")
+    direction = _VALUE[call.direction]
+    status = _VALUE[call.status]
     silent = is_unanswered_incoming(call)
-    duration = "" if call.duration is None else str(call.duration)
-    text = "|".join((call.e164 or WITHHELD, at, call.direction.value, call.status.value, duration))
+    duration = call.duration
+    text = f"{call.e164 or WITHHELD}|{stamp}|{direction}|{status}|{'' if duration is None else duration}"
     return (
         sha1(text.encode("utf-8")).hexdigest()[:20],
         call.e164,
-        at,
-        call.direction.value,
-        call.status.value,
-        call.duration,
+        stamp,
+        direction,
+        status,
+        duration,
         call.name,
         call.raw_number,
         call.log_format,
         int(silent),
-        int(silent and is_night(call.at, zone)),
+        int(silent and is_night(at, zone)),
         int(bool(call.name) and call.log_format in CONTACT_FORMATS),
     )
 
 
-def _note(tallies: dict[str, Tally], call: Call, include_all: bool) -> None:
+def _note(tallies: dict[str, Tally], call: Call, include_all: bool, prefetch: FactsPrefetch | None = None) -> None:
     if call.direction is not Direction.INCOMING:
         return
     key = call.e164 or WITHHELD
@@ -155,6 +165,8 @@ def _note(tallies: dict[str, Tally], call: Call, include_all: bool) -> None:
     if call.status is CallStatus.VOICEMAIL:
         tally.voicemails.append(when)
     elif is_unanswered_incoming(call):
+        if prefetch is not None and key and not tally.unanswered:
+            prefetch.add(key)  # a number triage will look up: work out its facts meanwhile
         tally.unanswered.append(when)
     elif is_refused(call):
         tally.refused.append(when)
@@ -173,19 +185,25 @@ def import_logs(
     added = 0
     pending: list[tuple] = []
     zone = resolve_zone(tz)
-    for path in paths:
-        stats = ReadStats()
-        summary = LogSummary(Path(path), stats)
-        for call in read_calls(path, region=region, fmt=fmt, stats=stats, tz=tz):
-            summary.calls += 1
-            pending.append(_row(call, zone))
-            _note(tallies, call, include_all)
-            if len(pending) >= batch:
-                added += store.save_calls(pending)
-                pending.clear()
-        logs.append(summary)
-    if pending:
-        added += store.save_calls(pending)
+    prefetch = FactsPrefetch(region)
+    try:
+        for path in paths:
+            stats = ReadStats()
+            summary = LogSummary(Path(path), stats)
+            for call in read_calls(path, region=region, fmt=fmt, stats=stats, tz=tz):
+                summary.calls += 1
+                pending.append(_row(call, zone))
+                _note(tallies, call, include_all, prefetch)
+                if len(pending) >= batch:
+                    added += store.save_calls(pending)
+                    pending.clear()
+            logs.append(summary)
+        if pending:
+            added += store.save_calls(pending)
+    finally:
+        facts = prefetch.finish()
+    if facts:
+        store.save_numbers(facts)
     return tallies, logs, added
 
 

@@ -111,3 +111,27 @@ def test_wrong_file_is_a_clear_error(tmp_path) -> None:
     assert r.stderr.strip().startswith("whocalled: photo.jpg: not a call log I can read (tried: ")
     assert len(r.stderr.strip().splitlines()) == 1
     assert run("triage", str(tmp_path / "missing.xml")).exit_code == 2
+
+
+def test_stored_call_keys_are_the_documented_call_key() -> None:
+    """The row builder computes the key inline for speed; it must stay call_key() cut to 80 bits,
+    or logs imported by an older version would be stored a second time."""
+    from datetime import datetime, timedelta, timezone
+
+    from lookup.calllogs.silent import call_key
+    from lookup.models import Call, CallStatus, Direction
+    from lookup.triage import _row
+
+    berlin = timezone(timedelta(hours=1))
+    calls = [
+        Call("+12015550123", datetime(2026, 3, 1, 9, 30, 5, 123456, tzinfo=timezone.utc), Direction.INCOMING,
+             CallStatus.MISSED, duration=0),
+        Call(None, datetime(2026, 3, 1, 23, 0, tzinfo=berlin), Direction.INCOMING, CallStatus.REJECTED),
+        Call("+4930123456", datetime(2026, 3, 2, 8, 0, tzinfo=berlin), Direction.OUTGOING, CallStatus.ANSWERED,
+             duration=61, name="Oma", log_format="fritzbox_csv"),
+    ]
+    rows = [_row(c, None) for c in calls]
+    assert [r[0] for r in rows] == [call_key(c)[:20] for c in calls]
+    assert rows[1][2] == "2026-03-01T22:00:00+00:00"  # stored in UTC, whole seconds
+    assert [r[9] for r in rows] == [1, 0, 0]  # only the unanswered incoming call is silent
+    assert rows[2][11] == 1  # a name from a contact-bearing log marks a contact

@@ -1,0 +1,107 @@
+"""The number-facts worker: a head start for big logs that never changes an answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+
+import pytest
+from typer.testing import CliRunner
+
+from lookup import prefetch
+from lookup.cli import app
+from lookup.numbers import normalize_number
+from lookup.prefetch import FactsPrefetch, facts_for
+
+NUMBERS = [f"+1201555{n:04d}" for n in range(0, 3000, 7)] + ["+442079460000", "+4930123456", "+18765550123"]
+
+
+def test_facts_for_equals_a_full_normalise() -> None:
+    got = {n.e164: n for n in facts_for(NUMBERS + ["+999"], "US")}  # "+999" cannot parse: left out
+    assert set(got) == set(NUMBERS)
+    for e164 in NUMBERS:
+        assert got[e164] == normalize_number(e164, "US")
+
+
+def test_worker_parses_chunks_and_returns_them_all() -> None:
+    fetch = FactsPrefetch("US", min_numbers=50, chunk=100, enabled=True)
+    for e164 in NUMBERS:
+        fetch.add(e164)
+    assert fetch._pool is not None, "the worker should have started after 50 numbers"
+    facts = fetch.finish()
+    assert fetch.failure is None
+    # every full chunk that was sent comes back (queued ones may be cancelled, never lost silently)
+    assert len(facts) <= fetch.sent
+    assert {n.e164 for n in facts} <= set(NUMBERS)
+    assert all(n == normalize_number(n.e164, "US") for n in facts)
+    assert fetch._pool is None  # worker stopped
+
+
+def test_small_logs_never_start_a_worker() -> None:
+    fetch = FactsPrefetch("US", min_numbers=1000, enabled=True)
+    for e164 in NUMBERS[:200]:
+        fetch.add(e164)
+    assert fetch._pool is None
+    assert fetch.finish() == []
+
+
+def test_disabled_prefetch_does_nothing() -> None:
+    fetch = FactsPrefetch("US", min_numbers=1, chunk=1, enabled=False)
+    fetch.add("+12015550123")
+    assert fetch._pool is None and fetch.finish() == []
+
+
+def test_a_killed_worker_costs_only_the_head_start() -> None:
+    fetch = FactsPrefetch("US", min_numbers=10, chunk=10, enabled=True)
+    for e164 in NUMBERS[:10]:
+        fetch.add(e164)
+    assert fetch._pool is not None
+    for pid in list(fetch._pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    for e164 in NUMBERS[10:]:
+        fetch.add(e164)
+    facts = fetch.finish()  # must not raise
+    assert fetch.failure is not None and "worker" in fetch.failure
+    assert all(n == normalize_number(n.e164, "US") for n in facts)
+
+
+def _log(path, numbers: int) -> None:
+    rows = "".join(
+        f'<call number="201555{i:04d}" duration="0" date="{1_790_000_000_000 + i * 61_000}" type="3"'
+        f' presentation="1" contact_name="(Unknown)" />' for i in range(numbers)
+    )
+    path.write_text(f"<?xml version='1.0' ?><calls count='{numbers}'>{rows}</calls>")
+
+
+def _triage(tmp_path, log, db: str) -> list[str]:
+    r = CliRunner().invoke(app, ["triage", "--offline", "--json", "--db", str(tmp_path / db), str(log)])
+    assert r.exit_code == 0, r.output
+    return sorted(re.sub(r'"fetched_at": "[^"]+"', '"fetched_at": ""', line) for line in r.stdout.splitlines())
+
+
+def test_triage_answers_the_same_with_and_without_the_worker(tmp_path, monkeypatch) -> None:
+    log = tmp_path / "calls.xml"
+    _log(log, 1_200)
+    monkeypatch.setattr(prefetch, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(prefetch, "MIN_NUMBERS", 100)
+    monkeypatch.setattr(prefetch, "CHUNK", 100)
+    parent = os.getpid()
+    seen = tmp_path / "worker-pids"
+    real = prefetch.facts_for
+
+    def watched(e164s: list[str], region: str):
+        with open(seen, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(e164s, region)
+
+    monkeypatch.setattr(prefetch, "facts_for", watched)
+    with_worker = _triage(tmp_path, log, "a.db")
+    pids = set(seen.read_text().split())
+    assert pids and str(parent) not in pids  # the facts were worked out in another process
+    monkeypatch.setattr(prefetch, "usable_cpus", lambda: 1)
+    without = _triage(tmp_path, log, "b.db")
+    assert len(with_worker) == 1_200
+    assert with_worker == without
+    assert json.loads(with_worker[0])["location"] == "New Jersey"
