@@ -71,11 +71,11 @@ def is_format(path: Path, head: bytes) -> bool:
 def read(ctx: ReadContext) -> Iterator[Call]:
     if _ENTITY.search(read_head(ctx.path)):
         raise CallLogError(f"{ctx.name}: refused to read XML with {ENTITY_REFUSAL}")
-    return emit_calls(ctx, iter_call_elements(ctx), parse_call)
+    return emit_calls(ctx, iter_call_elements(ctx), parse_call, "element {0[0]} (line {0[1]})")
 
 
-def iter_call_elements(ctx: ReadContext) -> Iterator[tuple[str, Attrs]]:
-    """``("element N (line L)", (line, attributes))`` for each ``<call>``, streamed chunk by chunk."""
+def iter_call_elements(ctx: ReadContext) -> Iterator[tuple[tuple[int, int], Attrs]]:
+    """``((N, line), (line, attributes))`` for the N-th ``<call>``, streamed chunk by chunk."""
     parser = _make_parser()
     pending: list[Attrs] = []
 
@@ -96,20 +96,17 @@ def iter_call_elements(ctx: ReadContext) -> Iterator[tuple[str, Attrs]]:
             except (EntitiesForbidden, ExternalReferenceForbidden) as exc:
                 raise CallLogError(f"{ctx.name}: refused to read XML with {_refusal(exc)}") from None
             except expat.ExpatError as exc:
-                yield from _drain(pending, count)
-                count += len(pending)
+                for item in pending:
+                    count += 1
+                    yield (count, item[0]), item
                 _note_broken(ctx, count, exc)
                 return
-            yield from _drain(pending, count)
-            count += len(pending)
+            for item in pending:
+                count += 1
+                yield (count, item[0]), item
             pending.clear()
             if not chunk:
                 return
-
-
-def _drain(pending: list[Attrs], count: int) -> Iterator[tuple[str, Attrs]]:
-    for offset, item in enumerate(pending, start=count + 1):
-        yield f"element {offset} (line {item[0]})", item
 
 
 def _note_broken(ctx: ReadContext, count: int, exc: expat.ExpatError) -> None:
@@ -171,6 +168,8 @@ def parse_call(item: Attrs, ctx: ReadContext) -> Call:
 
 
 def _presentation(value: str | None) -> int | None:
+    if value == "1":  # number shown: nearly every row
+        return 1
     text = clean_text(value)
     if text is None or not text.isdigit():
         return None

@@ -61,7 +61,7 @@ def is_cdr(cells: list[str]) -> bool:
 
 
 def read(ctx: ReadContext) -> Iterator[Call]:
-    return emit_calls(ctx, ((f"line {n}", cells) for n, cells in iter_rows(ctx, ",")), parse_row)
+    return emit_calls(ctx, iter_rows(ctx, ","), parse_row, "line {}")
 
 
 def parse_row(cells: list[str] | SkipRow, ctx: ReadContext) -> Call:

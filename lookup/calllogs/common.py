@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lookup.models import Call, CallStatus, Direction, NumberKind
@@ -184,15 +184,21 @@ def _nanp_fast(raw: str, region: str) -> str | None:
 
 
 def emit_calls(
-    ctx: ReadContext, rows: Iterable[tuple[str, Row]], parse: Callable[[Row, ReadContext], Call]
+    ctx: ReadContext,
+    rows: Iterable[tuple[Any, Row]],
+    parse: Callable[[Row, ReadContext], Call],
+    label: str = "{}",
 ) -> Iterator[Call]:
-    """Parse each ``(where, row)``; count and yield the calls, count skipped and ignored rows."""
+    """Parse each ``(where, row)``; count and yield the calls, count skipped and ignored rows.
+
+    ``where`` is named only when its row is skipped, as ``label.format(where)``, so a reader
+    can pass a bare line number (``label="line {}"``) instead of building a string per row."""
     stats = ctx.stats
     for where, row in rows:
         try:
             call = parse(row, ctx)
         except SkipRow as exc:
-            stats.note_skip(where, str(exc))
+            stats.note_skip(label.format(where), str(exc))
             continue
         except IgnoreRow:
             stats.ignored += 1

@@ -74,8 +74,8 @@ def read(ctx: ReadContext) -> Iterator[Call]:
     def parse(cells: list[str] | SkipRow, ctx: ReadContext) -> Call:
         return parse_row(cells, ctx, columns, codes, dates)
 
-    rows = ((f"line {n}", cells) for n, cells in iter_rows(ctx, ";") if n > header_line)
-    return emit_calls(ctx, rows, parse)
+    rows = ((n, cells) for n, cells in iter_rows(ctx, ";") if n > header_line)
+    return emit_calls(ctx, rows, parse, "line {}")
 
 
 def _find_header(ctx: ReadContext) -> tuple[Columns, int]:

@@ -166,7 +166,7 @@ def read(ctx: ReadContext) -> Iterator[Call]:
     def parse(cells: list[str] | SkipRow, ctx: ReadContext) -> Call:
         return parse_row(cells, ctx, layout, dates, fallback)
 
-    return emit_calls(ctx, ((f"line {n}", cells) for n, cells in rows), parse)
+    return emit_calls(ctx, rows, parse, "line {}")
 
 
 def parse_row(

@@ -48,5 +48,5 @@ def read(ctx: ReadContext) -> Iterator[Call]:
     def parse(text: str, ctx: ReadContext) -> Call:
         return ctx.make_call(text, at, Direction.INCOMING, CallStatus.MISSED)
 
-    rows = ((f"line {n}", text) for n, line in iter_lines(ctx.path, ctx) if (text := strip_comment(line)))
-    return emit_calls(ctx, rows, parse)
+    rows = ((n, text) for n, line in iter_lines(ctx.path, ctx) if (text := strip_comment(line)))
+    return emit_calls(ctx, rows, parse, "line {}")
