@@ -147,12 +147,22 @@ def _progress(label: str, *, quiet: bool):
 
     bar = Progress(transient=True, console=Console(stderr=True))
     task = bar.add_task(label, total=None)
-    bar.start()
+    started = False
 
     def update(done: int, total: int) -> None:
+        # The bar's refresh thread starts with the first update, not before: triage forks
+        # its number-facts worker while reading, and forking beside other threads is unsafe.
+        nonlocal started
+        if not started:
+            bar.start()
+            started = True
         bar.update(task, completed=done, total=total)
 
-    return update, bar.stop
+    def finish() -> None:
+        if started:
+            bar.stop()
+
+    return update, finish
 
 
 

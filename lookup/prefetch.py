@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -85,6 +86,9 @@ class FactsPrefetch:
         batch, self._pending = self._pending, []
         try:
             if self._pool is None:
+                if threading.active_count() > 1:  # a fork copies no threads but their held locks
+                    self._give_up("other threads are running; not forking")
+                    return
                 # fork: the worker starts with phonenumbers and its metadata already loaded.
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
             self._futures.append(self._pool.submit(_work, batch, self.region))

@@ -261,6 +261,8 @@ async def triage(
     results: list[LookupResult] = []
     total = len(inputs)
     step = 500 if offline else batch
+    if progress and total:
+        progress(0, total)
     for start in range(0, total, step):
         chunk = inputs[start : start + step]
         if offline:

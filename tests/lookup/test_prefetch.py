@@ -105,3 +105,21 @@ def test_triage_answers_the_same_with_and_without_the_worker(tmp_path, monkeypat
     assert len(with_worker) == 1_200
     assert with_worker == without
     assert json.loads(with_worker[0])["location"] == "New Jersey"
+
+
+def test_no_fork_while_other_threads_run() -> None:
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        fetch = FactsPrefetch("US", min_numbers=5, chunk=5, enabled=True)
+        for e164 in NUMBERS[:20]:
+            fetch.add(e164)
+        assert fetch._pool is None
+        assert fetch.failure and "threads" in fetch.failure
+        assert fetch.finish() == []
+    finally:
+        stop.set()
+        other.join()
