@@ -56,10 +56,11 @@ class Tally:
 
 @dataclass
 class CallerGroup:
-    """The silent missed calls of one number (``key`` "" = withheld callers), as Unix times."""
+    """The silent missed calls of one number (``key`` "" = withheld callers), as sorted Unix
+    times in an array (8 bytes a call, where a list of floats takes 32)."""
 
     key: str
-    times: list[float] = field(default_factory=list)
+    times: array = field(default_factory=lambda: array("d"))
     refused: int = 0
     name: str | None = None
 
@@ -69,14 +70,14 @@ class CallerGroup:
 
     @property
     def first(self) -> datetime:
-        return datetime.fromtimestamp(min(self.times), timezone.utc)
+        return datetime.fromtimestamp(self.times[0], timezone.utc)
 
     @property
     def last(self) -> datetime:
-        return datetime.fromtimestamp(max(self.times), timezone.utc)
+        return datetime.fromtimestamp(self.times[-1], timezone.utc)
 
     def local_times(self, zone: ZoneInfo | None) -> list[str]:
-        return [datetime.fromtimestamp(t, zone).strftime("%Y-%m-%d %H:%M") for t in sorted(self.times)]
+        return [datetime.fromtimestamp(t, zone).strftime("%Y-%m-%d %H:%M") for t in self.times]
 
 
 @dataclass
@@ -232,7 +233,7 @@ def group_calls(
         refused = sum(1 for t in tally.refused if t >= floor)
         refused_total += refused
         if picked:
-            groups.append(CallerGroup(key, sorted(picked), refused, tally.name))
+            groups.append(CallerGroup(key, array("d", sorted(picked)), refused, tally.name))
     return groups, excused, silent_total, refused_total
 
 
