@@ -103,21 +103,41 @@ class TriageReport:
     blocked_now: int = 0
 
     def summary(self) -> str:
+        """One line whose per-number counts add up to the number of numbers: each number falls
+        in the first bucket that fits it (blocked, likely spam, suspicious, worth a call back,
+        likely OK, unknown). Likely spam, worth a call back and unknown are shown even at 0."""
         numbers = [r for r in self.rows if r.group.key]
-        spam = sum(1 for r in self.rows if r.result.verdict and r.result.verdict.level is Level.LIKELY_SPAM)
-        back = sum(1 for r in numbers if r.result.verdict and r.result.verdict.call_back is CallBack.YES)
-        unknown = sum(1 for r in self.rows if r.result.verdict and r.result.verdict.level is Level.UNKNOWN)
+        buckets = dict.fromkeys(_BUCKETS, 0)
+        for row in numbers:
+            buckets[_bucket(row.result)] += 1
+        parts = [f"{n} {name}" for name, n in buckets.items() if n or name in _ALWAYS_SHOWN]
         withheld = sum(r.group.count for r in self.rows if not r.group.key)
         text = (
             f"{self.silent_calls} silent missed call{'s' if self.silent_calls != 1 else ''} from "
-            f"{len(numbers)} number{'s' if len(numbers) != 1 else ''}: {spam} likely spam, "
-            f"{back} worth a call back, {unknown} unknown"
+            f"{len(numbers)} number{'s' if len(numbers) != 1 else ''}: {', '.join(parts)}"
         )
         if withheld:
             text += f"; {withheld} from withheld numbers"
         if self.refused_calls:
             text += f"; {self.refused_calls} rejected or blocked calls kept apart"
         return text + "."
+
+
+_BUCKETS = ("blocked", "likely spam", "suspicious", "worth a call back", "likely OK", "unknown")
+_ALWAYS_SHOWN = {"likely spam", "worth a call back", "unknown"}
+_ALARM = {Level.BLOCKED: "blocked", Level.LIKELY_SPAM: "likely spam", Level.SUSPICIOUS: "suspicious"}
+
+
+def _bucket(result: LookupResult) -> str:
+    """The summary bucket of one number: the alarming levels first, then whether to call back."""
+    verdict = result.verdict
+    if verdict is None:
+        return "unknown"
+    if verdict.level in _ALARM:
+        return _ALARM[verdict.level]
+    if verdict.call_back is CallBack.YES:
+        return "worth a call back"
+    return "unknown" if verdict.level is Level.UNKNOWN else "likely OK"
 
 
 # Enum ``.value`` goes through a descriptor on every access; a log of a million calls reads

@@ -97,6 +97,24 @@ def test_human_table_and_summary() -> None:
     assert "rejected or blocked calls kept apart" in r.stdout
 
 
+def test_summary_counts_add_up_to_the_numbers_shown() -> None:
+    """Each number is counted in exactly one bucket, so the counts add up to "from N numbers";
+    suspicious numbers get their own count instead of vanishing from the line."""
+    import re
+
+    example = Path(__file__).parents[2] / "examples" / "calls-example.xml"
+    r = run("triage", str(example), "--offline", "--json")
+    levels = [o["verdict"] for k, o in objects(r.stdout).items() if k != "withheld"]
+    summary = run("triage", str(example), "--offline").stdout.strip().splitlines()[-1]
+    head = re.match(r"(\d+) silent missed calls from (\d+) numbers: ([^;.]*)", summary)
+    assert head, summary
+    counts = {name: int(n) for n, name in re.findall(r"(\d+) ([a-zA-Z ]+?)(?:,|$)", head[3])}
+    assert sum(counts.values()) == int(head[2]) == len(levels)
+    assert counts["likely spam"] == levels.count("likely_spam")
+    assert counts.get("suspicious", 0) == levels.count("suspicious") > 0
+    assert {"likely spam", "worth a call back", "unknown"} <= counts.keys()
+
+
 def test_google_voice_takeout_folder() -> None:
     r = run("triage", str(DATA / "takeout"), "--offline", "--json")
     assert r.exit_code == 0, r.output
