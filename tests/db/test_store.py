@@ -20,7 +20,7 @@ def test_migrations_apply_twice_and_wal_is_on(tmp_path) -> None:
     with Store(path) as store:
         assert store.journal_mode() == "wal"
         applied = [m.name for m in migrations.applied(store.db)]
-        assert applied == ["m001_core", "m002_datasets_calls_comments", "m003_call_flags"]
+        assert applied == ["m001_core", "m002_datasets_calls_comments", "m003_call_flags", "m004_partial_silent_index"]
         assert {"numbers", "findings", "lists", "reports", "complaints", "calls", "comments", "sync_state"} <= set(store.db.table_names())
         assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
 
@@ -151,3 +151,23 @@ def test_calls_table_from_an_early_build_gains_its_flags(tmp_path) -> None:
         assert {"silent", "night", "contact"} <= set(store.db["calls"].columns_dict)
         assert store.count_calls() == 1
         assert store.histories(["+12025550143"])["+12025550143"].silent_calls == 0
+
+
+def test_latest_silent_calls_read_through_the_partial_index(tmp_path) -> None:
+    """Databases from before m004 lose the full (silent, at) index for a partial one, and the
+    web page's query for the latest silent calls still uses an index, not a scan and sort."""
+    path = tmp_path / "m003.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m004_partial_silent_index")
+    assert "idx_calls_silent_at" in {i.name for i in db["calls"].indexes}
+    db.close()
+    with Store(path) as store:
+        rows = [(f"k{i}", "+12025550143", f"2026-01-0{i}T00:00:00+00:00", "incoming", "missed", 0, None, None,
+                 "android", i % 2, 0, 0) for i in range(1, 8)]
+        assert store.save_calls(rows) == 7
+        names = {r[1] for r in store.conn.execute("PRAGMA index_list(calls)")}
+        assert "idx_calls_silent" in names and "idx_calls_silent_at" not in names
+        plan = " ".join(r[3] for r in store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT e164, at, name FROM calls WHERE silent = 1 ORDER BY at DESC LIMIT 20"))
+        assert "USING INDEX idx_calls_silent" in plan and "TEMP B-TREE" not in plan
+        assert [at[9] for _, at, _ in store.recent_silent_calls()] == ["7", "5", "3", "1"]
