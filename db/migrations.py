@@ -183,5 +183,13 @@ def m004_partial_silent_index(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_calls_silent ON calls (at) WHERE silent = 1")
 
 
+@migrations()
+def m005_robots(db: Database) -> None:
+    """robots.txt answers kept between runs (at most a day, as RFC 9309 allows), so a lookup
+    does not ask every site for its robots.txt again on every start. ``body`` is the text as
+    served; an empty body stands for "no robots.txt" (a 4xx answer), which allows everything."""
+    db["robots"].create({"origin": str, "body": str, "fetched_at": str}, pk="origin", not_null={"body", "fetched_at"})
+
+
 def apply_migrations(db: Database) -> None:
     migrations.apply(db)

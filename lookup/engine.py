@@ -45,13 +45,13 @@ class Engine:
     _fetcher: Any = field(default=None, init=False, repr=False)
 
     async def open_session(self) -> None:
-        """Keep one HTTP session (and its robots.txt cache and pacing) for many lookups, as a
+        """Keep one HTTP session (and its pacing) for many lookups, as a
         long-running server should; without it each lookup batch opens and closes its own."""
         if self._fetcher is None:
             from scrapers.http import Fetcher, FetchSettings
 
             settings = self.fetch_settings or FetchSettings.from_settings(self.settings, self.sources)
-            self._fetcher = await Fetcher(settings).__aenter__()
+            self._fetcher = await Fetcher(settings, robots_memory=self.store).__aenter__()
 
     async def close_session(self) -> None:
         if self._fetcher is not None:
@@ -215,7 +215,7 @@ class Engine:
         if self._fetcher is not None:
             return await self._ask_all(self._fetcher, todo, deadline, budget, deep)
         fetch_settings = self.fetch_settings or FetchSettings.from_settings(self.settings, [s for _, s in todo])
-        async with Fetcher(fetch_settings) as fetcher:
+        async with Fetcher(fetch_settings, robots_memory=self.store) as fetcher:
             return await self._ask_all(fetcher, todo, deadline, budget, deep)
 
     async def _ask_all(

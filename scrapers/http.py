@@ -43,7 +43,14 @@ from scrapers.base import FetchError, Page, Request, Source
 from scrapers.bodies import check_kind, find_wall, make_page, page_has_kind, parse_retry_after, read_body, save_body
 from scrapers.failures import Transient, give_up, translate_error
 from scrapers.pacing import HostPacer, check_rate, ensure_time_left, format_seconds, host_label, parse_url
-from scrapers.robots import ROBOTS_MAX_BYTES, RobotsCache, allow_everything, parse_robots
+from scrapers.robots import (
+    ROBOTS_MAX_AGE_S,
+    ROBOTS_MAX_BYTES,
+    RobotsCache,
+    RobotsMemory,
+    allow_everything,
+    parse_robots,
+)
 
 T = TypeVar("T")
 ERROR_BODY_BYTES = 256 * 1024  # enough of an error page to recognise a bot wall
@@ -117,10 +124,12 @@ class Download:
 
 
 class Fetcher:
-    """Fetches pages and files for one run; use as ``async with Fetcher(settings) as fetcher``."""
+    """Fetches pages and files for one run; use as ``async with Fetcher(settings) as fetcher``.
+    ``robots_memory`` (the store) keeps robots.txt answers between runs."""
 
-    def __init__(self, settings: FetchSettings | None = None):
+    def __init__(self, settings: FetchSettings | None = None, robots_memory: RobotsMemory | None = None):
         self.settings = settings or FetchSettings()
+        self._robots_memory = robots_memory
         self._session: aiohttp.ClientSession | None = None
         self._pacer = HostPacer(self.settings.rates, self.settings.default_rate)
         self._robots = RobotsCache(self._load_robots, self.settings.user_agent)
@@ -300,18 +309,29 @@ class Fetcher:
         return headers
 
     async def _load_robots(self, origin: URL) -> RobotFileParser:
-        """One try at ``origin``/robots.txt; anything but a 2xx allows everything.
+        """``origin``'s robots.txt from the memory when it is under a day old, else one try at
+        the site; a 4xx answer allows everything and is remembered as an empty file, a 5xx or
+        no answer allows everything for this run only.
 
         It does not take a turn under the host's rate: it is one small request per
-        host per run, and pacing it would delay every run's first lookup by 1 / rate.
+        host per day, and pacing it would delay the first lookup by 1 / rate.
         """
+        key = str(origin)
+        memory = self._robots_memory
+        if memory is not None and (body := memory.recall_robots(key, ROBOTS_MAX_AGE_S)) is not None:
+            return parse_robots(body) if body else allow_everything()
         session = self._open_session()
         try:
             async with asyncio.timeout(self.settings.robots_timeout):
                 async with session.get(origin.with_path("/robots.txt"), headers=self._headers({})) as resp:
                     if not 200 <= resp.status < 300:
+                        if 400 <= resp.status < 500 and memory is not None:
+                            memory.remember_robots(key, "")
                         return allow_everything()
                     raw = await read_body(resp, ROBOTS_MAX_BYTES, truncate=True)
         except (aiohttp.ClientError, OSError, TimeoutError, ValueError):
             return allow_everything()
-        return parse_robots(raw.decode("utf-8", errors="replace"))
+        body = raw.decode("utf-8", errors="replace")
+        if memory is not None:
+            memory.remember_robots(key, body)
+        return parse_robots(body)

@@ -1,15 +1,21 @@
-"""robots.txt for the fetcher: fetched once per origin per run, shared, and honoured.
+"""robots.txt for the fetcher: fetched once per origin, shared, honoured, kept a day.
 
 Concurrent first requests to one origin wait on the same load. A waiter gives
 up at its own deadline without cancelling the shared load, so the next request
 still benefits from it. What counts as "allow everything" follows the fetcher's
 brief: a robots.txt that is missing (4xx), broken (5xx) or unreachable.
+
+A loaded robots.txt is used for at most :data:`ROBOTS_MAX_AGE_S` (a day, the
+limit RFC 9309 sets), also by a long-running server. With a
+:class:`RobotsMemory` (the store) answers outlive the run: the fetcher keeps
+2xx and 4xx answers there, never a 5xx or an unreachable site, which are
+asked again next time.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Protocol
 from urllib.robotparser import RobotFileParser
 
 from yarl import URL
@@ -19,8 +25,18 @@ from scrapers.base import FetchError
 from scrapers.pacing import host_label
 
 ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 lets a crawler ignore anything past 500 KiB
+ROBOTS_MAX_AGE_S = 24 * 3600.0  # RFC 9309: a cached robots.txt should not be used for longer
 
 RobotsLoader = Callable[[URL], Awaitable[RobotFileParser]]
+
+
+class RobotsMemory(Protocol):
+    """Where robots.txt bodies outlive a run (:class:`db.store.Store` is one). Both calls are
+    best effort: a memory that cannot answer returns None, one that cannot keep returns False."""
+
+    def recall_robots(self, origin: str, max_age_s: float) -> str | None: ...
+
+    def remember_robots(self, origin: str, body: str) -> bool: ...
 
 
 class _AllowEverything(RobotFileParser):
@@ -45,10 +61,12 @@ def parse_robots(text: str) -> RobotFileParser:
 class RobotsCache:
     """One robots.txt per origin (scheme, host, port), loaded at most once."""
 
-    def __init__(self, load: RobotsLoader, user_agent: str):
+    def __init__(self, load: RobotsLoader, user_agent: str, max_age_s: float = ROBOTS_MAX_AGE_S):
         self._load = load
         self._user_agent = user_agent
+        self._max_age_s = max_age_s
         self._loads: dict[str, asyncio.Task[RobotFileParser]] = {}
+        self._started: dict[str, float] = {}  # loop time each load began
 
     async def check(self, url: URL, deadline: float | None = None) -> None:
         """Raise ``skipped`` when robots.txt disallows ``url``; ``timeout`` if it cannot arrive in time."""
@@ -60,9 +78,11 @@ class RobotsCache:
         origin = url.origin()
         key = str(origin)
         task = self._loads.get(key)
-        if task is None:
+        now = asyncio.get_running_loop().time()
+        if task is None or (task.done() and now - self._started[key] >= self._max_age_s):
             task = asyncio.ensure_future(self._load(origin))
             self._loads[key] = task
+            self._started[key] = now
         if task.done():
             return task.result()
         if deadline is None:
@@ -83,3 +103,4 @@ class RobotsCache:
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
         self._loads.clear()
+        self._started.clear()

@@ -100,6 +100,40 @@ async def test_fan_out_with_one_slow_and_one_walled_source(site) -> None:
     assert [f.source for f in fresh] == ["json_a"]
 
 
+class PoliteSource(JsonSource):
+    """Asks robots.txt first, as the real scraping sources do."""
+
+    name = "json_polite"
+
+    def request(self, number: Number) -> Request:
+        return Request(f"{self.base_url}/{self.name}/{number.e164}", expect="json")
+
+
+async def test_robots_txt_is_asked_once_across_runs(aiohttp_server, tmp_path) -> None:
+    """Each CLI run is a new engine over the same database: robots.txt is read from the
+    store on later runs instead of being fetched again, and its rules still apply."""
+    hits: Counter[str] = Counter()
+
+    async def robots(request: web.Request) -> web.Response:
+        hits["robots"] += 1
+        return web.Response(text="User-agent: *\nDisallow: /json_polite/+1212\n")
+
+    async def answer(request: web.Request) -> web.Response:
+        hits[request.match_info["number"]] += 1
+        return web.json_response({"spam": 0.9, "reports": 3})
+
+    app = web.Application()
+    app.router.add_get("/robots.txt", robots)
+    app.router.add_get("/json_polite/{number}", answer)
+    server = await aiohttp_server(app)
+    for number in ("+1 415 555 0199", "+1 415 555 0198", "+1 212 555 0100"):
+        with Store(tmp_path / "runs.db") as store:
+            [result] = await make_engine(server, PoliteSource, store=store).lookup([number])
+    assert hits["robots"] == 1
+    assert hits["+14155550199"] == hits["+14155550198"] == 1 and hits["+12125550100"] == 0
+    assert [f.status for f in result.findings] == [Status.SKIPPED]
+
+
 async def test_cache_is_used_then_refresh_ignores_it(site) -> None:
     server, hits = site
     engine = make_engine(server, JsonSource)

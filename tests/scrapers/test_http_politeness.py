@@ -111,6 +111,90 @@ async def test_robots_does_not_cost_the_first_lookup_a_turn(web_site, fast_setti
     assert elapsed < 0.2
 
 
+# -- robots.txt kept between runs
+
+
+async def two_runs(site, settings, store, path: str = "/private/x") -> list[str]:
+    """The same fetch in two runs (two fetchers) sharing one store."""
+    out = []
+    for _ in range(2):
+        async with Fetcher(settings, robots_memory=store) as fetcher:
+            out.append(await outcome(fetcher, site.url(path)))
+    return out
+
+
+async def test_robots_is_remembered_between_runs(web_site, fast_settings, tmp_path):
+    from db.store import Store
+
+    site = await web_site({"/robots.txt": text(ROBOTS), "/private/x": text("secret")})
+    with Store(tmp_path / "w.db") as store:
+        assert await two_runs(site, fast_settings, store) == ["skipped", "skipped"]
+        assert store.recall_robots(site.base, 60) == ROBOTS
+    assert site.hits["/robots.txt"] == 1 and site.hits["/private/x"] == 0
+
+
+async def test_remembered_robots_is_used_for_a_day_at_most(web_site, fast_settings, tmp_path):
+    from db.store import Store
+
+    site = await web_site({"/robots.txt": text("User-agent: *\nDisallow:\n"), "/private/x": text("secret")})
+    with Store(tmp_path / "w.db") as store:
+        stale = (datetime.now(timezone.utc) - timedelta(hours=25)).isoformat(timespec="seconds")
+        store.conn.execute("INSERT INTO robots VALUES (?, ?, ?)", (site.base, ROBOTS, stale))
+        # the day-old copy disallowed /private/; the site no longer does, and is asked again
+        assert await two_runs(site, fast_settings, store) == ["secret", "secret"]
+    assert site.hits["/robots.txt"] == 1
+
+
+@pytest.mark.parametrize(("status", "asked"), [(404, 1), (410, 1), (500, 2), (503, 2)], ids=lambda v: str(v))
+async def test_missing_robots_is_remembered_and_a_broken_one_is_not(web_site, fast_settings, tmp_path, status, asked):
+    from db.store import Store
+
+    site = await web_site({"/robots.txt": text("User-agent: *\nDisallow: /\n", status), "/private/x": text("p")})
+    with Store(tmp_path / "w.db") as store:
+        assert await two_runs(site, fast_settings, store) == ["p", "p"]
+    assert site.hits["/robots.txt"] == asked
+
+
+async def test_a_store_that_cannot_keep_robots_only_costs_a_fetch(web_site, fast_settings, tmp_path):
+    from db.store import Store
+
+    site = await web_site({"/robots.txt": text(ROBOTS), "/private/x": text("secret"), "/open": text("open")})
+    with Store(tmp_path / "w.db") as store:
+        store.conn.execute("DROP TABLE robots")  # every read and write of the memory now fails
+        assert store.recall_robots(site.base, 60) is None
+        assert store.remember_robots(site.base, ROBOTS) is False
+        assert await two_runs(site, fast_settings, store) == ["skipped", "skipped"]
+        async with Fetcher(fast_settings, robots_memory=store) as fetcher:
+            assert await outcome(fetcher, site.url("/open")) == "open"
+    assert site.hits["/robots.txt"] == 3
+
+
+async def test_a_long_running_fetcher_reloads_robots_after_its_max_age():
+    from scrapers.robots import RobotsCache, parse_robots
+
+    bodies = iter(["User-agent: *\nDisallow: /a\n", "User-agent: *\nDisallow: /b\n"])
+    loads = []
+
+    async def load(origin):
+        loads.append(str(origin))
+        return parse_robots(next(bodies))
+
+    from yarl import URL
+
+    cache = RobotsCache(load, "whocalled", max_age_s=0.2)
+    url_a, url_b = URL("http://127.0.0.1:9/a"), URL("http://127.0.0.1:9/b")
+    with pytest.raises(FetchError):
+        await cache.check(url_a)
+    await cache.check(url_b)  # same copy: /b allowed, no new load
+    assert len(loads) == 1
+    await asyncio.sleep(0.25)
+    await cache.check(url_a)  # the copy expired; the new one allows /a and forbids /b
+    with pytest.raises(FetchError):
+        await cache.check(url_b)
+    assert loads == ["http://127.0.0.1:9", "http://127.0.0.1:9"]
+    await cache.close()
+
+
 # -- pacing
 
 
