@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -97,6 +98,19 @@ def test_triage_answers_the_same_with_and_without_the_worker(tmp_path, monkeypat
         return real(e164s, region)
 
     monkeypatch.setattr(prefetch, "facts_for", watched)
+    real_finish = prefetch.FactsPrefetch.finish
+
+    def finish_after_the_worker_started(self):
+        # Reading 1,200 calls can end before the pool hands the worker its first chunk, and
+        # finish() cancels chunks not yet handed over; here the worker always gets one.
+        deadline = time.monotonic() + 10
+        while self._futures and not (self._futures[0].running() or self._futures[0].done()):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        return real_finish(self)
+
+    monkeypatch.setattr(prefetch.FactsPrefetch, "finish", finish_after_the_worker_started)
     with_worker = _triage(tmp_path, log, "a.db")
     pids = set(seen.read_text().split())
     assert pids and str(parent) not in pids  # the facts were worked out in another process
