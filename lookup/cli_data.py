@@ -52,6 +52,7 @@ def triage_command(
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per number).")] = False,
     block_spam: Annotated[bool, typer.Option("--block-spam", help="Add the likely-spam numbers to your block list.")] = False,
     deadline: Annotated[Optional[float], typer.Option("--deadline", min=0.1, help="Seconds each online batch may take (default 4).")] = None,
+    online_limit: Annotated[int, typer.Option("--online-limit", min=0, help="Look up at most this many numbers online (most silent calls first); the rest are judged from stored data, and the next run goes on with them.")] = 100,
     log_format: Annotated[Optional[LogFormatChoice], typer.Option("--format", help="Force the log format instead of detecting it.")] = None,
     region: RegionOpt = None,
     db: DbOpt = None,
@@ -71,7 +72,8 @@ def triage_command(
         try:
             report_ = run_async(
                 run_triage(engine, paths, fmt=log_format.value if log_format else None, since=since_at,
-                           include_all=include_all, offline=offline, deadline=deadline, progress=progress_cb)
+                           include_all=include_all, offline=offline, deadline=deadline, progress=progress_cb,
+                           online_limit=online_limit)
             )
         except CallLogError as exc:
             finish()
@@ -91,6 +93,11 @@ def triage_command(
     from lookup.output_triage import print_triage
 
     print_triage(report_, settings, json_out=json_out, csv_out=csv_out)
+    if report_.left_offline:
+        warn(
+            f"looked up {report_.looked_up_online} numbers online; {report_.left_offline} more were judged from stored"
+            " data only (run triage again to go on with them, or raise --online-limit)"
+        )
     if block_spam:
         typer.echo(f"Blocked {report_.blocked_now} likely-spam number(s).", err=json_out or csv_out)
 

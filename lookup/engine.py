@@ -182,6 +182,35 @@ class Engine:
             findings.setdefault(k, []).extend(fs)
         return self._results(inputs, numbers, findings)
 
+    def online_batch_size(self, deadline: float | None = None, most: int = 25) -> int:
+        """How many numbers one online batch may hold for the slowest enabled source to get
+        through all of them within ``deadline`` at its polite rate: its first request goes at
+        once, then one every 1/rate seconds, and the last keeps a second to come back."""
+        budget = self.settings.deadline if deadline is None else deadline
+        rates = [
+            s.config.rate if s.config.rate is not None else type(s).rate
+            for s in self.sources
+            if s.kind is SourceKind.LOOKUP and s.enabled
+        ]
+        if not rates:
+            return most
+        return max(1, min(most, int(max(budget - 1.0, 0.0) * min(rates)) + 1))
+
+    def needs_fetch(self, numbers: Sequence[Number]) -> set[str]:
+        """The numbers (E.164) that some enabled per-number source has no fresh answer for:
+        looking these up online costs requests; the others are answered from the cache."""
+        sources = [s for s in self.sources if s.kind is SourceKind.LOOKUP and s.enabled]
+        unique = {n.e164: n for n in numbers if n.e164}
+        if not sources or not unique:
+            return set()
+        cached = self.store.fresh_findings(list(unique))
+        out = set()
+        for key, number in unique.items():
+            have = {f.source for f in cached.get(key, ())}
+            if any(s.name not in have and s.supports(number) for s in sources):
+                out.add(key)
+        return out
+
     def _prefix_groups(
         self, sources: Sequence["Source"], unique: dict[str, Number], findings: dict[str, list[Finding]], *,
         refresh: bool = False, offline: bool = False,

@@ -31,6 +31,10 @@ from lookup.prefetch import FactsPrefetch
 # Asterisk's clid and a generic CSV's name column can be caller-ID text, which anyone can fake.
 CONTACT_FORMATS = frozenset({"android_xml", "gvoice_takeout", "ios_callhistory", "fritzbox_csv"})
 WITHHELD = ""
+# Numbers looked up online per run unless told otherwise. At the sites' polite rates (one
+# request every 1-2 seconds per site) 100 numbers take about three minutes; later runs go on
+# with the numbers that still have no cached answers.
+DEFAULT_ONLINE_LIMIT = 100
 
 # What needs the user's attention first: spam to block, then doubtful, then the rest.
 _ORDER = {
@@ -101,6 +105,8 @@ class TriageReport:
     silent_calls: int
     refused_calls: int
     blocked_now: int = 0
+    looked_up_online: int = 0  # numbers asked of the online sources in this run
+    left_offline: int = 0  # numbers the online limit left to stored data
 
     def summary(self) -> str:
         """One line whose per-number counts add up to the number of numbers: each number falls
@@ -267,8 +273,12 @@ async def triage(
     offline: bool = False,
     deadline: float | None = None,
     progress: Callable[[int, int], None] | None = None,
-    batch: int = 25,
+    online_limit: int | None = DEFAULT_ONLINE_LIMIT,
 ) -> TriageReport:
+    """Import ``paths``, group the silent missed calls per number and judge every number from
+    stored data; then, unless ``offline``, look up online the numbers whose verdict the sources
+    could still change (see :func:`pick_online`), in batches the slowest source can finish
+    within ``deadline`` at its polite rate."""
     settings = engine.settings
     tallies, logs, added = import_logs(
         engine.store, paths, region=settings.region, fmt=fmt, tz=settings.timezone, include_all=include_all
@@ -280,21 +290,50 @@ async def triage(
     del excused, tallies
     inputs = [g.key if g.key else "Withheld" for g in groups]
     results: list[LookupResult] = []
-    total = len(inputs)
-    step = 500 if offline else batch
-    if progress and total:
-        progress(0, total)
-    for start in range(0, total, step):
-        chunk = inputs[start : start + step]
-        if offline:
-            results += engine.lookup_offline(chunk)
-        else:
-            results += await engine.lookup(chunk, deadline=deadline)
+    for start in range(0, len(inputs), 500):
+        results += engine.lookup_offline(inputs[start : start + 500])
+    online, left = ([], 0) if offline else pick_online(engine, groups, results, online_limit)
+    if online:
+        # One session for every batch: one pacer per host, so batches never bunch requests.
+        step = engine.online_batch_size(deadline)
         if progress:
-            progress(min(start + step, total), total)
+            progress(0, len(online))
+        await engine.open_session()
+        try:
+            for start in range(0, len(online), step):
+                chunk = online[start : start + step]
+                for i, result in zip(chunk, await engine.lookup([inputs[i] for i in chunk], deadline=deadline)):
+                    results[i] = result
+                if progress:
+                    progress(min(start + step, len(online)), len(online))
+        finally:
+            await engine.close_session()
     rows = [TriageRow(g, r) for g, r in zip(groups, results)]
     rows.sort(key=attention_key)
-    return TriageReport(rows, logs, added, silent_count, refused)
+    return TriageReport(rows, logs, added, silent_count, refused, looked_up_online=len(online), left_offline=left)
+
+
+def pick_online(
+    engine: Engine, groups: Sequence[CallerGroup], results: Sequence[LookupResult], limit: int | None
+) -> tuple[list[int], int]:
+    """Which numbers to look up online, as positions in ``groups``, and how many were left out
+    by ``limit``. Not worth a request: withheld callers, numbers that are not numbers, your
+    own lists and contacts (allowed or blocked whatever the sites say), and numbers every
+    source has a fresh cached answer for. The rest go most silent calls first, then the most
+    recent, so a capped run spends its requests where they matter and the next run, finding
+    those cached, goes on with the following numbers."""
+    candidates = [
+        i
+        for i, (group, result) in enumerate(zip(groups, results))
+        if group.key and result.number is not None and result.number.e164
+        and not (result.verdict and result.verdict.level in (Level.ALLOWED, Level.BLOCKED))
+    ]
+    need = engine.needs_fetch([results[i].number for i in candidates])  # type: ignore[misc]
+    todo = [i for i in candidates if results[i].number.e164 in need]  # type: ignore[union-attr]
+    todo.sort(key=lambda i: (-groups[i].count, -groups[i].times[-1]))
+    if limit is None or len(todo) <= limit:
+        return todo, 0
+    return todo[:limit], len(todo) - limit
 
 
 def attention_key(row: TriageRow) -> tuple:

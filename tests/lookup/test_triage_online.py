@@ -1,0 +1,223 @@
+"""Triage with the network: which numbers are worth a request, in what order, how many per
+run, and batches that keep the sites' pace. Real aiohttp client against real local servers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from typer.testing import CliRunner
+
+from db.store import Store
+from lookup.cli import app
+from lookup.engine import Engine
+from lookup.models import ListEntry, ListKind, Number, Status
+from lookup.settings import Settings, SourceConfig
+from lookup.triage import DEFAULT_ONLINE_LIMIT, triage
+from scrapers.base import Page, Request, Source
+from scrapers.registry import source_classes
+
+PAGES = Path(__file__).parents[1] / "pages"
+
+# (number, silent missed calls, contact name); times are hours apart, the later rows more recent
+CALLERS = [
+    ("+12025550101", 3, None),
+    ("+12025550102", 2, None),
+    ("+12025550103", 1, None),
+    ("+12025550104", 1, None),  # the most recent single call
+    ("+12025550105", 2, "Pharmacy"),  # a contact: allowed whatever the sites say
+    ("+12025550106", 2, None),  # blocked by the user below
+    ("", 2, None),  # withheld
+]
+
+
+def write_log(path: Path) -> Path:
+    rows, t = [], 1_790_000_000_000
+    for number, calls, name in CALLERS:
+        for _ in range(calls):
+            t += 3_600_000
+            rows.append(f'<call number="{number}" duration="0" date="{t}" type="3" presentation="{1 if number else 2}"'
+                        f' contact_name="{name or "(Unknown)"}" />')
+    path.write_text(f"<?xml version='1.0' ?><calls count='{len(rows)}'>{''.join(rows)}</calls>")
+    return path
+
+
+class CountedSource(Source):
+    """A per-number JSON source at ``{base}/{e164}``: every number has 12 spam reports."""
+
+    name = "counted"
+    title = "Counted"
+    reliability = 1.0
+
+    def request(self, number: Number) -> Request:
+        return Request(f"{self.base_url}/{number.e164}", expect="json", robots=False)
+
+    def parse(self, page: Page, number: Number):
+        data = json.loads(page.body)
+        return self.finding(number, Status.FOUND, spam=0.9, reports=data["reports"], detail="listed")
+
+
+@pytest.fixture
+async def site(aiohttp_server):
+    hits: Counter[str] = Counter()
+    times: list[float] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        hits[request.match_info["number"]] += 1
+        times.append(asyncio.get_running_loop().time())
+        return web.json_response({"reports": 12})
+
+    app_ = web.Application()
+    app_.router.add_get("/{number}", answer)
+    server = await aiohttp_server(app_)
+    return str(server.make_url("")).rstrip("/"), hits, times
+
+
+def engine_for(base: str, store: Store, rate: float = 200.0, deadline: float = 3.0) -> Engine:
+    settings = Settings(deadline=deadline, sources={"counted": SourceConfig(base_url=base, rate=rate)})
+    return Engine(store=store, settings=settings, sources=[CountedSource(settings.source("counted"))])
+
+
+def store_at(path: Path) -> Store:
+    store = Store(path)
+    store.add_list_entries([ListEntry("+12025550106", ListKind.BLOCK, reason="mine", origin="user")])
+    return store
+
+
+async def run_triage(engine: Engine, log: Path, **kwargs):
+    return await triage(engine, [log], **kwargs)
+
+
+async def test_only_numbers_worth_a_request_are_asked(site, tmp_path) -> None:
+    base, hits, _ = site
+    store = store_at(tmp_path / "w.db")
+    report = await run_triage(engine_for(base, store), write_log(tmp_path / "calls.xml"))
+    assert dict(hits) == {"+12025550101": 1, "+12025550102": 1, "+12025550103": 1, "+12025550104": 1}
+    assert (report.looked_up_online, report.left_offline) == (4, 0)
+    by_number = {r.group.key: r.result for r in report.rows}
+    asked = by_number["+12025550101"]
+    assert [(f.source, f.status, f.reports) for f in asked.findings] == [("counted", Status.FOUND, 12)]
+    assert by_number["+12025550105"].verdict.level.value == "allowed"
+    assert by_number["+12025550106"].verdict.level.value == "blocked"
+    # asked again: every answer is cached, so nothing goes out
+    again = await run_triage(engine_for(base, store), tmp_path / "calls.xml")
+    assert sum(hits.values()) == 4 and again.looked_up_online == 0
+    assert [f.cached for f in {r.group.key: r.result for r in again.rows}["+12025550101"].findings] == [True]
+
+
+async def test_the_limit_takes_the_most_silent_calls_first_and_the_next_run_goes_on(site, tmp_path) -> None:
+    base, hits, _ = site
+    store = store_at(tmp_path / "w.db")
+    log = write_log(tmp_path / "calls.xml")
+    asked = []
+    for _ in range(5):
+        before = set(hits)
+        report = await run_triage(engine_for(base, store), log, online_limit=1)
+        asked.append(sorted(set(hits) - before))
+        assert report.looked_up_online == len(asked[-1])
+    # 3 calls, 2 calls; then of the single calls the most recent first; then nothing is left
+    assert asked == [["+12025550101"], ["+12025550102"], ["+12025550104"], ["+12025550103"], []]
+    assert all(n == 1 for n in hits.values())
+
+
+async def test_limit_zero_and_offline_ask_nothing(site, tmp_path) -> None:
+    base, hits, _ = site
+    log = write_log(tmp_path / "calls.xml")
+    zero = await run_triage(engine_for(base, store_at(tmp_path / "a.db")), log, online_limit=0)
+    offline = await run_triage(engine_for(base, store_at(tmp_path / "b.db")), log, offline=True)
+    assert not hits
+    assert (zero.looked_up_online, zero.left_offline) == (0, 4)
+    assert (offline.looked_up_online, offline.left_offline) == (0, 0)
+
+
+async def test_batches_share_one_pace_and_fit_the_deadline(site, tmp_path) -> None:
+    """At 5 requests a second with 1.5 s per batch, three numbers fit a batch. Requests keep
+    the 0.2 s spacing from one batch to the next (one pacer for the whole run), and none
+    times out: batches are sized so the slowest source finishes them."""
+    base, hits, times = site
+    engine = engine_for(base, store_at(tmp_path / "w.db"), rate=5.0, deadline=1.5)
+    assert engine.online_batch_size() == 3
+    report = await run_triage(engine, write_log(tmp_path / "calls.xml"))
+    assert sum(hits.values()) == 4
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 0.2 * 0.9, gaps
+    statuses = {r.group.key: [f.status for f in r.result.findings] for r in report.rows if r.group.key}
+    assert all(s == [Status.FOUND] for k, s in statuses.items() if k in hits)
+
+
+def test_batch_size_follows_the_slowest_enabled_source(tmp_path) -> None:
+    def size(rates, configured, **kw):
+        settings = Settings(deadline=configured, sources={f"s{i}": SourceConfig(base_url="http://127.0.0.1:9", rate=r)
+                                                        for i, r in enumerate(rates)})
+        sources = []
+        for i in range(len(rates)):
+            cls = type(f"S{i}", (CountedSource,), {"name": f"s{i}"})
+            sources.append(cls(settings.source(f"s{i}")))
+        return Engine(store=Store(), settings=settings, sources=sources).online_batch_size(**kw)
+
+    assert size([1.0], 4.0) == 4  # requests at 0, 1, 2, 3 s; the last has a second to answer
+    assert size([1.0, 0.5], 4.0) == 2  # the 0.5/s site sets the pace
+    assert size([0.5], 1.0) == 1
+    assert size([200.0], 4.0) == 25  # never more than a batch of 25
+    assert size([], 4.0) == 25
+    assert size([1.0], 4.0, deadline=9.0) == 9  # triage --deadline wins over the configured one
+
+
+def test_cli_default_limit_is_the_documented_one() -> None:
+    import typer.main
+
+    command = typer.main.get_command(app).commands["triage"]  # type: ignore[attr-defined]
+    [option] = [p for p in command.params if p.name == "online_limit"]
+    assert option.default == DEFAULT_ONLINE_LIMIT
+
+
+@pytest.fixture
+def shouldianswer(thread_server):
+    """The recorded shouldianswer.com spam page for every number, from a server in its own thread."""
+    page = (PAGES / "shouldianswer_com" / "spam.html").read_bytes()
+    hits: Counter[str] = Counter()
+
+    async def answer(request: web.Request) -> web.Response:
+        hits[request.path] += 1
+        return web.Response(body=page, content_type="text/html", charset="utf-8")
+
+    async def robots(request: web.Request) -> web.Response:
+        hits["robots"] += 1
+        return web.Response(text="User-agent: *\nAllow: /\n")
+
+    app_ = web.Application()
+    app_.router.add_get("/robots.txt", robots)
+    app_.router.add_get("/{tail:.*}", answer)
+    return thread_server(app_), hits
+
+
+def test_cli_triage_online_with_a_real_source_and_a_limit(shouldianswer, tmp_path) -> None:
+    base, hits = shouldianswer
+    cfg = tmp_path / "config.toml"
+    lines = []
+    for cls in source_classes():
+        if cls.name == "shouldianswer_com":
+            lines += [f"[sources.{cls.name}]", f'base_url = "{base}"', "rate = 200", ""]
+        else:
+            lines += [f"[sources.{cls.name}]", "enabled = false", ""]
+    cfg.write_text("\n".join(lines))
+    log = write_log(tmp_path / "calls.xml")
+    args = ["triage", str(log), "--json", "--config", str(cfg), "--db", str(tmp_path / "w.db")]
+    first = CliRunner().invoke(app, [*args, "--online-limit", "3"])
+    assert first.exit_code == 0, first.output
+    assert "looked up 3 numbers online; 2 more were judged from stored data only" in first.stderr
+    objs = {o["e164"]: o for o in map(json.loads, first.stdout.splitlines()) if o.get("e164")}
+    asked = objs["+12025550101"]
+    assert [(s["name"], s["status"]) for s in asked["sources"] if s["name"] == "shouldianswer_com"] == [
+        ("shouldianswer_com", "found")
+    ]
+    assert asked["verdict"] in ("suspicious", "likely_spam")
+    assert hits["robots"] == 1 and sum(n for p, n in hits.items() if p != "robots") == 3
+    second = CliRunner().invoke(app, args)
+    assert second.exit_code == 0, second.output
+    assert "judged from stored data only" not in second.stderr
+    assert sum(n for p, n in hits.items() if p != "robots") == 5 and hits["robots"] == 1
