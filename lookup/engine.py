@@ -184,8 +184,10 @@ class Engine:
 
     def online_batch_size(self, deadline: float | None = None, most: int = 25) -> int:
         """How many numbers one online batch may hold for the slowest enabled source to get
-        through all of them within ``deadline`` at its polite rate: its first request goes at
-        once, then one every 1/rate seconds, and the last keeps a second to come back."""
+        through all of them within ``deadline`` at its polite rate. Batches share one pacer,
+        so a batch's first request may wait up to 1/rate for the last one of the batch before;
+        its n-th then goes at n/rate, and it keeps a second to come back. (The rate bounds
+        the throughput whatever the size; the size only has to let a batch finish.)"""
         budget = self.settings.deadline if deadline is None else deadline
         rates = [
             s.config.rate if s.config.rate is not None else type(s).rate
@@ -194,7 +196,7 @@ class Engine:
         ]
         if not rates:
             return most
-        return max(1, min(most, int(max(budget - 1.0, 0.0) * min(rates)) + 1))
+        return max(1, min(most, int((budget - 1.0) * min(rates))))
 
     def needs_fetch(self, numbers: Sequence[Number]) -> set[str]:
         """The numbers (E.164) that some enabled per-number source has no fresh answer for:

@@ -31,9 +31,9 @@ from lookup.prefetch import FactsPrefetch
 # Asterisk's clid and a generic CSV's name column can be caller-ID text, which anyone can fake.
 CONTACT_FORMATS = frozenset({"android_xml", "gvoice_takeout", "ios_callhistory", "fritzbox_csv"})
 WITHHELD = ""
-# Numbers looked up online per run unless told otherwise. At the sites' polite rates (one
-# request every 1-2 seconds per site) 100 numbers take about three minutes; later runs go on
-# with the numbers that still have no cached answers.
+# Numbers looked up online per run unless told otherwise. The slowest default site takes one
+# request every 2 seconds, so 100 numbers take three to four minutes; later runs go on with
+# the numbers that still have no cached answers.
 DEFAULT_ONLINE_LIMIT = 100
 
 # What needs the user's attention first: spam to block, then doubtful, then the rest.

@@ -135,12 +135,12 @@ async def test_limit_zero_and_offline_ask_nothing(site, tmp_path) -> None:
 
 
 async def test_batches_share_one_pace_and_fit_the_deadline(site, tmp_path) -> None:
-    """At 5 requests a second with 1.5 s per batch, three numbers fit a batch. Requests keep
+    """At 5 requests a second with 1.5 s per batch, two numbers fit a batch. Requests keep
     the 0.2 s spacing from one batch to the next (one pacer for the whole run), and none
     times out: batches are sized so the slowest source finishes them."""
     base, hits, times = site
     engine = engine_for(base, store_at(tmp_path / "w.db"), rate=5.0, deadline=1.5)
-    assert engine.online_batch_size() == 3
+    assert engine.online_batch_size() == 2
     report = await run_triage(engine, write_log(tmp_path / "calls.xml"))
     assert sum(hits.values()) == 4
     gaps = [b - a for a, b in zip(times, times[1:])]
@@ -159,12 +159,13 @@ def test_batch_size_follows_the_slowest_enabled_source(tmp_path) -> None:
             sources.append(cls(settings.source(f"s{i}")))
         return Engine(store=Store(), settings=settings, sources=sources).online_batch_size(**kw)
 
-    assert size([1.0], 4.0) == 4  # requests at 0, 1, 2, 3 s; the last has a second to answer
-    assert size([1.0, 0.5], 4.0) == 2  # the 0.5/s site sets the pace
-    assert size([0.5], 1.0) == 1
+    assert size([1.0], 4.0) == 3  # requests by 1, 2, 3 s at the latest; the last has a second to answer
+    assert size([1.0, 0.5], 4.0) == 1  # the 0.5/s site sets the pace
+    assert size([0.5], 6.0) == 2
+    assert size([0.5], 1.0) == 1  # never less than one
     assert size([200.0], 4.0) == 25  # never more than a batch of 25
     assert size([], 4.0) == 25
-    assert size([1.0], 4.0, deadline=9.0) == 9  # triage --deadline wins over the configured one
+    assert size([1.0], 4.0, deadline=9.0) == 8  # triage --deadline wins over the configured one
 
 
 def test_cli_default_limit_is_the_documented_one() -> None:
