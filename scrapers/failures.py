@@ -21,12 +21,26 @@ _TIMES = {1: "once", 2: "twice", 3: "three times"}
 class Transient(Exception):
     """One attempt failed in a way that another attempt may fix."""
 
-    def __init__(self, status: Status, reason: str, retry_after: float | None = None, *, unheard: bool = False):
+    def __init__(
+        self,
+        status: Status,
+        reason: str,
+        retry_after: float | None = None,
+        *,
+        unheard: bool = False,
+        unreachable: bool = False,
+    ):
         super().__init__(reason)
         self.status = status
         self.reason = reason
         self.retry_after = retry_after
         self.unheard = unheard  # the server surely did not act on it: safe to repeat even a POST
+        self.unreachable = unreachable  # no connection could be made at all
+
+
+class Unreachable(FetchError):
+    """The host cannot be reached at all: its name does not resolve, or every attempt to
+    connect failed. The fetcher stops asking it for a while (see ``unreachable_pause``)."""
 
 
 def translate_error(exc: Exception, url: URL) -> Transient | FetchError:
@@ -37,11 +51,11 @@ def translate_error(exc: Exception, url: URL) -> Transient | FetchError:
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return Transient(Status.ERROR, f"{host} closed the connection without answering")
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return FetchError(Status.ERROR, f"cannot find the host {url.host}")
+        return Unreachable(Status.ERROR, f"cannot find the host {url.host}")
     if isinstance(exc, aiohttp.ClientSSLError):
         return FetchError(Status.ERROR, f"secure connection to {host} failed: {first_line(exc)}")
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return Transient(Status.ERROR, f"cannot connect to {host} ({os_reason(exc)})", unheard=True)
+        return Transient(Status.ERROR, f"cannot connect to {host} ({os_reason(exc)})", unheard=True, unreachable=True)
     if isinstance(exc, (aiohttp.ClientConnectionError, ConnectionError)):
         return Transient(Status.ERROR, f"the connection to {host} broke ({describe(exc)})")
     if isinstance(exc, aiohttp.TooManyRedirects):
@@ -60,11 +74,12 @@ def give_up(failures: list[Transient]) -> FetchError:
     """The final error after the last attempt: "HTTP 500 Internal Server Error three times"."""
     last = failures[-1]
     count = len(failures)
+    kind = Unreachable if all(f.unreachable for f in failures) else FetchError
     if count == 1:
-        return FetchError(last.status, last.reason)
+        return kind(last.status, last.reason)
     if all(f.reason == last.reason for f in failures):
-        return FetchError(last.status, f"{last.reason} {_TIMES.get(count, f'{count} times')}")
-    return FetchError(last.status, f"{last.reason} (after {count} attempts)")
+        return kind(last.status, f"{last.reason} {_TIMES.get(count, f'{count} times')}")
+    return kind(last.status, f"{last.reason} (after {count} attempts)")
 
 
 def os_reason(exc: OSError) -> str:

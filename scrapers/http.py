@@ -27,6 +27,7 @@ the wait for robots.txt are cut off at the deadline.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,7 @@ from lookup.models import Status
 from lookup.settings import DEFAULT_USER_AGENT, ConfigError, Settings
 from scrapers.base import FetchError, Page, Request, Source
 from scrapers.bodies import check_kind, find_wall, make_page, page_has_kind, parse_retry_after, read_body, save_body
-from scrapers.failures import Transient, give_up, translate_error
+from scrapers.failures import Transient, Unreachable, give_up, translate_error
 from scrapers.pacing import HostPacer, check_rate, ensure_time_left, format_seconds, host_label, parse_url
 from scrapers.robots import (
     ROBOTS_MAX_AGE_S,
@@ -73,6 +74,7 @@ class FetchSettings:
     respect_robots: bool = True
     attempt_timeout: float = 15.0  # one attempt, when no deadline is nearer
     robots_timeout: float = 10.0
+    unreachable_pause: float = 60.0  # a host that cannot be reached is not asked again for this long
 
     def __post_init__(self) -> None:
         check_rate(self.default_rate, "default_rate")
@@ -84,7 +86,7 @@ class FetchSettings:
         for name in ("backoff_base", "max_retry_after"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        for name in ("attempt_timeout", "robots_timeout"):
+        for name in ("attempt_timeout", "robots_timeout", "unreachable_pause"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
 
@@ -134,6 +136,7 @@ class Fetcher:
         self._pacer = HostPacer(self.settings.rates, self.settings.default_rate)
         self._robots = RobotsCache(self._load_robots, self.settings.user_agent)
         self._random = random.Random()
+        self._unreachable: dict[str, tuple[float, str]] = {}  # host -> (loop time to ask again, why)
 
     async def __aenter__(self) -> Fetcher:
         self._open_session()
@@ -241,19 +244,49 @@ class Fetcher:
         *,
         repeatable: bool = True,
     ) -> T:
-        """Attempts in turn; a non-idempotent request is repeated only when the server never acted on it."""
+        """Attempts in turn; a non-idempotent request is repeated only when the server never acted on it.
+        A host found unreachable (no name, no connection on any attempt) fails every request at
+        once for ``unreachable_pause``: with no network, a batch of lookups ends in a moment
+        instead of waiting out each site's pace for requests that cannot succeed."""
         session = self._open_session()
+        host = host_label(url)
         failures: list[Transient] = []
         for attempt in range(1, self.settings.max_attempts + 1):
+            self._check_reachable(host)
             await self._pacer.wait_turn(url, deadline)
+            self._check_reachable(host)
             try:
-                return await self._attempt(url, send, session, deadline)
+                result = await self._attempt(url, send, session, deadline)
             except Transient as failure:
                 failures.append(failure)
                 if not (repeatable or failure.unheard) or attempt == self.settings.max_attempts:
                     break
                 await self._pause(attempt, failure, deadline)
-        raise give_up(failures)
+            except Unreachable as error:
+                self._mark_unreachable(host, error.reason)
+                raise
+            else:
+                self._unreachable.pop(host, None)
+                return result
+        error = give_up(failures)
+        if isinstance(error, Unreachable):
+            self._mark_unreachable(host, error.reason)
+        raise error
+
+    def _mark_unreachable(self, host: str, reason: str) -> None:
+        until = asyncio.get_running_loop().time() + self.settings.unreachable_pause
+        self._unreachable[host] = (until, reason)
+
+    def _check_reachable(self, host: str) -> None:
+        entry = self._unreachable.get(host)
+        if entry is None:
+            return
+        until, reason = entry
+        left = until - asyncio.get_running_loop().time()
+        if left <= 0:
+            del self._unreachable[host]
+            return
+        raise FetchError(Status.ERROR, f"{reason}; not asked again for {format_seconds(math.ceil(left))}")
 
     async def _pause(self, attempt: int, failure: Transient, deadline: float | None) -> None:
         if failure.retry_after is not None:

@@ -294,6 +294,61 @@ async def test_refused_connection_is_an_error(fast_settings):
     assert "connection refused" in error.reason
 
 
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_an_unreachable_host_is_not_asked_again_for_a_while(fast_settings):
+    """With no way to connect, the first request tries its attempts; the next ones fail at
+    once, without waiting for the host's pace, until the pause is over."""
+    port = closed_port()
+    settings = dataclasses.replace(fast_settings, default_rate=2.0, unreachable_pause=0.6)
+    async with Fetcher(settings) as fetcher:
+        first = await fetch_error(fetcher, Request(f"http://127.0.0.1:{port}/a", robots=False))
+        start = now()
+        rest = await asyncio.gather(*(fetch_error(fetcher, Request(f"http://127.0.0.1:{port}/{n}", robots=False))
+                                      for n in range(5)))
+        assert now() - start < 0.1  # at 2 requests a second, five real tries would take 2.5 s
+        assert "(connection refused) three times" in first.reason
+        assert {e.reason for e in rest} == {f"{first.reason}; not asked again for 1 s"}
+        assert all(e.status is Status.ERROR for e in rest)
+        await asyncio.sleep(0.65)
+        again = await fetch_error(fetcher, Request(f"http://127.0.0.1:{port}/b", robots=False))
+        assert "not asked again" not in again.reason  # tried for real once the pause was over
+
+
+async def test_pausing_one_host_leaves_the_others_alone(web_site, fast_settings):
+    site = await web_site({"/x": reply(200, "fine")})
+    port = closed_port()
+    async with Fetcher(fast_settings) as fetcher:
+        await fetch_error(fetcher, Request(f"http://127.0.0.1:{port}/a", robots=False))
+        page = await fetcher.fetch(Request(site.url("/x"), robots=False))
+        assert page.body == "fine"
+        assert site.hits["/x"] == 1
+
+
+async def test_a_name_that_does_not_resolve_pauses_its_host(fast_settings, monkeypatch):
+    """A DNS failure is final at once (no retries) and pauses the host like a refused connection."""
+    real = socket.getaddrinfo
+    asked = []
+
+    def no_such_host(host, *args, **kwargs):
+        if host == "no-such-host.test":
+            asked.append(host)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    async with Fetcher(fast_settings) as fetcher:
+        first = await fetch_error(fetcher, Request("http://no-such-host.test/a", robots=False))
+        second = await fetch_error(fetcher, Request("http://no-such-host.test/b", robots=False))
+    assert first.reason == "cannot find the host no-such-host.test"
+    assert second.reason.startswith("cannot find the host no-such-host.test; not asked again for ")
+    assert len(asked) == 1
+
+
 @pytest.mark.parametrize("url", ["ftp://example.com/x", "not a web address", "http:///nohost"], ids=["ftp", "words", "no-host"])
 async def test_unusable_urls_are_errors(fast_settings, url):
     async with Fetcher(fast_settings) as fetcher:
