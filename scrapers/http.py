@@ -75,12 +75,13 @@ class FetchSettings:
     attempt_timeout: float = 15.0  # one attempt, when no deadline is nearer
     robots_timeout: float = 10.0
     unreachable_pause: float = 60.0  # a host that cannot be reached is not asked again for this long
+    silent_limit: int = 3  # requests in a row a host may leave unanswered before it is paused
 
     def __post_init__(self) -> None:
         check_rate(self.default_rate, "default_rate")
         rates = {str(host).lower(): check_rate(rate, f"rate for {host}") for host, rate in self.rates.items()}
         object.__setattr__(self, "rates", rates)
-        for name in ("max_bytes", "per_host_concurrency", "max_attempts"):
+        for name in ("max_bytes", "per_host_concurrency", "max_attempts", "silent_limit"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1")
         for name in ("backoff_base", "max_retry_after"):
@@ -137,6 +138,7 @@ class Fetcher:
         self._robots = RobotsCache(self._load_robots, self.settings.user_agent)
         self._random = random.Random()
         self._unreachable: dict[str, tuple[float, str]] = {}  # host -> (loop time to ask again, why)
+        self._silent: dict[str, int] = {}  # host -> requests in a row it left unanswered
 
     async def __aenter__(self) -> Fetcher:
         self._open_session()
@@ -310,20 +312,42 @@ class Fetcher:
         session: aiohttp.ClientSession,
         deadline: float | None,
     ) -> T:
-        """One try under the nearer of the deadline and ``attempt_timeout``; errors translated."""
+        """One try under the nearer of the deadline and ``attempt_timeout``; errors translated.
+        A try that hears nothing back (timed out, or cancelled at the caller's deadline) counts
+        towards pausing the host; any answer, even an HTTP error, resets the count."""
         host = host_label(url)
         end = asyncio.get_running_loop().time() + self.settings.attempt_timeout
         by_deadline = deadline is not None and deadline <= end
         try:
             async with asyncio.timeout_at(deadline if by_deadline else end):
-                return await send(session)
+                result = await send(session)
         except TimeoutError:
+            self._heard_nothing(host)
             if by_deadline:
                 raise FetchError(Status.TIMEOUT, f"no answer from {host} before the deadline") from None
             waited = format_seconds(self.settings.attempt_timeout)
             raise Transient(Status.TIMEOUT, f"no answer from {host} within {waited}") from None
+        except asyncio.CancelledError:
+            self._heard_nothing(host)
+            raise
+        except (Transient, FetchError):
+            self._silent.pop(host, None)
+            raise
         except (aiohttp.ClientError, OSError, ValueError, TypeError) as exc:
             raise translate_error(exc, url) from None
+        self._silent.pop(host, None)
+        return result
+
+    def _heard_nothing(self, host: str) -> None:
+        """One more request in a row that ``host`` left unanswered; at ``silent_limit`` the
+        host is paused like an unreachable one (a tarpit would otherwise cost every batch its
+        whole deadline)."""
+        count = self._silent.get(host, 0) + 1
+        if count < self.settings.silent_limit:
+            self._silent[host] = count
+            return
+        self._silent.pop(host, None)
+        self._mark_unreachable(host, f"no answer from {host} to {count} requests in a row")
 
     # -- plumbing
     def _open_session(self) -> aiohttp.ClientSession:

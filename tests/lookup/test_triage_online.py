@@ -149,6 +149,43 @@ async def test_batches_share_one_pace_and_fit_the_deadline(site, tmp_path) -> No
     assert all(s == [Status.FOUND] for k, s in statuses.items() if k in hits)
 
 
+class HungSource(CountedSource):
+    name = "hung"
+
+
+async def test_a_site_that_never_answers_stops_costing_every_batch_its_deadline(site, aiohttp_server, tmp_path) -> None:
+    """Four numbers, a batch each (0.4 s deadline). The hung site leaves three requests in a row
+    unanswered and is then paused: the last batch does not wait for it."""
+    base, hits, _ = site
+    hung_hits: Counter[str] = Counter()
+    release = asyncio.Event()
+
+    async def never(request: web.Request) -> web.Response:
+        hung_hits[request.match_info["number"]] += 1
+        await release.wait()
+        return web.json_response({"reports": 1})
+
+    hung_app = web.Application()
+    hung_app.router.add_get("/{number}", never)
+    hung = await aiohttp_server(hung_app)
+    hung_base = str(hung.make_url("")).rstrip("/")
+    settings = Settings(deadline=0.4, sources={"counted": SourceConfig(base_url=base, rate=200),
+                                               "hung": SourceConfig(base_url=hung_base, rate=200)})
+    engine = Engine(store=store_at(tmp_path / "w.db"), settings=settings,
+                    sources=[CountedSource(settings.source("counted")), HungSource(settings.source("hung"))])
+    assert engine.online_batch_size() == 1
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    report = await run_triage(engine, write_log(tmp_path / "calls.xml"))
+    elapsed = loop.time() - start
+    release.set()
+    assert sum(hits.values()) == 4 and sum(hung_hits.values()) == 3
+    assert elapsed < 3 * 0.4 + 0.3, elapsed  # four full deadlines would be 1.6 s
+    reasons = [f.detail for r in report.rows for f in r.result.findings if f.source == "hung"]
+    assert sum("to 3 requests in a row; not asked again" in (d or "") for d in reasons) == 1
+    assert sum("no answer" in (d or "") for d in reasons) == 4
+
+
 def test_batch_size_follows_the_slowest_enabled_source(tmp_path) -> None:
     def size(rates, configured, **kw):
         settings = Settings(deadline=configured, sources={f"s{i}": SourceConfig(base_url="http://127.0.0.1:9", rate=r)

@@ -231,6 +231,53 @@ async def test_a_slow_attempt_is_retried_when_time_allows(web_site, never_answer
     assert (page.body, site.hits["/x"]) == ("quick", 2)
 
 
+async def test_a_host_that_never_answers_is_paused_after_three_silences(web_site, never_answers, fast_settings):
+    """A tarpit would cost every batch its whole deadline: after three requests in a row with no
+    answer the host fails at once, without a request, until the pause is over."""
+    site = await web_site({"/slow": never_answers})
+    settings = dataclasses.replace(fast_settings, unreachable_pause=30.0)
+    async with Fetcher(settings) as fetcher:
+        silences = [await fetch_error(fetcher, Request(site.url("/slow"), robots=False), deadline=now() + 0.15)
+                    for _ in range(3)]
+        start = now()
+        paused = await fetch_error(fetcher, Request(site.url("/slow"), robots=False), deadline=now() + 0.15)
+        assert now() - start < 0.05
+    assert [e.status for e in silences] == [Status.TIMEOUT] * 3
+    assert paused.status is Status.ERROR
+    assert paused.reason == f"no answer from {site.host} to 3 requests in a row; not asked again for 30 s"
+    assert site.hits["/slow"] == 3
+
+
+async def test_an_answer_resets_the_count_of_silences(web_site, never_answers, fast_settings):
+    site = await web_site({"/x": in_turn(never_answers, never_answers, reply(500, "oops"), never_answers,
+                                         never_answers, reply(200, "fine"))})
+    settings = dataclasses.replace(fast_settings, max_attempts=1)
+    async with Fetcher(settings) as fetcher:
+        got = []
+        for _ in range(6):
+            try:
+                got.append((await fetcher.fetch(Request(site.url("/x"), robots=False), deadline=now() + 0.15)).body)
+            except FetchError as exc:
+                got.append(exc.status.value)
+    # two silences, an HTTP error (an answer), two more silences: never three in a row
+    assert got == ["timeout", "timeout", "error", "timeout", "timeout", "fine"]
+    assert site.hits["/x"] == 6
+
+
+async def test_requests_cancelled_while_unanswered_count_as_silences(web_site, never_answers, fast_settings):
+    """The engine cancels what is still out at its deadline; those requests heard nothing too."""
+    site = await web_site({"/slow": never_answers})
+    async with Fetcher(fast_settings) as fetcher:
+        for _ in range(3):
+            task = asyncio.ensure_future(fetcher.fetch(Request(site.url("/slow"), robots=False)))
+            await asyncio.sleep(0.1)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        error = await fetch_error(fetcher, Request(site.url("/slow"), robots=False))
+    assert "to 3 requests in a row" in error.reason and site.hits["/slow"] == 3
+
+
 async def test_a_passed_deadline_sends_nothing(web_site, fast_settings):
     site = await web_site({"/x": reply(200, "ok")})
     async with Fetcher(fast_settings) as fetcher:
