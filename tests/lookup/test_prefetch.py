@@ -82,7 +82,20 @@ def _triage(tmp_path, log, db: str) -> list[str]:
     return sorted(re.sub(r'"fetched_at": "[^"]+"', '"fetched_at": ""', line) for line in r.stdout.splitlines())
 
 
+def _wait_for_other_threads(timeout: float = 10.0) -> None:
+    """The worker is (rightly) not forked beside other threads; threads an earlier test left
+    winding down (a broken pool's manager, a test server) would skip it here."""
+    import threading
+
+    end = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread():
+            thread.join(max(end - time.monotonic(), 0))
+    assert threading.active_count() == 1, threading.enumerate()
+
+
 def test_triage_answers_the_same_with_and_without_the_worker(tmp_path, monkeypatch) -> None:
+    _wait_for_other_threads()
     log = tmp_path / "calls.xml"
     _log(log, 1_200)
     monkeypatch.setattr(prefetch, "usable_cpus", lambda: 2)
