@@ -17,6 +17,7 @@ from lookup.cli_common import (
     JsonOpt,
     RegionOpt,
     _own_numbers,
+    _progress,
     app,
     config_app,
     fail,
@@ -41,7 +42,8 @@ def lookup(
     offline: Annotated[bool, typer.Option("--offline", help="Never touch the network; use what is stored.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached answers and ask the sources again.")] = False,
     deadline: Annotated[
-        Optional[float], typer.Option("--deadline", min=0.1, help="Seconds the online lookup may take (default 4).")
+        Optional[float],
+        typer.Option("--deadline", min=0.1, help="Seconds the online lookup may take (default 4); more numbers than the sites' pace allows in that time go in batches of this length each."),
     ] = None,
     source: Annotated[
         Optional[list[str]], typer.Option("--source", "-s", help="Only ask this source (repeatable).")
@@ -63,9 +65,14 @@ def lookup(
         if offline:
             results = engine.lookup_offline(inputs, settings.region)
         else:
-            results = run_async(
-                engine.lookup(inputs, region=settings.region, refresh=refresh, deadline=deadline, only=source or (), deep=deep)
-            )
+            progress, finish = _progress("Looking up", quiet=len(inputs) < 2)
+            try:
+                results = run_async(
+                    engine.lookup_many(inputs, region=settings.region, refresh=refresh, deadline=deadline,
+                                       only=source or (), deep=deep, progress=progress)
+                )
+            finally:
+                finish()
     bad = 0
     if json_out:
         write = sys.stdout.write

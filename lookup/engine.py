@@ -13,7 +13,7 @@ geocoder tables only for numbers seen for the first time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from db.store import Store
 from lookup.models import (
@@ -138,7 +138,7 @@ class Engine:
         numbers = self.normalize(inputs, region)
         keys = _keys(numbers)
         budget = self.settings.deadline if deadline is None else deadline
-        sources = [s for s in self.sources if s.kind is SourceKind.LOOKUP and (s.name in only if only else s.enabled)]
+        sources = self._lookup_sources(only)
         cached = {} if refresh else (self.store.fresh_findings(keys) if keys else {})
         findings: dict[str, list[Finding]] = {k: list(v) for k, v in cached.items()}
         unique: dict[str, Number] = {}
@@ -182,26 +182,24 @@ class Engine:
             findings.setdefault(k, []).extend(fs)
         return self._results(inputs, numbers, findings)
 
-    def online_batch_size(self, deadline: float | None = None, most: int = 25) -> int:
-        """How many numbers one online batch may hold for the slowest enabled source to get
+    def online_batch_size(self, deadline: float | None = None, only: Sequence[str] = (), most: int = 25) -> int:
+        """How many numbers one online batch may hold for the slowest source asked to get
         through all of them within ``deadline`` at its polite rate. Batches share one pacer,
         so a batch's first request may wait up to 1/rate for the last one of the batch before;
         its n-th then goes at n/rate, and it keeps a second to come back. (The rate bounds
         the throughput whatever the size; the size only has to let a batch finish.)"""
         budget = self.settings.deadline if deadline is None else deadline
         rates = [
-            s.config.rate if s.config.rate is not None else type(s).rate
-            for s in self.sources
-            if s.kind is SourceKind.LOOKUP and s.enabled
+            s.config.rate if s.config.rate is not None else type(s).rate for s in self._lookup_sources(only)
         ]
         if not rates:
             return most
         return max(1, min(most, int((budget - 1.0) * min(rates))))
 
-    def needs_fetch(self, numbers: Sequence[Number]) -> set[str]:
-        """The numbers (E.164) that some enabled per-number source has no fresh answer for:
+    def needs_fetch(self, numbers: Sequence[Number], only: Sequence[str] = ()) -> set[str]:
+        """The numbers (E.164) that some per-number source to be asked has no fresh answer for:
         looking these up online costs requests; the others are answered from the cache."""
-        sources = [s for s in self.sources if s.kind is SourceKind.LOOKUP and s.enabled]
+        sources = self._lookup_sources(only)
         unique = {n.e164: n for n in numbers if n.e164}
         if not sources or not unique:
             return set()
@@ -212,6 +210,61 @@ class Engine:
             if any(s.name not in have and s.supports(number) for s in sources):
                 out.add(key)
         return out
+
+    def _lookup_sources(self, only: Sequence[str] = ()) -> list["Source"]:
+        return [s for s in self.sources if s.kind is SourceKind.LOOKUP and (s.name in only if only else s.enabled)]
+
+    async def lookup_many(
+        self,
+        inputs: Sequence[str],
+        *,
+        region: str | None = None,
+        refresh: bool = False,
+        deadline: float | None = None,
+        only: Sequence[str] = (),
+        deep: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[LookupResult]:
+        """:meth:`lookup` for more numbers than one deadline can serve at the sites' polite
+        rates. Numbers some source must be asked about go in batches of
+        :meth:`online_batch_size`, each under ``deadline``, through one session (so one pacer
+        per host spans the batches), each distinct number once; the rest are answered from the
+        cache at once. Results come in the order of ``inputs``; ``progress(done, total)``
+        counts the numbers asked."""
+        kwargs: dict[str, Any] = {"region": region, "refresh": refresh, "deadline": deadline, "only": only, "deep": deep}
+        step = self.online_batch_size(deadline, only)
+        if len(inputs) <= step:
+            return await self.lookup(inputs, **kwargs)
+        numbers = self.normalize(inputs, region)
+        valid = [n for n in numbers if isinstance(n, Number) and n.e164]
+        need = {n.e164 for n in valid} if refresh else self.needs_fetch(valid, only)
+        first: dict[str, int] = {}
+        for i, n in enumerate(numbers):
+            if isinstance(n, Number) and n.e164 in need:
+                first.setdefault(n.e164, i)
+        out: list[LookupResult | None] = [None] * len(inputs)
+        rest = [i for i, n in enumerate(numbers) if not (isinstance(n, Number) and n.e164 in need)]
+        for i, result in zip(rest, await self.lookup([inputs[i] for i in rest], **kwargs) if rest else []):
+            out[i] = result
+        asked = list(first.values())
+        answers: dict[str, LookupResult] = {}
+        own_session = self._fetcher is None and bool(asked)
+        if own_session:
+            await self.open_session()
+        try:
+            for start in range(0, len(asked), step):
+                chunk = asked[start : start + step]
+                for i, result in zip(chunk, await self.lookup([inputs[i] for i in chunk], **kwargs)):
+                    answers[result.number.e164] = result  # type: ignore[union-attr,index]
+                if progress:
+                    progress(min(start + step, len(asked)), len(asked))
+        finally:
+            if own_session:
+                await self.close_session()
+        for i, n in enumerate(numbers):
+            if out[i] is None:
+                out[i] = replace(answers[n.e164], input=inputs[i])  # type: ignore[union-attr,index]
+        return out  # type: ignore[return-value]
 
     def _prefix_groups(
         self, sources: Sequence["Source"], unique: dict[str, Number], findings: dict[str, list[Finding]], *,

@@ -277,8 +277,8 @@ async def triage(
 ) -> TriageReport:
     """Import ``paths``, group the silent missed calls per number and judge every number from
     stored data; then, unless ``offline``, look up online the numbers whose verdict the sources
-    could still change (see :func:`pick_online`), in batches the slowest source can finish
-    within ``deadline`` at its polite rate."""
+    could still change (see :func:`pick_online`), through :meth:`Engine.lookup_many`: batches
+    the slowest source can finish within ``deadline`` at its polite rate."""
     settings = engine.settings
     tallies, logs, added = import_logs(
         engine.store, paths, region=settings.region, fmt=fmt, tz=settings.timezone, include_all=include_all
@@ -294,20 +294,11 @@ async def triage(
         results += engine.lookup_offline(inputs[start : start + 500])
     online, left = ([], 0) if offline else pick_online(engine, groups, results, online_limit)
     if online:
-        # One session for every batch: one pacer per host, so batches never bunch requests.
-        step = engine.online_batch_size(deadline)
         if progress:
             progress(0, len(online))
-        await engine.open_session()
-        try:
-            for start in range(0, len(online), step):
-                chunk = online[start : start + step]
-                for i, result in zip(chunk, await engine.lookup([inputs[i] for i in chunk], deadline=deadline)):
-                    results[i] = result
-                if progress:
-                    progress(min(start + step, len(online)), len(online))
-        finally:
-            await engine.close_session()
+        answers = await engine.lookup_many([inputs[i] for i in online], deadline=deadline, progress=progress)
+        for i, result in zip(online, answers):
+            results[i] = result
     rows = [TriageRow(g, r) for g, r in zip(groups, results)]
     rows.sort(key=attention_key)
     return TriageReport(rows, logs, added, silent_count, refused, looked_up_online=len(online), left_offline=left)

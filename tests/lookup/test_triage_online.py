@@ -19,9 +19,6 @@ from lookup.models import ListEntry, ListKind, Number, Status
 from lookup.settings import Settings, SourceConfig
 from lookup.triage import DEFAULT_ONLINE_LIMIT, triage
 from scrapers.base import Page, Request, Source
-from scrapers.registry import source_classes
-
-PAGES = Path(__file__).parents[1] / "pages"
 
 # (number, silent missed calls, contact name); times are hours apart, the later rows more recent
 CALLERS = [
@@ -213,36 +210,8 @@ def test_cli_default_limit_is_the_documented_one() -> None:
     assert option.default == DEFAULT_ONLINE_LIMIT
 
 
-@pytest.fixture
-def shouldianswer(thread_server):
-    """The recorded shouldianswer.com spam page for every number, from a server in its own thread."""
-    page = (PAGES / "shouldianswer_com" / "spam.html").read_bytes()
-    hits: Counter[str] = Counter()
-
-    async def answer(request: web.Request) -> web.Response:
-        hits[request.path] += 1
-        return web.Response(body=page, content_type="text/html", charset="utf-8")
-
-    async def robots(request: web.Request) -> web.Response:
-        hits["robots"] += 1
-        return web.Response(text="User-agent: *\nAllow: /\n")
-
-    app_ = web.Application()
-    app_.router.add_get("/robots.txt", robots)
-    app_.router.add_get("/{tail:.*}", answer)
-    return thread_server(app_), hits
-
-
 def test_cli_triage_online_with_a_real_source_and_a_limit(shouldianswer, tmp_path) -> None:
-    base, hits = shouldianswer
-    cfg = tmp_path / "config.toml"
-    lines = []
-    for cls in source_classes():
-        if cls.name == "shouldianswer_com":
-            lines += [f"[sources.{cls.name}]", f'base_url = "{base}"', "rate = 200", ""]
-        else:
-            lines += [f"[sources.{cls.name}]", "enabled = false", ""]
-    cfg.write_text("\n".join(lines))
+    hits, cfg = shouldianswer(rate=200)
     log = write_log(tmp_path / "calls.xml")
     args = ["triage", str(log), "--json", "--config", str(cfg), "--db", str(tmp_path / "w.db")]
     first = CliRunner().invoke(app, [*args, "--online-limit", "3"])
