@@ -292,34 +292,16 @@ class Engine:
     async def _fan_out(self, todo: Sequence[tuple[Number, "Source"]], budget: float, deep: bool = False) -> list[Finding]:
         import asyncio
 
+        from lookup.fanout import ask_all
         from scrapers.http import Fetcher, FetchSettings
 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + budget
         if self._fetcher is not None:
-            return await self._ask_all(self._fetcher, todo, deadline, budget, deep)
+            return await ask_all(self._fetcher, todo, deadline, budget, deep)
         fetch_settings = self.fetch_settings or FetchSettings.from_settings(self.settings, [s for _, s in todo])
         async with Fetcher(fetch_settings, robots_memory=self.store) as fetcher:
-            return await self._ask_all(fetcher, todo, deadline, budget, deep)
-
-    async def _ask_all(
-        self, fetcher: Any, todo: Sequence[tuple[Number, "Source"]], deadline: float, budget: float, deep: bool
-    ) -> list[Finding]:
-        import asyncio
-
-        loop = asyncio.get_running_loop()
-        tasks = {
-            asyncio.ensure_future(_ask(fetcher, source, number, deadline, deep)): (number, source) for number, source in todo
-        }
-        done, pending = await asyncio.wait(tasks, timeout=max(deadline - loop.time(), 0))
-        out = [t.result() for t in done]
-        for task in pending:
-            task.cancel()
-            number, source = tasks[task]
-            out.append(source.failure(number, Status.TIMEOUT, f"no answer within {budget:g} s"))
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
-        return out
+            return await ask_all(fetcher, todo, deadline, budget, deep)
 
     def _dataset_findings(self, numbers: Sequence[Number | NumberError], only: Sequence[str] = ()) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
@@ -361,32 +343,6 @@ class Engine:
         if self._own is None:
             self._own = normalize_own_numbers(self.settings.own_numbers, self.settings.region)
         return self._own
-
-
-async def _ask(fetcher: Any, source: "Source", number: Number, deadline: float, deep: bool = False) -> Finding:
-    """One source for one number: request, fetch, read (and with ``deep`` the follow-up page,
-    whose failure keeps the first answer). Never raises."""
-    import asyncio
-
-    from scrapers.base import SourceError
-
-    try:
-        page = await fetcher.fetch(source.request(number), deadline=deadline)
-        finding = source.read(page, number)
-    except SourceError as exc:
-        return source.failure(number, exc.status, exc.reason)
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:  # a bug in one source must not take the batch down; it is reported
-        return source.failure(number, Status.ERROR, f"{type(exc).__name__}: {exc}")
-    follow = source.deep_request(finding, number) if deep else None
-    if follow is None:
-        return finding
-    try:
-        later = source.read(await fetcher.fetch(follow, deadline=deadline), number)
-    except SourceError:
-        return finding  # the first page stands on its own
-    return source.merge(finding, later)
 
 
 _E164_PUNCTUATION = str.maketrans("", "", " -.()")
