@@ -6,13 +6,7 @@ import json
 import os
 import re
 import signal
-import time
 
-import pytest
-from typer.testing import CliRunner
-
-from lookup import prefetch
-from lookup.cli import app
 from lookup.numbers import normalize_number
 from lookup.prefetch import FactsPrefetch, facts_for
 
@@ -76,59 +70,59 @@ def _log(path, numbers: int) -> None:
     path.write_text(f"<?xml version='1.0' ?><calls count='{numbers}'>{rows}</calls>")
 
 
-def _triage(tmp_path, log, db: str) -> list[str]:
-    r = CliRunner().invoke(app, ["triage", "--offline", "--json", "--db", str(tmp_path / db), str(log)])
-    assert r.exit_code == 0, r.output
-    return sorted(re.sub(r'"fetched_at": "[^"]+"', '"fetched_at": ""', line) for line in r.stdout.splitlines())
+# Each triage runs in a fresh interpreter: in this one, threads an earlier test left behind
+# (a killed pool's queue feeder, which CPython 3.11 can leave running) would rightly stop the
+# worker from forking. The driver sets the worker's thresholds for a small log, makes it
+# record the pid it runs in, and lets it take its first chunk before finish() (reading 1,200
+# calls can end before the pool hands any chunk over, and finish() cancels those not handed).
+DRIVER = """
+import os, sys, time
+from lookup import prefetch
+prefetch.usable_cpus = lambda: int(os.environ["CPUS"])
+prefetch.MIN_NUMBERS = prefetch.CHUNK = 100
+real_facts, real_finish = prefetch.facts_for, prefetch.FactsPrefetch.finish
+
+def watched(e164s, region):
+    with open(os.environ["PIDS"], "a") as fh:
+        fh.write(f"{os.getpid()}\\n")
+    return real_facts(e164s, region)
+
+def finish(self):
+    end = time.monotonic() + 10
+    while self._futures and not (self._futures[0].running() or self._futures[0].done()) and time.monotonic() < end:
+        time.sleep(0.01)
+    return real_finish(self)
+
+prefetch.facts_for, prefetch.FactsPrefetch.finish = watched, finish
+print(os.getpid(), file=sys.stderr)
+from lookup.cli import main
+sys.argv = ["whocalled", *sys.argv[1:]]
+main()
+"""
 
 
-def _wait_for_other_threads(timeout: float = 10.0) -> None:
-    """The worker is (rightly) not forked beside other threads; threads an earlier test left
-    winding down (a broken pool's manager, a test server) would skip it here."""
-    import threading
+def _triage(tmp_path, log, db: str, cpus: int) -> tuple[list[str], int, set[str]]:
+    """Sorted JSON lines (fetch times blanked), the triage's pid, and the pids facts were worked out in."""
+    import subprocess
+    import sys
 
-    end = time.monotonic() + timeout
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread():
-            thread.join(max(end - time.monotonic(), 0))
-    assert threading.active_count() == 1, threading.enumerate()
+    pids = tmp_path / f"{db}.pids"
+    env = dict(os.environ, CPUS=str(cpus), PIDS=str(pids))
+    done = subprocess.run([sys.executable, "-c", DRIVER, "triage", "--offline", "--json", "--db", str(tmp_path / db),
+                           str(log)], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = sorted(re.sub(r'"fetched_at": "[^"]+"', '"fetched_at": ""', line) for line in done.stdout.splitlines())
+    parent = int(done.stderr.split()[0])
+    return lines, parent, set(pids.read_text().split()) if pids.exists() else set()
 
 
-def test_triage_answers_the_same_with_and_without_the_worker(tmp_path, monkeypatch) -> None:
-    _wait_for_other_threads()
+def test_triage_answers_the_same_with_and_without_the_worker(tmp_path) -> None:
     log = tmp_path / "calls.xml"
     _log(log, 1_200)
-    monkeypatch.setattr(prefetch, "usable_cpus", lambda: 2)
-    monkeypatch.setattr(prefetch, "MIN_NUMBERS", 100)
-    monkeypatch.setattr(prefetch, "CHUNK", 100)
-    parent = os.getpid()
-    seen = tmp_path / "worker-pids"
-    real = prefetch.facts_for
-
-    def watched(e164s: list[str], region: str):
-        with open(seen, "a") as fh:
-            fh.write(f"{os.getpid()}\n")
-        return real(e164s, region)
-
-    monkeypatch.setattr(prefetch, "facts_for", watched)
-    real_finish = prefetch.FactsPrefetch.finish
-
-    def finish_after_the_worker_started(self):
-        # Reading 1,200 calls can end before the pool hands the worker its first chunk, and
-        # finish() cancels chunks not yet handed over; here the worker always gets one.
-        deadline = time.monotonic() + 10
-        while self._futures and not (self._futures[0].running() or self._futures[0].done()):
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.01)
-        return real_finish(self)
-
-    monkeypatch.setattr(prefetch.FactsPrefetch, "finish", finish_after_the_worker_started)
-    with_worker = _triage(tmp_path, log, "a.db")
-    pids = set(seen.read_text().split())
+    with_worker, parent, pids = _triage(tmp_path, log, "a.db", cpus=2)
     assert pids and str(parent) not in pids  # the facts were worked out in another process
-    monkeypatch.setattr(prefetch, "usable_cpus", lambda: 1)
-    without = _triage(tmp_path, log, "b.db")
+    without, _, pids = _triage(tmp_path, log, "b.db", cpus=1)
+    assert not pids  # one CPU: no worker; the engine parses the numbers itself
     assert len(with_worker) == 1_200
     assert with_worker == without
     assert json.loads(with_worker[0])["location"] == "New Jersey"
