@@ -27,6 +27,7 @@ from lookup.numbers import NumberError, parse_number, with_details
 # Below this many numbers the worker's start-up (a fork, ~10 ms) is not worth it.
 MIN_NUMBERS = 1_000
 CHUNK = 1_000
+IN_FLIGHT = 2  # chunks handed to the pool at once: one parsing, one ready
 # Seconds to wait at the end for a chunk the worker is already parsing.
 FINISH_TIMEOUT_S = 30.0
 
@@ -57,7 +58,14 @@ def usable_cpus() -> int:
 
 class FactsPrefetch:
     """Collects new numbers with :meth:`add`; from :data:`MIN_NUMBERS` on, sends them in
-    chunks to one forked worker. :meth:`finish` returns the facts worked out so far."""
+    chunks to one forked worker. :meth:`finish` returns the facts worked out so far.
+
+    At most :data:`IN_FLIGHT` chunks are handed to the pool at a time (the worker is never
+    idle: the pool's manager passes it one while it parses another); the rest wait here and
+    are simply dropped by :meth:`finish`. So no future is ever cancelled. That matters: on
+    Python 3.11, a pool whose worker dies while a cancelled future is still pending crashes
+    its manager thread (``InvalidStateError`` in ``terminate_broken``), which prints a
+    traceback and leaves a queue-feeder thread behind."""
 
     def __init__(
         self, region: str, *, min_numbers: int | None = None, chunk: int | None = None, enabled: bool | None = None
@@ -67,10 +75,12 @@ class FactsPrefetch:
         self.chunk = CHUNK if chunk is None else chunk
         can_fork = "fork" in multiprocessing.get_all_start_methods()
         self.enabled = can_fork and (usable_cpus() > 1 if enabled is None else enabled)
-        self.sent = 0
-        self._pending: list[str] = []
+        self.sent = 0  # numbers handed to the worker
+        self._pending: list[str] = []  # the chunk being filled
+        self._waiting: list[list[str]] = []  # full chunks not yet handed over
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future[list[Number]]] = []
+        self._adds = 0
         self.failure: str | None = None
 
     def add(self, e164: str) -> None:
@@ -80,10 +90,17 @@ class FactsPrefetch:
         if self._pool is None and self.sent + len(self._pending) < self.min_numbers:
             return
         if len(self._pending) >= self.chunk:
-            self._send()
+            self._waiting.append(self._pending)
+            self._pending = []
+            self._pump()
+        elif self._waiting:
+            self._adds += 1
+            if self._adds % 16 == 0:  # a chunk may have come back: hand over the next one
+                self._pump()
 
-    def _send(self) -> None:
-        batch, self._pending = self._pending, []
+    def _pump(self) -> None:
+        """Start the worker if needed, and hand it waiting chunks while fewer than
+        :data:`IN_FLIGHT` are out (one worker takes them in order, so only the last can be)."""
         try:
             if self._pool is None:
                 if threading.active_count() > 1:  # a fork copies no threads but their held locks
@@ -91,24 +108,24 @@ class FactsPrefetch:
                     return
                 # fork: the worker starts with phonenumbers and its metadata already loaded.
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-            self._futures.append(self._pool.submit(_work, batch, self.region))
-            self.sent += len(batch)
+            while self._waiting and sum(not f.done() for f in self._futures[-IN_FLIGHT:]) < IN_FLIGHT:
+                batch = self._waiting.pop(0)
+                self._futures.append(self._pool.submit(_work, batch, self.region))
+                self.sent += len(batch)
         except (OSError, RuntimeError, BrokenProcessPool) as exc:
             self._give_up(f"could not start the worker: {exc}")
 
     def finish(self) -> list[Number]:
-        """Facts of every chunk the worker has finished or started; chunks still queued are
-        cancelled (the engine parses those itself). Never raises; stops the worker."""
+        """Facts of every chunk handed to the worker; chunks still waiting here are dropped
+        (the engine parses those itself). Never raises; stops the worker."""
+        self._pending.clear()
+        self._waiting.clear()
         if self._pool is None:
-            self._pending.clear()
             return []
-        for future in self._futures:
-            future.cancel()  # only succeeds for chunks not yet handed to the worker
         out: list[Number] = []
         try:
             for future in self._futures:
-                if not future.cancelled():
-                    out += future.result(timeout=FINISH_TIMEOUT_S)
+                out += future.result(timeout=FINISH_TIMEOUT_S)
         except Exception as exc:  # a crashed or hung worker only loses the head start
             self._give_up(f"worker failed: {type(exc).__name__}: {exc}")
             return out
@@ -120,6 +137,7 @@ class FactsPrefetch:
         self.failure = why
         self.enabled = False
         self._pending.clear()
+        self._waiting.clear()
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=False)
             self._pool = None
