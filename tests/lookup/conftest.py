@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from pathlib import Path
 
@@ -11,6 +12,24 @@ from aiohttp import web
 from scrapers.registry import source_classes
 
 PAGES = Path(__file__).parents[1] / "pages"
+
+
+@pytest.fixture
+async def counting_site(aiohttp_server):
+    """A site answering ``GET /{e164}`` with ``{"reports": 12}`` for any number, for small test
+    sources. Returns (base URL, hits per number, loop time of each request)."""
+    hits: Counter[str] = Counter()
+    times: list[float] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        hits[request.match_info["number"]] += 1
+        times.append(asyncio.get_running_loop().time())
+        return web.json_response({"reports": 12})
+
+    app_ = web.Application()
+    app_.router.add_get("/{number}", answer)
+    server = await aiohttp_server(app_)
+    return str(server.make_url("")).rstrip("/"), hits, times
 
 
 @pytest.fixture

@@ -4,12 +4,8 @@ in input order. Real aiohttp client against real local servers."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections import Counter
 
-import pytest
-from aiohttp import web
 from typer.testing import CliRunner
 
 from db.store import Store
@@ -32,22 +28,6 @@ class Listed(Source):
         return self.finding(number, Status.FOUND, spam=0.9, reports=json.loads(page.body)["reports"], detail="listed")
 
 
-@pytest.fixture
-async def site(aiohttp_server):
-    hits: Counter[str] = Counter()
-    times: list[float] = []
-
-    async def answer(request: web.Request) -> web.Response:
-        hits[request.match_info["number"]] += 1
-        times.append(asyncio.get_running_loop().time())
-        return web.json_response({"reports": 7})
-
-    app_ = web.Application()
-    app_.router.add_get("/{number}", answer)
-    server = await aiohttp_server(app_)
-    return str(server.make_url("")).rstrip("/"), hits, times
-
-
 def engine_for(base: str, store: Store | None = None, rate: float = 5.0, deadline: float = 1.5) -> Engine:
     settings = Settings(deadline=deadline, sources={"listed": SourceConfig(base_url=base, rate=rate)})
     return Engine(store=store or Store(), settings=settings, sources=[Listed(settings.source("listed"))])
@@ -57,8 +37,8 @@ INPUTS = ["+1 202 555 0101", "(202) 555-0102", "hello", "+1 202 555 0103", "202.
           "+1 202 555 0105"]
 
 
-async def test_every_number_is_answered_in_input_order_each_asked_once(site) -> None:
-    base, hits, times = site
+async def test_every_number_is_answered_in_input_order_each_asked_once(counting_site) -> None:
+    base, hits, times = counting_site
     engine = engine_for(base)
     assert engine.online_batch_size() == 2  # 5 requests a second, 1.5 s a batch
     done: list[tuple[int, int]] = []
@@ -74,16 +54,16 @@ async def test_every_number_is_answered_in_input_order_each_asked_once(site) -> 
     assert all(t - times[0] >= k * 0.2 * 0.9 for k, t in enumerate(times)), times
 
 
-async def test_one_batch_at_once_would_have_timed_out(site) -> None:
+async def test_one_batch_at_once_would_have_timed_out(counting_site) -> None:
     """The same numbers through plain lookup(): one deadline cannot hold them at this rate."""
-    base, hits, _ = site
+    base, hits, _ = counting_site
     results = await engine_for(base, rate=2.0, deadline=1.0).lookup(INPUTS)
     statuses = [f.status for r in results if r.ok for f in r.findings]
     assert Status.TIMEOUT in statuses
 
 
-async def test_cached_numbers_are_answered_without_a_batch(site, tmp_path) -> None:
-    base, hits, _ = site
+async def test_cached_numbers_are_answered_without_a_batch(counting_site, tmp_path) -> None:
+    base, hits, _ = counting_site
     store = Store(tmp_path / "w.db")
     await engine_for(base, store).lookup_many(INPUTS[:3])
     assert sum(hits.values()) == 2
@@ -93,8 +73,8 @@ async def test_cached_numbers_are_answered_without_a_batch(site, tmp_path) -> No
     assert [f.cached for f in results[0].findings] == [True] and [f.cached for f in results[3].findings] == [False]
 
 
-async def test_refresh_asks_every_number_again(site, tmp_path) -> None:
-    base, hits, _ = site
+async def test_refresh_asks_every_number_again(counting_site, tmp_path) -> None:
+    base, hits, _ = counting_site
     store = Store(tmp_path / "w.db")
     await engine_for(base, store).lookup_many(INPUTS)
     await engine_for(base, store).lookup_many(INPUTS, refresh=True)

@@ -58,22 +58,6 @@ class CountedSource(Source):
         return self.finding(number, Status.FOUND, spam=0.9, reports=data["reports"], detail="listed")
 
 
-@pytest.fixture
-async def site(aiohttp_server):
-    hits: Counter[str] = Counter()
-    times: list[float] = []
-
-    async def answer(request: web.Request) -> web.Response:
-        hits[request.match_info["number"]] += 1
-        times.append(asyncio.get_running_loop().time())
-        return web.json_response({"reports": 12})
-
-    app_ = web.Application()
-    app_.router.add_get("/{number}", answer)
-    server = await aiohttp_server(app_)
-    return str(server.make_url("")).rstrip("/"), hits, times
-
-
 def engine_for(base: str, store: Store, rate: float = 200.0, deadline: float = 3.0) -> Engine:
     settings = Settings(deadline=deadline, sources={"counted": SourceConfig(base_url=base, rate=rate)})
     return Engine(store=store, settings=settings, sources=[CountedSource(settings.source("counted"))])
@@ -89,8 +73,8 @@ async def run_triage(engine: Engine, log: Path, **kwargs):
     return await triage(engine, [log], **kwargs)
 
 
-async def test_only_numbers_worth_a_request_are_asked(site, tmp_path) -> None:
-    base, hits, _ = site
+async def test_only_numbers_worth_a_request_are_asked(counting_site, tmp_path) -> None:
+    base, hits, _ = counting_site
     store = store_at(tmp_path / "w.db")
     report = await run_triage(engine_for(base, store), write_log(tmp_path / "calls.xml"))
     assert dict(hits) == {"+12025550101": 1, "+12025550102": 1, "+12025550103": 1, "+12025550104": 1}
@@ -106,8 +90,8 @@ async def test_only_numbers_worth_a_request_are_asked(site, tmp_path) -> None:
     assert [f.cached for f in {r.group.key: r.result for r in again.rows}["+12025550101"].findings] == [True]
 
 
-async def test_the_limit_takes_the_most_silent_calls_first_and_the_next_run_goes_on(site, tmp_path) -> None:
-    base, hits, _ = site
+async def test_the_limit_takes_the_most_silent_calls_first_and_the_next_run_goes_on(counting_site, tmp_path) -> None:
+    base, hits, _ = counting_site
     store = store_at(tmp_path / "w.db")
     log = write_log(tmp_path / "calls.xml")
     asked = []
@@ -121,8 +105,8 @@ async def test_the_limit_takes_the_most_silent_calls_first_and_the_next_run_goes
     assert all(n == 1 for n in hits.values())
 
 
-async def test_limit_zero_and_offline_ask_nothing(site, tmp_path) -> None:
-    base, hits, _ = site
+async def test_limit_zero_and_offline_ask_nothing(counting_site, tmp_path) -> None:
+    base, hits, _ = counting_site
     log = write_log(tmp_path / "calls.xml")
     zero = await run_triage(engine_for(base, store_at(tmp_path / "a.db")), log, online_limit=0)
     offline = await run_triage(engine_for(base, store_at(tmp_path / "b.db")), log, offline=True)
@@ -131,11 +115,11 @@ async def test_limit_zero_and_offline_ask_nothing(site, tmp_path) -> None:
     assert (offline.looked_up_online, offline.left_offline) == (0, 0)
 
 
-async def test_batches_share_one_pace_and_fit_the_deadline(site, tmp_path) -> None:
+async def test_batches_share_one_pace_and_fit_the_deadline(counting_site, tmp_path) -> None:
     """At 5 requests a second with 1.5 s per batch, two numbers fit a batch. Requests keep
     the 0.2 s schedule from one batch to the next (one pacer for the whole run), and none
     times out: batches are sized so the slowest source finishes them."""
-    base, hits, times = site
+    base, hits, times = counting_site
     engine = engine_for(base, store_at(tmp_path / "w.db"), rate=5.0, deadline=1.5)
     assert engine.online_batch_size() == 2
     report = await run_triage(engine, write_log(tmp_path / "calls.xml"))
@@ -151,10 +135,10 @@ class HungSource(CountedSource):
     name = "hung"
 
 
-async def test_a_site_that_never_answers_stops_costing_every_batch_its_deadline(site, aiohttp_server, tmp_path) -> None:
+async def test_a_site_that_never_answers_stops_costing_every_batch_its_deadline(counting_site, aiohttp_server, tmp_path) -> None:
     """Four numbers, a batch each (0.4 s deadline). The hung site leaves three requests in a row
     unanswered and is then paused: the last batch does not wait for it."""
-    base, hits, _ = site
+    base, hits, _ = counting_site
     hung_hits: Counter[str] = Counter()
     release = asyncio.Event()
 
