@@ -234,7 +234,12 @@ class Engine:
         kwargs: dict[str, Any] = {"region": region, "refresh": refresh, "deadline": deadline, "only": only, "deep": deep}
         step = self.online_batch_size(deadline, only)
         if len(inputs) <= step:
-            return await self.lookup(inputs, **kwargs)
+            if progress:
+                progress(0, len(inputs))
+            results = await self.lookup(inputs, **kwargs)
+            if progress:
+                progress(len(inputs), len(inputs))
+            return results
         numbers = self.normalize(inputs, region)
         valid = [n for n in numbers if isinstance(n, Number) and n.e164]
         need = {n.e164 for n in valid} if refresh else self.needs_fetch(valid, only)
@@ -248,6 +253,8 @@ class Engine:
             out[i] = result
         asked = list(first.values())
         answers: dict[str, LookupResult] = {}
+        if progress and asked:
+            progress(0, len(asked))
         own_session = self._fetcher is None and bool(asked)
         if own_session:
             await self.open_session()

@@ -294,8 +294,6 @@ async def triage(
         results += engine.lookup_offline(inputs[start : start + 500])
     online, left = ([], 0) if offline else pick_online(engine, groups, results, online_limit)
     if online:
-        if progress:
-            progress(0, len(online))
         answers = await engine.lookup_many([inputs[i] for i in online], deadline=deadline, progress=progress)
         for i, result in zip(online, answers):
             results[i] = result

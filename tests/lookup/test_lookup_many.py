@@ -49,7 +49,7 @@ async def test_every_number_is_answered_in_input_order_each_asked_once(counting_
     assert all([(f.source, f.status) for f in r.findings] == [("listed", Status.FOUND)] for r in found)
     assert results[0].number.e164 == results[4].number.e164 == "+12025550101"
     assert dict(hits) == {f"+1202555010{i}": 1 for i in range(1, 6)}  # the repeated number once
-    assert done == [(2, 5), (4, 5), (5, 5)]
+    assert done == [(0, 5), (2, 5), (4, 5), (5, 5)]
     # one pace across batches: the k-th request cannot leave before k turns of 0.2 s
     assert all(t - times[0] >= k * 0.2 * 0.9 for k, t in enumerate(times)), times
 
@@ -69,7 +69,7 @@ async def test_cached_numbers_are_answered_without_a_batch(counting_site, tmp_pa
     assert sum(hits.values()) == 2
     done: list[tuple[int, int]] = []
     results = await engine_for(base, store).lookup_many(INPUTS, progress=lambda d, t: done.append((d, t)))
-    assert sum(hits.values()) == 5 and done == [(2, 3), (3, 3)]
+    assert sum(hits.values()) == 5 and done == [(0, 3), (2, 3), (3, 3)]
     assert [f.cached for f in results[0].findings] == [True] and [f.cached for f in results[3].findings] == [False]
 
 
@@ -91,3 +91,11 @@ def test_cli_lookup_of_many_numbers_goes_in_batches(shouldianswer) -> None:
     assert all([s["status"] for s in o["sources"] if s["name"] == "shouldianswer_com"] == ["found"] for o in objs)
     assert "no answer from" not in r.stderr
     assert sum(n for p, n in hits.items() if p != "robots") == 5
+
+
+async def test_a_single_batch_reports_its_progress_too(counting_site) -> None:
+    base, hits, _ = counting_site
+    done: list[tuple[int, int]] = []
+    results = await engine_for(base).lookup_many(INPUTS[:2], progress=lambda d, t: done.append((d, t)))
+    assert done == [(0, 2), (2, 2)] and [r.input for r in results] == INPUTS[:2]
+    assert sum(hits.values()) == 2
