@@ -135,7 +135,20 @@ class Engine:
         deep: bool = False,
     ) -> list[LookupResult]:
         """Answer from the cache and, for what is missing, the enabled sources under one deadline."""
-        numbers = self.normalize(inputs, region)
+        return await self._lookup(inputs, self.normalize(inputs, region), refresh=refresh, deadline=deadline,
+                                  only=only, deep=deep)
+
+    async def _lookup(
+        self,
+        inputs: Sequence[str],
+        numbers: Sequence[Number | NumberError],
+        *,
+        refresh: bool,
+        deadline: float | None,
+        only: Sequence[str],
+        deep: bool,
+    ) -> list[LookupResult]:
+        """:meth:`lookup` of inputs already normalised (``numbers[i]`` is ``inputs[i]``'s)."""
         keys = _keys(numbers)
         budget = self.settings.deadline if deadline is None else deadline
         sources = self._lookup_sources(only)
@@ -231,16 +244,16 @@ class Engine:
         per host spans the batches), each distinct number once; the rest are answered from the
         cache at once. Results come in the order of ``inputs``; ``progress(done, total)``
         counts the numbers asked."""
-        kwargs: dict[str, Any] = {"region": region, "refresh": refresh, "deadline": deadline, "only": only, "deep": deep}
+        numbers = self.normalize(inputs, region)
+        kwargs: dict[str, Any] = {"refresh": refresh, "deadline": deadline, "only": only, "deep": deep}
         step = self.online_batch_size(deadline, only)
         if len(inputs) <= step:
             if progress:
                 progress(0, len(inputs))
-            results = await self.lookup(inputs, **kwargs)
+            results = await self._lookup(inputs, numbers, **kwargs)
             if progress:
                 progress(len(inputs), len(inputs))
             return results
-        numbers = self.normalize(inputs, region)
         valid = [n for n in numbers if isinstance(n, Number) and n.e164]
         need = {n.e164 for n in valid} if refresh else self.needs_fetch(valid, only)
         first: dict[str, int] = {}
@@ -249,8 +262,9 @@ class Engine:
                 first.setdefault(n.e164, i)
         out: list[LookupResult | None] = [None] * len(inputs)
         rest = [i for i, n in enumerate(numbers) if not (isinstance(n, Number) and n.e164 in need)]
-        for i, result in zip(rest, await self.lookup([inputs[i] for i in rest], **kwargs) if rest else []):
-            out[i] = result
+        if rest:
+            for i, result in zip(rest, await self._lookup([inputs[i] for i in rest], [numbers[i] for i in rest], **kwargs)):
+                out[i] = result
         asked = list(first.values())
         answers: dict[str, LookupResult] = {}
         if progress and asked:
@@ -261,8 +275,9 @@ class Engine:
         try:
             for start in range(0, len(asked), step):
                 chunk = asked[start : start + step]
-                for i, result in zip(chunk, await self.lookup([inputs[i] for i in chunk], **kwargs)):
-                    answers[result.number.e164] = result  # type: ignore[union-attr,index]
+                batch = await self._lookup([inputs[i] for i in chunk], [numbers[i] for i in chunk], **kwargs)
+                for i, result in zip(chunk, batch):
+                    answers[numbers[i].e164] = result  # type: ignore[union-attr,index]
                 if progress:
                     progress(min(start + step, len(asked)), len(asked))
         finally:
