@@ -49,7 +49,7 @@ def serve(db: str) -> None:
 
     from db.store import Store
     from lookup.engine import Engine
-    from lookup.server import create_app
+    from lookup.server.app import create_app
     from lookup.settings import load_settings
 
     settings = load_settings(db_path=db)

@@ -21,7 +21,7 @@ import pytest
 from db.store import Store
 from lookup.engine import Engine
 from lookup.models import Comment, Finding, ListKind, Status
-from lookup.server import create_app
+from lookup.server.app import create_app
 from lookup.settings import Settings
 
 pytestmark = pytest.mark.browser

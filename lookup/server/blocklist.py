@@ -16,8 +16,8 @@ from aiohttp import web
 
 from db.store import Store
 from lookup.models import ListKind
-from lookup.server import JSON_TYPE, SERVICE
-from lookup.server_core import ApiError, parse_region
+from lookup.server.http import JSON_TYPE, SERVICE
+from lookup.server.service import ApiError, parse_region
 
 CONTENT_TYPES = {
     "txt": ("text/plain", "txt"),

@@ -160,7 +160,7 @@ def test_human_output_has_verdict_advice_and_reasons() -> None:
 def test_run_async_never_formats_the_coroutines_value() -> None:
     """asyncio.run's SIGINT bookkeeping formats its main task's repr, result included: for a
     large triage report that cost 55 MB and a second. run_async keeps the value out of it."""
-    from lookup.cli_common import run_async
+    from lookup.cli.common import run_async
 
     reprs = []
 

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from lookup.cli_common import (
+from lookup.cli.common import (
     ConfigOpt,
     DbOpt,
     RegionOpt,

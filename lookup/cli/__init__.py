@@ -2,9 +2,10 @@
 
 Exit codes, decided in the command modules only: 0 success (even when some sources failed,
 which is said on stderr), 1 runtime failure, 2 bad input or usage. The commands live in
-:mod:`lookup.cli_numbers` (lookup, lists, reports, config), :mod:`lookup.cli_lists` (export,
-import) and :mod:`lookup.cli_data` (triage, sync, sources, serve); shared options and helpers
-in :mod:`lookup.cli_common`.
+:mod:`lookup.cli.numbers` (lookup, lists, reports, config), :mod:`lookup.cli.files` (export,
+import) and :mod:`lookup.cli.data` (triage, sync, sources, serve); shared options and helpers
+in :mod:`lookup.cli.common`, rendering in :mod:`lookup.cli.render` and
+:mod:`lookup.cli.render_triage`.
 
 The console script runs :func:`main`, not ``app``: typer turns every command's signature into
 click parameters on each run (about 1.5 ms a command, most of a cached lookup's own cost), so
@@ -19,10 +20,10 @@ from typing import Sequence
 import typer
 
 # Importing the command modules registers their commands, in this order in --help.
-from lookup import cli_numbers  # noqa: F401  isort: skip
-from lookup import cli_lists  # noqa: F401  isort: skip
-from lookup import cli_data  # noqa: F401  isort: skip
-from lookup.cli_common import app
+from lookup.cli import numbers  # noqa: F401  isort: skip
+from lookup.cli import files  # noqa: F401  isort: skip
+from lookup.cli import data  # noqa: F401  isort: skip
+from lookup.cli.common import app
 
 __all__ = ["app", "app_for", "main"]
 

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from lookup.cli_common import (
+from lookup.cli.common import (
     ConfigOpt,
     DbOpt,
     JsonOpt,
@@ -90,7 +90,7 @@ def triage_command(
     for log in report_.logs:
         if log.stats.skipped:
             warn(f"{log.path.name}: {log.stats.summary()}")
-    from lookup.output_triage import print_triage
+    from lookup.cli.render_triage import print_triage
 
     print_triage(report_, settings, json_out=json_out, csv_out=csv_out)
     if report_.left_offline:
@@ -193,7 +193,7 @@ def serve(
     Example: whocalled serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
     """
     from db.store import StoreError
-    from lookup.server import run_server
+    from lookup.server.app import run_server
     from lookup.settings import ConfigError, load_settings
 
     try:

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from lookup.cli_common import (
+from lookup.cli.common import (
     ConfigOpt,
     DbOpt,
     ForceOpt,
@@ -81,7 +81,7 @@ def lookup(
             bad += r.error is not None
             write(dumps(r.to_json(), ensure_ascii=False) + "\n")
     else:
-        from lookup.output import render_result
+        from lookup.cli.render import render_result
 
         first = True
         for r in results:

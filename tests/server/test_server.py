@@ -21,8 +21,9 @@ from db.store import Store
 from lookup.blocklists import ExportFormat
 from lookup.engine import Engine
 from lookup.models import Comment, Finding, ListEntry, ListKind, Status
-from lookup.server import create_app, is_loopback_host, run_server
-from lookup.server_core import VERSION_POLL
+from lookup.server.app import create_app, run_server
+from lookup.server.http import is_loopback_host
+from lookup.server.service import VERSION_POLL
 from lookup.settings import Settings
 
 SPAM = "+12025550143"  # two sources say spam; a public comment holds a script tag

@@ -23,9 +23,9 @@ from yarl import URL
 from lookup.results import LookupResult, caller_name
 from lookup.models import Category, Comment, Level, Status
 from lookup.numbers import NumberError
-from lookup.output import LEVEL_WORDS, STATUS_WORDS, headline
-from lookup.server import SERVICE, TOKEN_COOKIE, is_same_origin
-from lookup.server_core import LOOKUP_GRACE, ApiError, Service
+from lookup.describe import LEVEL_WORDS, STATUS_WORDS, headline
+from lookup.server.http import SERVICE, TOKEN_COOKIE, is_same_origin
+from lookup.server.service import LOOKUP_GRACE, ApiError, Service
 
 STYLE = (Path(__file__).parent / "static" / "style.css").read_bytes()
 PAGE_HEADERS = {

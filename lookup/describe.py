@@ -1,0 +1,37 @@
+"""Results described in plain words, the same for the terminal and the web page."""
+
+from __future__ import annotations
+
+from lookup.models import Level, NumberKind, Status
+from lookup.results import LookupResult
+
+LEVEL_WORDS = {
+    Level.ALLOWED: "allowed (your allowlist or contacts)",
+    Level.LIKELY_OK: "likely OK",
+    Level.UNKNOWN: "unknown",
+    Level.SUSPICIOUS: "suspicious",
+    Level.LIKELY_SPAM: "likely spam",
+    Level.BLOCKED: "blocked (your block list)",
+}
+
+STATUS_WORDS = {
+    Status.NOT_FOUND: "no reports",
+    Status.BLOCKED: "no answer: blocked by a bot wall",
+    Status.RATE_LIMITED: "no answer: rate limited",
+    Status.LAYOUT_CHANGED: "no answer: the page layout changed (scraper needs an update)",
+    Status.ERROR: "no answer: error",
+    Status.TIMEOUT: "no answer in time",
+    Status.SKIPPED: "skipped",
+}
+
+
+def headline(result: LookupResult) -> str:
+    n = result.number
+    assert n is not None
+    if n.kind is NumberKind.WITHHELD:
+        return "Withheld caller ID"
+    if n.kind in (NumberKind.SHORT_CODE, NumberKind.EMERGENCY):
+        return f"{n.short} ({n.kind.value.replace('_', ' ')})"
+    facts = [x for x in (n.location, n.type.value.replace("_", " ") if n.valid else "not a valid number", n.carrier) if x]
+    ext = f" ext. {n.extension}" if n.extension else ""
+    return f"{n.international}{ext}  ({', '.join(facts)})"

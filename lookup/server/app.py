@@ -1,0 +1,67 @@
+"""The household server's application: the API, the blocklist subscriptions and the page,
+over one :class:`~lookup.server.service.Service`."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from db.store import Store
+from lookup.server import api, blocklist, pages
+from lookup.server.http import MAX_BODY, SERVICE, check_access, handle_errors, is_loopback_address
+from lookup.server.service import LookupEngine, Service
+from lookup.settings import Settings
+
+
+def create_app(
+    settings: Settings, store: Store, engine: LookupEngine | None = None, *, token: str | None = None
+) -> web.Application:
+    """The aiohttp application. ``engine`` defaults to one over the configured sources;
+    ``token`` defaults to ``settings.server_token`` (no token: loopback requests only)."""
+    if engine is None:
+        from lookup.engine import Engine
+        from scrapers.registry import load_sources
+
+        engine = Engine(store=store, settings=settings, sources=load_sources(settings))
+    service = Service(settings=settings, store=store, engine=engine, token=token or settings.server_token or None)
+    app = web.Application(middlewares=[handle_errors, check_access], client_max_size=MAX_BODY)
+    app[SERVICE] = service
+    api.add_routes(app)
+    blocklist.add_routes(app)
+    pages.add_routes(app)
+
+    async def open_session(_: web.Application) -> None:
+        opener = getattr(engine, "open_session", None)
+        if opener is not None:
+            await opener()
+
+    async def close_service(_: web.Application) -> None:
+        await service.close()
+        closer = getattr(engine, "close_session", None)
+        if closer is not None:
+            await closer()
+
+    app.on_startup.append(open_session)
+
+    app.on_cleanup.append(close_service)
+    return app
+
+
+def run_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8787, token: str | None = None) -> None:
+    """Serve until interrupted. Refuses (ValueError) a non-loopback ``host`` without a token."""
+    token = token or settings.server_token or None
+    if not is_loopback_address(host.strip("[]").lower()) and not token:
+        raise ValueError(f"refusing to listen on {host} without a token: pass --token or set [server] token in the config")
+    store = Store(settings.db_path or ":memory:")
+    app = create_app(settings, store, token=token)
+
+    async def close_store(_: web.Application) -> None:
+        store.close()
+
+    app.on_cleanup.append(close_store)
+    shown = f"[{host}]" if ":" in host else host
+    web.run_app(
+        app,
+        host=host,
+        port=port,
+        print=lambda _: print(f"whocalled: serving on http://{shown}:{port}/ (Ctrl-C to stop)", flush=True),
+    )
