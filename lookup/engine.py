@@ -24,7 +24,7 @@ from lookup.models import (
     Status,
     iso_now,
 )
-from lookup.numbers import NumberError, normalize_own_numbers, parse_number, with_details
+from lookup.numbers import NumberError, parse_number, with_details
 from lookup.results import LookupResult, caller_name, finding_json
 from lookup.settings import Settings
 from lookup.verdict import score
@@ -41,7 +41,6 @@ class Engine:
     settings: Settings
     sources: Sequence["Source"] = ()
     fetch_settings: Any = None  # scrapers.http.FetchSettings; built from settings when None
-    _own: list[str] | None = field(default=None, init=False, repr=False)
     _fetcher: Any = field(default=None, init=False, repr=False)
 
     async def open_session(self) -> None:
@@ -346,7 +345,7 @@ class Engine:
             reports.setdefault(r.e164, []).append(r)
         history = self.store.histories(keys) if keys else {}
         reliability = {s.name: s.reliability for s in self.sources}
-        own = self.own_numbers()
+        own = self.settings.own_e164
         out = []
         for raw, n in zip(inputs, numbers):
             if isinstance(n, NumberError):
@@ -360,11 +359,6 @@ class Engine:
             verdict = score(n, fs, hist, entries, self.settings, reports=reps, reliability=reliability, own_numbers=own)
             out.append(LookupResult(raw, n, None, verdict, fs, entries, reps, hist))
         return out
-
-    def own_numbers(self) -> list[str]:
-        if self._own is None:
-            self._own = normalize_own_numbers(self.settings.own_numbers, self.settings.region)
-        return self._own
 
 
 _E164_PUNCTUATION = str.maketrans("", "", " -.()")

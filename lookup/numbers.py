@@ -317,19 +317,6 @@ def parse_e164(e164: str) -> phonenumbers.PhoneNumber:
     return phonenumbers.parse(e164, None)
 
 
-def normalize_own_numbers(raws: Sequence[str], region: str) -> list[str]:
-    """The user's own numbers from the config as E.164 keys (unparsable entries are left out)."""
-    out = []
-    for raw in raws:
-        try:
-            number, _ = parse_number(raw, region)
-        except NumberError:
-            continue
-        if number.e164:
-            out.append(number.e164)
-    return out
-
-
 def region_is_nanp(region: str | None) -> bool:
     return bool(region) and region in _nanp_regions()
 

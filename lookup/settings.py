@@ -35,6 +35,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -100,6 +101,22 @@ class Settings:
 
     def source(self, name: str) -> SourceConfig:
         return self.sources.get(name) or SourceConfig()
+
+    @cached_property
+    def own_e164(self) -> tuple[str, ...]:
+        """``own_numbers`` as E.164 keys in the home region, worked out once (entries that are
+        not phone numbers are left out)."""
+        from lookup.numbers import NumberError, parse_number
+
+        out = []
+        for raw in self.own_numbers:
+            try:
+                number, _ = parse_number(raw, self.region)
+            except NumberError:
+                continue
+            if number.e164:
+                out.append(number.e164)
+        return tuple(dict.fromkeys(out))
 
     def redacted(self) -> dict[str, Any]:
         """A JSON-friendly view with every secret masked (for ``config show``)."""

@@ -87,12 +87,6 @@ def confidence(reports: int | None) -> float:
     return 1.0 - math.exp(-max(reports, 0) / 5.0)
 
 
-def _own_numbers(settings: Settings) -> list[str]:
-    from lookup.numbers import normalize_own_numbers
-
-    return normalize_own_numbers(settings.own_numbers, settings.region)
-
-
 def evidence_from_number(number: Number, settings: Settings, own: Sequence[str] = ()) -> list[Evidence]:
     """What the number itself says."""
     ev: list[Evidence] = []
@@ -257,7 +251,7 @@ def score(
 ) -> Verdict:
     """Weigh everything known about ``number`` into a verdict with plain-words reasons."""
     settings = settings or Settings()
-    own = list(own_numbers) if own_numbers is not None else _own_numbers(settings)
+    own = list(own_numbers) if own_numbers is not None else list(settings.own_e164)
     allow = [e for e in lists if e.kind is ListKind.ALLOW and e.matches(number.e164)]
     block = [e for e in lists if e.kind is ListKind.BLOCK and e.matches(number.e164)]
 

@@ -150,3 +150,20 @@ class PhoneblockNet(Source):
         Case("blocked", "blocked.html", "+4930123456", {"status": "blocked"}, http_status=503),
         Case("layout-changed", "layout_changed.json", "+4930123456", {"status": "layout_changed"}, content_type=JSON),
     )
+
+
+async def submit_report(source: PhoneblockNet, number: Number, category: str, note: str | None, settings: Any) -> tuple[bool, str]:
+    """Send one report the user confirmed (the only write whocalled makes to PhoneBlock):
+    ``(accepted, what PhoneBlock said)``, within 15 seconds; never raises for a failed send."""
+    import asyncio
+
+    from scrapers.base import FetchError
+    from scrapers.http import Fetcher, FetchSettings
+
+    async with Fetcher(FetchSettings.from_settings(settings, [source])) as fetcher:
+        try:
+            page = await fetcher.fetch(source.report_request(number, category, note),
+                                       deadline=asyncio.get_running_loop().time() + 15)
+        except FetchError as exc:
+            return False, f"{exc.status.value}: {exc.reason}"
+    return source.parse_report_response(page)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Coroutine, Iterator, NoReturn, Optional, TypeVar
 
@@ -111,34 +110,17 @@ def read_inputs(numbers: list[str]) -> list[str]:
 
 
 
-def _own_numbers(settings: "Settings") -> list[str]:
-    from lookup.numbers import normalize_own_numbers
+def parse_when(text: str, option: str = "--at") -> str:
+    """A date the user typed, as ISO UTC (:func:`lookup.lists.parse_when`); bad ones fail here."""
+    from lookup.lists import ListError, parse_when as parse
 
-    return normalize_own_numbers(settings.own_numbers, settings.region)
-
-
-
-def parse_when(text: str) -> str:
-    """ISO date or date-time (local time unless it carries an offset) to ISO UTC."""
-    raw = text.strip().replace("T", " ")
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        try:
-            value = datetime.strptime(raw, fmt)
-            break
-        except ValueError:
-            continue
-    else:
-        try:
-            value = datetime.fromisoformat(text.strip())
-        except ValueError:
-            fail(f"--at: not a date or time: {text!r} (use YYYY-MM-DD or 'YYYY-MM-DD HH:MM')")
-    if value.tzinfo is None:
-        value = value.astimezone()  # the user's local time
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+    try:
+        return parse(text)
+    except ListError as exc:
+        fail(f"{option}: {exc}")
 
 
-
-def _progress(label: str, *, quiet: bool):
+def progress_bar(label: str, *, quiet: bool):
     """A rich progress bar on stderr (only on a terminal); returns (callback, finish)."""
     if quiet or not sys.stderr.isatty():
         return None, lambda: None

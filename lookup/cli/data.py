@@ -16,7 +16,7 @@ from lookup.cli.common import (
     DbOpt,
     JsonOpt,
     RegionOpt,
-    _progress,
+    progress_bar,
     app,
     fail,
     make_engine,
@@ -65,10 +65,10 @@ def triage_command(
     from lookup.calllogs import CallLogError
     from lookup.triage import triage as run_triage
 
-    since_at = datetime.fromisoformat(parse_when(since)) if since else None
+    since_at = datetime.fromisoformat(parse_when(since, "--since")) if since else None
     with opened(db, config, region) as (settings, store):
         engine = make_engine(settings, store)
-        progress_cb, finish = _progress("Looking up", quiet=json_out or csv_out or offline)
+        progress_cb, finish = progress_bar("Looking up", quiet=json_out or csv_out or offline)
         try:
             report_ = run_async(
                 run_triage(engine, paths, fmt=log_format.value if log_format else None, since=since_at,
@@ -84,8 +84,10 @@ def triage_command(
 
             day = datetime.now().strftime("%Y-%m-%d")
             spam = [r.result.number.e164 for r in report_.rows if r.result.verdict and r.result.verdict.level is Level.LIKELY_SPAM and r.result.number and r.result.number.e164]
-            report_.blocked_now = store.add_list_entries(
-                [ListEntry(e, ListKind.BLOCK, reason=f"triage {day}", origin="triage") for e in spam]
+            from lookup.lists import block_many
+
+            report_.blocked_now, _ = block_many(
+                store, settings, (ListEntry(e, ListKind.BLOCK, reason=f"triage {day}", origin="triage") for e in spam)
             )
     for log in report_.logs:
         if log.stats.skipped:

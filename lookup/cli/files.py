@@ -13,7 +13,6 @@ from lookup.cli.common import (
     ConfigOpt,
     DbOpt,
     RegionOpt,
-    _own_numbers,
     app,
     fail,
     opened,
@@ -67,7 +66,7 @@ def export(
         kinds = [Include(part.strip()) for part in include.split(",") if part.strip()]
     except ValueError:
         fail(f"--include takes blocked, reported, likely_spam, datasets; not {include!r}")
-    since_at = parse_when(since) if since else None
+    since_at = parse_when(since, "--since") if since else None
     with opened(db, config, region) as (settings, store):
         sources = []
         if Include.LIKELY_SPAM in kinds:
@@ -113,7 +112,7 @@ def import_command(
     with opened(db, config, region) as (settings, store):
         try:
             result = import_list(store, file, fmt=fmt, kind=ListKind(as_.value) if as_ else None, region=settings.region,
-                                 own_numbers=_own_numbers(settings))
+                                 own_numbers=settings.own_e164)
         except BlocklistError as exc:
             fail(str(exc))
         except OSError as exc:

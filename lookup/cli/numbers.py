@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Iterator, Optional
 
 import typer
 
@@ -16,8 +17,7 @@ from lookup.cli.common import (
     ForceOpt,
     JsonOpt,
     RegionOpt,
-    _own_numbers,
-    _progress,
+    progress_bar,
     app,
     config_app,
     fail,
@@ -28,7 +28,7 @@ from lookup.cli.common import (
     run_async,
     warn,
 )
-from lookup.models import Category, ListEntry, ListKind, Report
+from lookup.models import Category, ListKind
 
 
 # ---------------------------------------------------------------- lookup
@@ -65,7 +65,7 @@ def lookup(
         if offline:
             results = engine.lookup_offline(inputs, settings.region)
         else:
-            progress, finish = _progress("Looking up", quiet=len(inputs) < 2)
+            progress, finish = progress_bar("Looking up", quiet=len(inputs) < 2)
             try:
                 results = run_async(
                     engine.lookup_many(inputs, region=settings.region, refresh=refresh, deadline=deadline,
@@ -104,12 +104,16 @@ def lookup(
 # ---------------------------------------------------------------- lists
 
 
-def _pattern(raw: str, region: str) -> str:
-    from lookup.numbers import NumberError, normalize_pattern
+@contextmanager
+def list_rules() -> Iterator[None]:
+    """The list rules' refusals as one line and exit code 2; protection says how to override."""
+    from lookup.lists import ListError, Protected
 
     try:
-        return normalize_pattern(raw, region)
-    except NumberError as exc:
+        yield
+    except Protected as exc:
+        fail(f"{exc}; add --force if you mean it")
+    except ListError as exc:
         fail(str(exc))
 
 
@@ -126,20 +130,14 @@ def block(
 
     Example: whocalled block +1202555* --reason "neighbour spoofing"
     """
-    with opened(db, config, region) as (settings, store):
-        key = _pattern(pattern, settings.region)
-        entry = ListEntry(pattern=key, kind=ListKind.BLOCK, reason=reason)
-        own = [n for n in _own_numbers(settings) if entry.matches(n)]
-        if own and not force:
-            fail(f"{key} would block your own number {own[0]}; add --force if you mean it")
-        existing = store.get_list_entry(key)
-        if existing is not None and existing.kind is ListKind.ALLOW and not force:
-            fail(f"{key} is on your allowlist; add --force to block it instead")
-        store.add_list_entry(entry)
-        allowed = [e.pattern for e in store.iter_list_entries(ListKind.ALLOW) if entry.is_prefix and entry.matches(e.pattern.rstrip("*"))]
-    typer.echo(f"Blocked {key}" + (f" ({reason})" if reason else "") + ".")
-    if allowed:
-        typer.echo(f"Note: {len(allowed)} allowlisted number(s) in that range stay allowed.")
+    from lookup import lists
+
+    with opened(db, config, region) as (settings, store), list_rules():
+        done = lists.block(store, settings, pattern, reason, force=force)
+    entry = done.entry
+    typer.echo(f"Blocked {entry.pattern}" + (f" ({entry.reason})" if entry.reason else "") + ".")
+    if done.allowed_inside:
+        typer.echo(f"Note: {len(done.allowed_inside)} allowlisted number(s) in that range stay allowed.")
 
 
 @app.command()
@@ -154,12 +152,12 @@ def allow(
 
     Example: whocalled allow 202-555-0143 --reason pharmacy
     """
-    with opened(db, config, region) as (settings, store):
-        key = _pattern(pattern, settings.region)
-        existing = store.get_list_entry(key)
-        store.add_list_entry(ListEntry(pattern=key, kind=ListKind.ALLOW, reason=reason))
-    was = " (it was blocked; now allowed)" if existing and existing.kind is ListKind.BLOCK else ""
-    typer.echo(f"Allowed {key}{was}.")
+    from lookup import lists
+
+    with opened(db, config, region) as (settings, store), list_rules():
+        done = lists.allow(store, settings, pattern, reason)
+    was = " (it was blocked; now allowed)" if done.was is ListKind.BLOCK else ""
+    typer.echo(f"Allowed {done.entry.pattern}{was}.")
 
 
 @app.command()
@@ -173,23 +171,19 @@ def unlist(
 
     Example: whocalled unlist +1202555*
     """
-    with opened(db, config, region) as (settings, store):
-        key = _pattern(pattern, settings.region)
-        removed = store.remove_list_entry(key)
+    from lookup import lists
+
+    with opened(db, config, region) as (settings, store), list_rules():
+        key, removed = lists.unlist(store, settings, pattern)
     if removed is None:
         warn(f"{key} was not on your block or allow list")
         return
     typer.echo(f"Removed {key} from your {removed.kind.value} list.")
 
 
-class KindChoice(StrEnum):
-    block = "block"
-    allow = "allow"
-
-
 @app.command("lists")
 def show_lists(
-    kind: Annotated[Optional[KindChoice], typer.Option("--kind", help="Only block or only allow entries.")] = None,
+    kind: Annotated[Optional[ListKind], typer.Option("--kind", help="Only block or only allow entries.")] = None,
     json_out: JsonOpt = False,
     db: DbOpt = None,
     config: ConfigOpt = None,
@@ -199,7 +193,7 @@ def show_lists(
     Example: whocalled lists --kind block --json
     """
     with opened(db, config) as (settings, store):
-        entries = store.list_entries(ListKind(kind.value) if kind else None)
+        entries = store.list_entries(kind)
     if json_out:
         for e in entries:
             typer.echo(json.dumps({"pattern": e.pattern, "kind": e.kind.value, "reason": e.reason, "added_at": e.added_at, "origin": e.origin}))
@@ -214,17 +208,6 @@ def show_lists(
 # ---------------------------------------------------------------- reports
 
 
-class CategoryChoice(StrEnum):
-    robocall = "robocall"
-    scam = "scam"
-    telemarketer = "telemarketer"
-    debt_collector = "debt_collector"
-    survey = "survey"
-    political = "political"
-    silent = "silent"
-    other = "other"
-
-
 class SubmitChoice(StrEnum):
     phoneblock = "phoneblock"
 
@@ -232,7 +215,7 @@ class SubmitChoice(StrEnum):
 @app.command()
 def report(
     number: Annotated[str, typer.Argument(help="The number that called you.")],
-    category: Annotated[CategoryChoice, typer.Option("--category", "-c", help="What kind of call it was.")],
+    category: Annotated[Category, typer.Option("--category", "-c", help="What kind of call it was.")],
     note: Annotated[Optional[str], typer.Option("--note", help="What happened, in your words.")] = None,
     at: Annotated[Optional[str], typer.Option("--at", help="When the call came (default: now), e.g. '2026-11-20 14:05'.")] = None,
     submit: Annotated[Optional[SubmitChoice], typer.Option("--submit", help="Also send this one report to a community list (asks first).")] = None,
@@ -247,16 +230,10 @@ def report(
 
     Example: whocalled report 202-555-0143 --category robocall --note "car warranty"
     """
-    from lookup.numbers import NumberError, normalize_number
+    from lookup import lists
 
     when = parse_when(at) if at else None
     with opened(db, config, region) as (settings, store):
-        try:
-            n = normalize_number(number, settings.region, details=False)
-        except NumberError as exc:
-            fail(str(exc))
-        if n.e164 is None:
-            fail(f"cannot report {number!r}: it is not a dialable number ({n.kind.value})")
         target = None
         if submit is not None:
             from scrapers.phoneblock_net import PhoneblockNet
@@ -264,33 +241,24 @@ def report(
             target = PhoneblockNet(settings.source(PhoneblockNet.name))
             if not target.has_credentials:
                 fail(f"--submit phoneblock needs your PhoneBlock token: {PhoneblockNet.enable_hint}")
-        rid = store.add_report(Report(e164=n.e164, category=Category(category.value), note=note, at=when))
-        typer.echo(f"Report #{rid} recorded: {n.e164} as {category.value}.")
+        with list_rules():
+            saved = lists.report(store, settings, number, category, note, when)
+        typer.echo(f"Report #{saved.id} recorded: {saved.e164} as {category.value}.")
         if target is None:
             return
-        question = f"Send this report ({n.e164}, {category.value}{', with your note' if note else ''}) to PhoneBlock?"
+        question = f"Send this report ({saved.e164}, {category.value}{', with your note' if note else ''}) to PhoneBlock?"
         if not yes and not typer.confirm(question, default=False):
             typer.echo("Not sent; the report stays on this machine.")
             return
-        accepted, what = run_async(_submit_phoneblock(target, n, category.value, note, settings))
-        store.record_submission(rid, "phoneblock", f"{'accepted' if accepted else 'failed'}: {what}")
+        from lookup.numbers import normalize_number
+        from scrapers.phoneblock_net import submit_report
+
+        n = normalize_number(saved.e164, settings.region, details=False)
+        accepted, what = run_async(submit_report(target, n, category.value, note, settings))
+        store.record_submission(saved.id or 0, "phoneblock", f"{'accepted' if accepted else 'failed'}: {what}")
     if not accepted:
         fail(f"PhoneBlock did not take the report: {what}", code=1)
     typer.echo(f"Sent to PhoneBlock: {what}")
-
-
-async def _submit_phoneblock(source, number, category: str, note: str | None, settings) -> tuple[bool, str]:
-    import asyncio
-
-    from scrapers.base import FetchError
-    from scrapers.http import Fetcher, FetchSettings
-
-    async with Fetcher(FetchSettings.from_settings(settings, [source])) as fetcher:
-        try:
-            page = await fetcher.fetch(source.report_request(number, category, note), deadline=asyncio.get_running_loop().time() + 15)
-        except FetchError as exc:
-            return False, f"{exc.status.value}: {exc.reason}"
-    return source.parse_report_response(page)
 
 
 class ReportFormat(StrEnum):

@@ -26,14 +26,15 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from contextlib import contextmanager
 from functools import partial
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Iterator, Mapping, Protocol, Sequence
 
 from db.store import Store
 from lookup.results import LookupResult, caller_name
-from lookup.models import Category, Evidence, Level, ListEntry, ListKind, Report, Status
-from lookup.numbers import NumberError, normalize_pattern, parse_number
+from lookup import lists
+from lookup.models import Evidence, Level, Status
+from lookup.numbers import parse_number
 from lookup.settings import Settings
 
 log = logging.getLogger("whocalled.server")
@@ -99,7 +100,6 @@ class Service:
     _answers: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict, init=False)
     _marker: tuple[int, int] | None = field(default=None, init=False)
     _inflight: dict[tuple[str, str], asyncio.Future] = field(default_factory=dict, init=False)
-    _own: list[str] | None = field(default=None, init=False)
     _version: int = field(default=-1, init=False)
     _polled: float = field(default=float("-inf"), init=False)
 
@@ -188,54 +188,36 @@ class Service:
 
     # ------------------------------------------------------------ writes (API and page alike)
 
-    def own_numbers(self) -> list[str]:
-        if self._own is None:
-            own = []
-            for raw in self.settings.own_numbers:
-                try:
-                    number, _ = parse_number(raw, self.settings.region)
-                except NumberError:
-                    continue
-                if number.e164:
-                    own.append(number.e164)
-            self._own = own
-        return self._own
-
     def block(self, raw: str, reason: str | None, *, force: bool = False, region: str | None = None) -> dict[str, Any]:
-        key = list_pattern(raw, region or self.settings.region)
-        entry = ListEntry(pattern=key, kind=ListKind.BLOCK, reason=reason, origin="server")
-        own = [n for n in self.own_numbers() if entry.matches(n)]
-        if own and not force:
-            raise ApiError(409, f'{key} would block your own number {own[0]}; send "force": true if you mean it')
-        existing = self.store.get_list_entry(key)
-        if existing is not None and existing.kind is ListKind.ALLOW and not force:
-            raise ApiError(409, f'{key} is on your allowlist; send "force": true to block it instead')
-        added = self.store.add_list_entry(entry)
-        return {"ok": True, "pattern": key, "kind": "block", "reason": reason, "added": added}
+        with list_rules():
+            done = lists.block(self.store, self.settings, raw, reason, force=force, region=region, origin="server")
+        e = done.entry
+        return {"ok": True, "pattern": e.pattern, "kind": "block", "reason": e.reason, "added": done.added}
 
     def allow(self, raw: str, reason: str | None, *, region: str | None = None) -> dict[str, Any]:
-        key = list_pattern(raw, region or self.settings.region)
-        existing = self.store.get_list_entry(key)
-        self.store.add_list_entry(ListEntry(pattern=key, kind=ListKind.ALLOW, reason=reason, origin="server"))
-        was = existing.kind.value if existing is not None else None
-        return {"ok": True, "pattern": key, "kind": "allow", "reason": reason, "was": was}
+        with list_rules():
+            done = lists.allow(self.store, self.settings, raw, reason, region=region, origin="server")
+        e = done.entry
+        return {"ok": True, "pattern": e.pattern, "kind": "allow", "reason": e.reason,
+                "was": done.was.value if done.was else None}
 
     def report(
         self, raw: str, category: str | None, note: str | None, at: str | None, *, region: str | None = None
     ) -> dict[str, Any]:
-        try:
-            number, _ = parse_number(raw, region or self.settings.region)
-        except NumberError as exc:
-            raise ApiError(400, str(exc)) from None
-        if number.e164 is None:
-            raise ApiError(400, f"cannot report {raw!r}: it is not a dialable number ({number.kind.value})")
-        try:
-            cat = Category(category or Category.OTHER.value)
-        except ValueError:
-            raise ApiError(400, f"unknown category {category!r}; use one of: {', '.join(Category)}") from None
-        when = parse_when(at) if at else None
-        rid = self.store.add_report(Report(e164=number.e164, category=cat, note=note, at=when))
-        return {"ok": True, "id": rid, "e164": number.e164, "category": cat.value, "at": when}
+        with list_rules():
+            saved = lists.report(self.store, self.settings, raw, category, note, at, region=region)
+        return {"ok": True, "id": saved.id, "e164": saved.e164, "category": saved.category.value, "at": saved.at}
+
+
+@contextmanager
+def list_rules() -> Iterator[None]:
+    """The list rules' refusals as API errors: 409 for a protected number, else 400."""
+    try:
+        yield
+    except lists.Protected as exc:
+        raise ApiError(409, f'{exc}; send "force": true if you mean it') from None
+    except lists.ListError as exc:
+        raise ApiError(400, str(exc)) from None
 
 
 def parse_region(raw: str | None, name: str = "region") -> str | None:
@@ -246,25 +228,6 @@ def parse_region(raw: str | None, name: str = "region") -> str | None:
     if len(region) != 2 or not region.isascii() or not region.isalpha():
         raise ApiError(400, f"{name} must be a two-letter country code, not {raw[:20]!r}")
     return region
-
-
-def list_pattern(raw: str, region: str) -> str:
-    try:
-        return normalize_pattern(raw, region)
-    except NumberError as exc:
-        raise ApiError(400, str(exc)) from None
-
-
-def parse_when(text: str) -> str:
-    """ISO date or date-time (server-local time unless it carries an offset) to ISO UTC."""
-    raw = text.strip()
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, f"not a date or time: {text[:40]!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
-    if value.tzinfo is None:
-        value = value.astimezone()
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------- decisions for PBXs

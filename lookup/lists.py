@@ -1,0 +1,167 @@
+"""The user's lists and reports: block, allow, unlist, report. The rules live here, once, for
+the command line, the server's API and its page alike.
+
+- A number or prefix is normalised the same way everywhere (:func:`lookup.numbers.normalize_pattern`).
+- Protection: blocking never covers one of the user's own numbers, and never turns an
+  allowlisted entry into a block, unless the caller says ``force``.
+- Blocking again without a reason keeps the reason already stored.
+- Dates the user gives (``--at``, ``"at"``) are read by :func:`parse_when`: ISO dates or
+  date-times, in local time unless they carry an offset, stored as ISO UTC.
+
+Each function raises :class:`ListError` (or its :class:`Protected` kind) with a one-line
+message; the front ends add how to override (``--force``, ``"force": true``) and pick the
+exit code or HTTP status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable
+
+from db.store import Store
+from lookup.models import Category, ListEntry, ListKind, Report
+from lookup.numbers import NumberError, normalize_number, normalize_pattern
+from lookup.settings import Settings
+
+
+class ListError(ValueError):
+    """Input that cannot be listed or reported; the message is one line."""
+
+
+class Protected(ListError):
+    """Blocking would cover the user's own number or an allowlisted entry (needs ``force``)."""
+
+
+@dataclass(frozen=True)
+class Blocked:
+    entry: ListEntry
+    added: bool  # the pattern was on no list before
+    allowed_inside: tuple[str, ...] = ()  # allowlisted entries a blocked range leaves allowed
+
+
+@dataclass(frozen=True)
+class Allowed:
+    entry: ListEntry
+    was: ListKind | None  # the list the pattern was on before, if any
+
+
+def list_pattern(raw: str, region: str) -> str:
+    """``raw`` as a list key: an E.164 number or a ``+CC...*`` prefix."""
+    try:
+        return normalize_pattern(raw, region)
+    except NumberError as exc:
+        raise ListError(str(exc)) from None
+
+
+def block(
+    store: Store, settings: Settings, raw: str, reason: str | None = None, *,
+    force: bool = False, region: str | None = None, origin: str = "user",
+) -> Blocked:
+    key = list_pattern(raw, region or settings.region)
+    existing = store.get_list_entry(key)
+    if reason is None and existing is not None and existing.kind is ListKind.BLOCK:
+        reason = existing.reason
+    entry = ListEntry(pattern=key, kind=ListKind.BLOCK, reason=reason, origin=origin)
+    if not force:
+        why = protection(entry, settings.own_e164, existing)
+        if why:
+            raise Protected(why)
+    added = store.add_list_entry(entry)
+    inside: tuple[str, ...] = ()
+    if entry.is_prefix:
+        inside = tuple(e.pattern for e in store.iter_list_entries(ListKind.ALLOW) if entry.matches(e.prefix))
+    return Blocked(entry, added, inside)
+
+
+def protection(entry: ListEntry, own: Iterable[str], existing: ListEntry | None) -> str | None:
+    """Why blocking ``entry`` needs ``force``, or None when it does not."""
+    mine = [n for n in own if entry.matches(n)]
+    if mine:
+        return f"{entry.pattern} would block your own number {mine[0]}"
+    if existing is not None and existing.kind is ListKind.ALLOW:
+        return f"{entry.pattern} is on your allowlist"
+    return None
+
+
+def block_many(store: Store, settings: Settings, entries: Iterable[ListEntry]) -> tuple[int, list[str]]:
+    """Add block entries in one transaction, leaving out the protected ones (own numbers,
+    allowlisted patterns) and keeping entries already listed. Returns (added, protected)."""
+    allowed = {e.pattern for e in store.iter_list_entries(ListKind.ALLOW)}
+    own = settings.own_e164
+    keep: list[ListEntry] = []
+    protected: list[str] = []
+    for entry in entries:
+        if entry.pattern in allowed or any(entry.matches(n) for n in own):
+            protected.append(entry.pattern)
+        else:
+            keep.append(entry)
+    return store.add_list_entries(keep), protected
+
+
+def allow(
+    store: Store, settings: Settings, raw: str, reason: str | None = None, *,
+    region: str | None = None, origin: str = "user",
+) -> Allowed:
+    key = list_pattern(raw, region or settings.region)
+    existing = store.get_list_entry(key)
+    if reason is None and existing is not None and existing.kind is ListKind.ALLOW:
+        reason = existing.reason
+    entry = ListEntry(pattern=key, kind=ListKind.ALLOW, reason=reason, origin=origin)
+    store.add_list_entry(entry)
+    return Allowed(entry, existing.kind if existing is not None else None)
+
+
+def unlist(store: Store, settings: Settings, raw: str, *, region: str | None = None) -> tuple[str, ListEntry | None]:
+    """Take ``raw`` off the lists: (its key, the entry removed or None when it was not listed)."""
+    key = list_pattern(raw, region or settings.region)
+    return key, store.remove_list_entry(key)
+
+
+def report(
+    store: Store, settings: Settings, raw: str, category: Category | str | None = None, note: str | None = None,
+    at: str | None = None, *, region: str | None = None,
+) -> Report:
+    """Record the user's own report; returns it with its id. ``at`` is parsed by :func:`parse_when`."""
+    try:
+        number = normalize_number(raw, region or settings.region, details=False)
+    except NumberError as exc:
+        raise ListError(str(exc)) from None
+    if number.e164 is None:
+        raise ListError(f"cannot report {raw!r}: it is not a dialable number ({number.kind.value})")
+    try:
+        cat = Category(category or Category.OTHER)
+    except ValueError:
+        raise ListError(f"unknown category {str(category)[:40]!r}; use one of: {', '.join(Category)}") from None
+    when = parse_when(at) if at else None
+    item = Report(e164=number.e164, category=cat, note=note, at=when)
+    rid = store.add_report(item)
+    return Report(e164=item.e164, category=cat, note=note, at=when, created_at=item.created_at, id=rid)
+
+
+DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+
+
+def parse_when(text: str) -> str:
+    """An ISO date or date-time (local time unless it carries an offset) as ISO UTC."""
+    raw = text.strip().replace("T", " ", 1)
+    value: datetime | None = None
+    for fmt in DATE_FORMATS:
+        try:
+            value = datetime.strptime(raw, fmt)
+            break
+        except ValueError:
+            continue
+    if value is None:
+        try:
+            value = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise ListError(
+                f"not a date or time: {text[:40]!r} (use YYYY-MM-DD or 'YYYY-MM-DD HH:MM')"
+            ) from None
+    try:
+        if value.tzinfo is None:
+            value = value.astimezone()  # the user's local time
+        return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+    except (OverflowError, ValueError, OSError):
+        raise ListError(f"date out of range: {text[:40]!r}") from None
