@@ -96,7 +96,7 @@ class Settings:
     sources: Mapping[str, SourceConfig] = field(default_factory=dict)
     db_path: Path | None = None
     config_path: Path | None = None
-    cnam_spam_prefix: str = "SPAM: "
+    cnam_spam_prefix: str = "SPAM"  # cut to the CNAM-safe characters, then a space before the name
     server_token: str | None = None
 
     def source(self, name: str) -> SourceConfig:
@@ -252,7 +252,7 @@ def load_settings(
         sources=sources,
         db_path=Path(db_path or _env(environ, "WHOCALLED_DB") or data.get("db") or default_db_path()).expanduser(),
         config_path=path,
-        cnam_spam_prefix=str(data.get("cnam_spam_prefix", "SPAM: ")),
+        cnam_spam_prefix=str(data.get("cnam_spam_prefix", "SPAM")),
         server_token=_env(environ, "WHOCALLED_SERVER_TOKEN") or (data.get("server", {}) or {}).get("token"),
     )
     return settings

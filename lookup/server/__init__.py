@@ -10,7 +10,7 @@ Endpoints (all GET unless said; with a token set, every request needs
   "name", ...}`` within ``screen_deadline`` (default 2 s) from what is known by then;
   ``?format=text`` gives the action word alone. Withheld callers get ``warn``.
 - ``/cnam/{number}``: ``text/plain`` caller name for Asterisk ``CURL()`` and FreePBX
-  Superfecta, prefixed with ``cnam_spam_prefix`` ("SPAM: ") for likely spam. A number
+  Superfecta, prefixed with ``cnam_spam_prefix`` ("SPAM") for likely spam, in CNAM-safe characters only. A number
   that cannot be parsed gives an empty 400 so the dialplan keeps the name it has.
 - ``/api/v1/blocklist.{fmt}?national=REGION``: the block list in any export format,
   with a strong ``ETag`` (a hash of the content) and ``304`` on ``If-None-Match``.

@@ -24,6 +24,7 @@ import json
 import logging
 import secrets
 import time
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from contextlib import contextmanager
@@ -267,11 +268,26 @@ def strongest_reason(evidence: Sequence[Evidence], *, against: bool) -> str | No
 
 
 CNAM_MAX = 60
+CNAM_PUNCTUATION = frozenset(".-+'")
+
+
+def cnam_safe(text: str) -> str:
+    """``text`` cut down to what any dialplan can hold as a caller name: letters of any script
+    (with their marks), decimal digits, single spaces and ``. - + '``. Everything else, quotes,
+    ``:`` ``,`` ``;`` ``|`` ``$`` ``{}`` ``()`` ``[]`` ``&`` ``\\`` ``#`` and control characters
+    among them, becomes a space: a name scraped from a public site must never reach a PBX as
+    syntax (Asterisk splits ``ExecIf`` at an unquoted ``:``, ``Set`` at ``,``)."""
+    kept = [
+        ch if ch in CNAM_PUNCTUATION or unicodedata.category(ch)[0] in "LM" or unicodedata.category(ch) == "Nd" else " "
+        for ch in text
+    ]
+    return " ".join("".join(kept).split())
 
 
 def cnam_text(result: LookupResult, spam_prefix: str) -> str:
     """The caller name for a PBX display: the name, else where the number is from, else the
-    number; prefixed with ``spam_prefix`` for likely spam, never twice."""
+    number; prefixed with ``spam_prefix`` for likely spam, never twice. Only characters of
+    :func:`cnam_safe`, at most ``CNAM_MAX`` of them."""
     number, verdict = result.number, result.verdict
     if number is None or verdict is None:
         return ""
@@ -285,8 +301,8 @@ def cnam_text(result: LookupResult, spam_prefix: str) -> str:
             or number.short
             or number.input
         )
-    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:CNAM_MAX]
-    marker = spam_prefix.strip().casefold()
-    if verdict.level in SPAM_LEVELS and marker and not text.casefold().startswith(marker):
-        text = spam_prefix + text
-    return text
+    text = cnam_safe(text)
+    marker = cnam_safe(spam_prefix)
+    if verdict.level in SPAM_LEVELS and marker and not text.casefold().startswith(marker.casefold()):
+        text = f"{marker} {text}"
+    return text[:CNAM_MAX].rstrip()

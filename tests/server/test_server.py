@@ -28,7 +28,7 @@ from lookup.settings import Settings
 
 SPAM = "+12025550143"  # two sources say spam; a public comment holds a script tag
 NAMED = "+12025550188"  # a source names the caller with markup in the name
-PREFIXED = "+12025550177"  # likely spam, and its source name already starts with "SPAM: "
+PREFIXED = "+12025550177"  # likely spam, and its source name already starts with "SPAM"
 PLAIN = "+12025550199"  # nothing known
 JAMAICA = "+18768812345"  # +1 but international: suspicious
 OWN = "+12025550100"
@@ -229,12 +229,13 @@ async def test_screen_answers_within_its_deadline_from_what_is_known(client, eng
 @pytest.mark.parametrize(
     ("number", "prefix", "text"),
     [
-        pytest.param(SPAM, "SPAM: ", "SPAM: Washington D.C.", id="spam-no-name-shows-location"),
-        pytest.param(PREFIXED, "SPAM: ", "SPAM: Car Warranty", id="never-doubled"),
-        pytest.param(PREFIXED, "spam:", "SPAM: Car Warranty", id="never-doubled-any-case"),
-        pytest.param(PREFIXED, "[X] ", "[X] SPAM: Car Warranty", id="other-prefix"),
-        pytest.param(NAMED, "SPAM: ", "<b>Dr Smith</b> Dental", id="name-as-is-in-plain-text"),
-        pytest.param("anonymous", "SPAM: ", "Withheld", id="withheld"),
+        pytest.param(SPAM, "SPAM", "SPAM Washington D.C.", id="spam-no-name-shows-location"),
+        pytest.param(SPAM, "SPAM: ", "SPAM Washington D.C.", id="prefix-cut-to-safe-characters"),
+        pytest.param(PREFIXED, "SPAM", "SPAM Car Warranty", id="never-doubled"),
+        pytest.param(PREFIXED, "spam:", "SPAM Car Warranty", id="never-doubled-any-case"),
+        pytest.param(PREFIXED, "[X] ", "X SPAM Car Warranty", id="other-prefix"),
+        pytest.param(NAMED, "SPAM", "b Dr Smith b Dental", id="markup-cut"),
+        pytest.param("anonymous", "SPAM", "Withheld", id="withheld"),
         pytest.param(SPAM, "", "Washington D.C.", id="prefix-off"),
     ],
 )
@@ -243,6 +244,40 @@ async def test_cnam_text(aiohttp_client, settings, store, number, prefix, text) 
     resp = await client.get(f"/cnam/{number}")
     assert resp.status == 200 and resp.content_type == "text/plain"
     assert await resp.text() == text
+
+
+HOSTILE_NAMES = [
+    'x" & "" & "):System(touch /tmp/x;#',
+    "Acme),Set(CALLERID(num)=911",
+    "${SHELL(id)}",
+    "$[1+1]|Dial(SIP/evil)",
+    "name\r\nX-Injected: 1",
+    "Bob\x1b]0;pwned\x07",
+    "; DROP TABLE; --",
+    "A" * 500,
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES, ids=range(len(HOSTILE_NAMES)))
+async def test_cnam_never_answers_dialplan_syntax(aiohttp_client, settings, store, name) -> None:
+    """A caller name scraped from a public site reaches the PBX as letters, digits, spaces and
+    ``. - + '`` only, at most 60 characters (the README's Asterisk snippet filters it again)."""
+    e164 = "+12025550188"
+    store.save_findings([Finding("shouldianswer_com", e164, Status.FOUND, name=name, spam=0.2, reports=1)], lambda f: 30)
+    client = await aiohttp_client(create_app(settings, store, Engine(store, settings)))
+    resp = await client.get(f"/cnam/{e164}")
+    text = await resp.text()
+    assert resp.status == 200 and text
+    assert len(text) <= 60 and text == text.strip() and "  " not in text
+    assert all(ch.isalpha() or ch.isdigit() or ch in " .-+'" for ch in text), text
+    assert not set(text) & set('"():&$;{}[],|\\#/=<>\r\n\x1b\x07')
+
+
+async def test_cnam_keeps_names_in_any_script(aiohttp_client, settings, store) -> None:
+    e164 = "+12025550189"
+    store.save_findings([Finding("shouldianswer_com", e164, Status.FOUND, name="Zahnarztpraxis Müller-Łukasz 東京", spam=0.0, reports=1)], lambda f: 30)
+    client = await aiohttp_client(create_app(settings, store, Engine(store, settings)))
+    assert await (await client.get(f"/cnam/{e164}")).text() == "Zahnarztpraxis Müller-Łukasz 東京"
 
 
 async def test_cnam_bad_number_is_an_empty_400(client) -> None:
