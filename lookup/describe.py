@@ -14,6 +14,17 @@ LEVEL_WORDS = {
     Level.BLOCKED: "blocked (your block list)",
 }
 
+CATEGORY_WORDS = {  # a category (lookup.models.Category) in plain words
+    "robocall": "robocall",
+    "scam": "scam",
+    "telemarketer": "telemarketer",
+    "debt_collector": "debt collector",
+    "survey": "survey",
+    "political": "political call",
+    "silent": "silent call",
+    "other": "unwanted call",
+}
+
 STATUS_WORDS = {
     Status.NOT_FOUND: "no reports",
     Status.BLOCKED: "no answer: blocked by a bot wall",

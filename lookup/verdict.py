@@ -54,22 +54,11 @@ from lookup.models import (
     Status,
     Verdict,
 )
+from lookup.describe import CATEGORY_WORDS
 from lookup.settings import Settings
 
 DEFAULT_RELIABILITY = 0.6
 MAX_SOURCE_WEIGHT = 50.0
-
-_CATEGORY_WORDS = {
-    "robocall": "robocall",
-    "scam": "scam",
-    "telemarketer": "telemarketer",
-    "debt_collector": "debt collector",
-    "survey": "survey",
-    "political": "political call",
-    "silent": "silent call",
-    "other": "unwanted call",
-}
-
 
 def region_name(region: str | None) -> str:
     """A country name for a region code, from phonenumbers' own English geocoding data."""
@@ -194,7 +183,7 @@ def _default_detail(f: Finding) -> str:
     if f.name:
         parts.append(f.name)
     if f.categories:
-        parts.append(", ".join(_CATEGORY_WORDS.get(c, c) for c in f.categories))
+        parts.append(", ".join(CATEGORY_WORDS.get(c, c) for c in f.categories))
     if f.reports:
         parts.append(f"{f.reports} reports")
     return "; ".join(parts) or "listed"
@@ -231,7 +220,7 @@ def evidence_from_history(history: History | None) -> list[Evidence]:
 def evidence_from_reports(reports: Sequence[Report]) -> list[Evidence]:
     if not reports:
         return []
-    cats = sorted({_CATEGORY_WORDS.get(r.category.value, r.category.value) for r in reports})
+    cats = sorted({CATEGORY_WORDS.get(r.category.value, r.category.value) for r in reports})
     weight = min(45 + 15 * (len(reports) - 1), 75)
     when = max((r.at or r.created_at) for r in reports)[:10]
     times = "once" if len(reports) == 1 else f"{len(reports)} times"
