@@ -303,3 +303,32 @@ class Verdict:
     call_back: CallBack
     call_back_reason: str
     evidence: tuple[Evidence, ...] = ()
+
+
+MAX_PROBLEMS = 20  # reasons kept for skipped rows; the count goes on past them
+
+
+@dataclass
+class ReadTally:
+    """What reading one file gave: items read, rows skipped (with where and why, the first
+    ``MAX_PROBLEMS``), rows ignored on purpose. The one "read N, skipped M" of whocalled:
+    call logs, blocklist and contact imports and dataset files all count with it."""
+
+    read: int = 0
+    skipped: int = 0
+    ignored: int = 0  # rows that parse but are no caller (short codes, texts, internal calls)
+    problems: list[str] = field(default_factory=list)  # "line 14: bad date"
+
+    def skip(self, where: str, why: str = "") -> None:
+        """Count one skipped row and keep its place and reason while there is room."""
+        self.skipped += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(f"{where}: {why}" if why and where else where or why)
+
+    def summary(self) -> str:
+        """One line for a warning: ``skipped 2 rows (line 3: bad date; line 9: ...)``; "" when none."""
+        if not self.skipped:
+            return ""
+        more = "; ..." if self.skipped > len(self.problems) else ""
+        rows = "row" if self.skipped == 1 else "rows"
+        return f"skipped {self.skipped} {rows} ({'; '.join(self.problems)}{more})"

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from lookup.text import clean_text
 from lookup.models import Category, Number
 from scrapers.base import LayoutChanged, Page, SourceError
 
@@ -31,8 +32,6 @@ NANP_REGIONS = frozenset(
 )
 
 _INVISIBLE = ("script", "style", "noscript", "template", "iframe", "object", "embed")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
-_SPACE = re.compile(r"\s+")
 _INT = re.compile(r"\d[\d,.\u00a0 ]*")
 
 # (needle, category): the first needle found in a lower-cased site word wins.
@@ -84,13 +83,6 @@ def make_soup(body: str) -> BeautifulSoup:
     for tag in soup.find_all(_INVISIBLE):
         tag.decompose()
     return soup
-
-
-def clean_text(text: str | None) -> str:
-    """Plain one-line text: control characters dropped, whitespace collapsed."""
-    if not text:
-        return ""
-    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
 
 
 def text_of(tag: Tag | None) -> str:

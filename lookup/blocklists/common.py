@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, TextIO
 
 from lookup.blocklists import BlocklistError, ExportRow, ExportStats, ImportStats
+from lookup.text import clean_text as _clean
 
 BATCH = 4096  # lines joined into one write
 MAX_LINE = 64 * 1024  # longer input lines are skipped, never read whole
@@ -174,16 +175,9 @@ def write_batched(out: TextIO, lines: Iterable[str]) -> int:
     return count
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]+")
-
-
 def clean_text(text: str | None, limit: int = MAX_TEXT) -> str:
-    """One printable line: control characters and line breaks become spaces, cut to ``limit``."""
-    if not text:
-        return ""
-    if text.isprintable() and len(text) <= limit:
-        return text.strip()
-    return " ".join(_UNPRINTABLE.sub(" ", text).split())[:limit]
+    """One printable line cut to ``limit`` (:func:`lookup.text.clean_text`, export's default limit)."""
+    return _clean(text, limit)
 
 
 def label_of(row: ExportRow) -> str:
