@@ -95,9 +95,6 @@ class CachedPrefix:
     fetched_at: str
     expires_at: str
 
-    def is_fresh(self, now: str | None = None) -> bool:
-        return self.expires_at > (now or iso_now())
-
 
 def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
     for i in range(0, len(items), size):

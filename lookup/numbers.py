@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Sequence
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat, PhoneNumberType
@@ -310,11 +309,6 @@ def _country_time_zones(parsed: phonenumbers.PhoneNumber) -> tuple[str, ...]:
 
 def valid_local(parsed: phonenumbers.PhoneNumber) -> bool:
     return phonenumbers.is_valid_number(parsed)
-
-
-def parse_e164(e164: str) -> phonenumbers.PhoneNumber:
-    """Re-parse a stored E.164 key (used where facts must be recomputed)."""
-    return phonenumbers.parse(e164, None)
 
 
 def region_is_nanp(region: str | None) -> bool:

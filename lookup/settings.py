@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
@@ -256,7 +256,3 @@ def load_settings(
         server_token=_env(environ, "WHOCALLED_SERVER_TOKEN") or (data.get("server", {}) or {}).get("token"),
     )
     return settings
-
-
-def with_overrides(settings: Settings, **changes: Any) -> Settings:
-    return replace(settings, **{k: v for k, v in changes.items() if v is not None})

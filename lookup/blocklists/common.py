@@ -180,11 +180,6 @@ def clean_text(text: str | None, limit: int = MAX_TEXT) -> str:
     return _clean(text, limit)
 
 
-def label_of(row: ExportRow) -> str:
-    """The text to show for a row: its name, else its description."""
-    return clean_text(row.name or row.description)
-
-
 # ---------------------------------------------------------------- import
 
 
