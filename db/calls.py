@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from db.datasets import _chunks, _marks
+from db.sql import chunks, marks
 from lookup.models import History, iso_now
 
 
@@ -79,13 +79,13 @@ def _histories(store: Any, e164s: Sequence[str]) -> dict[str, History]:
     """What the imported call logs say about each number, aggregated in SQL."""
 
     out: dict[str, History] = {}
-    for chunk in _chunks([k for k in dict.fromkeys(e164s) if k]):
+    for chunk in chunks([k for k in dict.fromkeys(e164s) if k]):
         rows = store.conn.execute(
             "SELECT e164, SUM(silent), MIN(CASE WHEN silent THEN at END), MAX(CASE WHEN silent THEN at END),"
             " SUM(CASE WHEN silent AND night THEN 1 ELSE 0 END), SUM(direction = 'outgoing'),"
             " SUM(status = 'answered' AND direction = 'incoming'), MAX(CASE WHEN contact THEN name END),"
             " SUM(status = 'voicemail')"
-            f" FROM calls WHERE e164 IN ({_marks(len(chunk))}) GROUP BY e164",
+            f" FROM calls WHERE e164 IN ({marks(len(chunk))}) GROUP BY e164",
             chunk,
         )
         for r in rows:

@@ -14,10 +14,10 @@ import json
 import sqlite3
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
+from db.sql import chunks, days_after, marks
 from lookup.models import Finding, Status, iso_now
 
 # The order of a complaint row tuple as the dataset readers yield it.
@@ -38,7 +38,6 @@ INSERT_COMPLAINT = (
     f"INSERT OR IGNORE INTO complaints ({', '.join(COMPLAINT_COLUMNS)})"
     f" VALUES ({', '.join('?' * len(COMPLAINT_COLUMNS))})"
 )
-_CHUNK = 900  # below SQLite's host-parameter limit
 IMPORT_CACHE_KIB = 64 * 1024
 
 
@@ -96,22 +95,6 @@ class CachedPrefix:
     expires_at: str
 
 
-def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _marks(n: int) -> str:
-    return ",".join("?" * n)
-
-
-def _after(start: str, days: float) -> str:
-    base = datetime.fromisoformat(start)
-    if base.tzinfo is None:
-        base = base.replace(tzinfo=timezone.utc)
-    return (base + timedelta(days=days)).isoformat(timespec="seconds")
-
-
 class DatasetsMixin:
     """Complaints, sync state and prefix facts. Mixed into ``Store``."""
 
@@ -167,19 +150,19 @@ class DatasetsMixin:
         heads: dict[str, tuple[int, str | None, int, int]] = {}
         subjects: dict[str, list[tuple[str, int]]] = {}
         call_types: dict[str, list[tuple[str, int]]] = {}
-        for chunk in _chunks(keys):
-            marks = _marks(len(chunk))
+        for chunk in chunks(keys):
+            holders = marks(len(chunk))
             for e164, count, latest, robocalls, known in self.conn.execute(
                 "SELECT e164, COUNT(*), MAX(created_at), TOTAL(robocall = 1), COUNT(robocall) FROM complaints"
-                f" WHERE dataset = ? AND e164 IN ({marks}) GROUP BY e164",
+                f" WHERE dataset = ? AND e164 IN ({holders}) GROUP BY e164",
                 [dataset, *chunk],
             ):
                 heads[e164] = (count, latest, int(robocalls), known)
             for e164, column, value, count in self.conn.execute(
                 "SELECT e164, 'subject', subject, COUNT(*) FROM complaints"
-                f" WHERE dataset = ? AND e164 IN ({marks}) AND subject IS NOT NULL GROUP BY e164, subject"
+                f" WHERE dataset = ? AND e164 IN ({holders}) AND subject IS NOT NULL GROUP BY e164, subject"
                 " UNION ALL SELECT e164, 'call_type', call_type, COUNT(*) FROM complaints"
-                f" WHERE dataset = ? AND e164 IN ({marks}) AND call_type IS NOT NULL GROUP BY e164, call_type",
+                f" WHERE dataset = ? AND e164 IN ({holders}) AND call_type IS NOT NULL GROUP BY e164, call_type",
                 [dataset, *chunk, dataset, *chunk],
             ):
                 (subjects if column == "subject" else call_types).setdefault(e164, []).append((value, count))
@@ -268,10 +251,10 @@ class DatasetsMixin:
         (the offline path shows what it has)."""
         now = now or iso_now()
         out: dict[str, CachedPrefix] = {}
-        for chunk in _chunks([k for k in dict.fromkeys(keys) if k]):
+        for chunk in chunks([k for k in dict.fromkeys(keys) if k]):
             sql = (
                 "SELECT prefix, source, status, facts, fetched_at, expires_at FROM prefixes"
-                f" WHERE source = ? AND prefix IN ({_marks(len(chunk))})"
+                f" WHERE source = ? AND prefix IN ({marks(len(chunk))})"
             )
             args: list[str] = [source, *chunk]
             if not include_stale:
@@ -289,7 +272,7 @@ class DatasetsMixin:
         """Save definite answers per prefix key in one transaction; failures are not cached."""
         rows = [
             (key, source, f.status.value, json.dumps(f.facts, default=str), f.fetched_at,
-             _after(f.fetched_at, ttl_days))
+             days_after(f.fetched_at, ttl_days))
             for key, f in findings.items()
             if f.status.is_definite and key
         ]

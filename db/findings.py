@@ -5,12 +5,10 @@ with a TTL; a failure never overwrites a good answer and never counts as fresh."
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Sequence
 
-from db.datasets import _after, _chunks, _marks
+from db.sql import chunks, days_after, marks
 from lookup.models import Comment, Finding, Status, iso_now
 
 
@@ -22,10 +20,10 @@ class FindingsMixin:
         now = now or iso_now()
         out: dict[str, list[Finding]] = defaultdict(list)
         keys = list(dict.fromkeys(e164s))
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             rows = self.conn.execute(
                 "SELECT * FROM findings WHERE status IN ('found', 'not_found') AND expires_at > ?"
-                f" AND e164 IN ({_marks(len(chunk))})",
+                f" AND e164 IN ({marks(len(chunk))})",
                 [now, *chunk],
             )
             cols = [d[0] for d in rows.description]
@@ -37,8 +35,8 @@ class FindingsMixin:
     def latest_findings(self, e164s: Sequence[str]) -> dict[str, list[Finding]]:
         """The latest stored finding per source, fresh or not (for display and diagnostics)."""
         out: dict[str, list[Finding]] = defaultdict(list)
-        for chunk in _chunks(list(dict.fromkeys(e164s))):
-            rows = self.conn.execute(f"SELECT * FROM findings WHERE e164 IN ({_marks(len(chunk))})", chunk)
+        for chunk in chunks(list(dict.fromkeys(e164s))):
+            rows = self.conn.execute(f"SELECT * FROM findings WHERE e164 IN ({marks(len(chunk))})", chunk)
             cols = [d[0] for d in rows.description]
             for raw in rows:
                 row = dict(zip(cols, raw))
@@ -66,7 +64,7 @@ class FindingsMixin:
                             f.source,
                             f.status.value,
                             f.fetched_at,
-                            _after(f.fetched_at, ttl_days(f)),
+                            days_after(f.fetched_at, ttl_days(f)),
                             f.name,
                             f.spam,
                             f.reports,
@@ -161,34 +159,6 @@ class FindingsMixin:
         rows = self.conn.execute("SELECT * FROM source_health")
         cols = [d[0] for d in rows.description]
         return {r[0]: dict(zip(cols, r)) for r in rows}
-
-
-    # ------------------------------------------------------------ robots.txt memory (scrapers.robots)
-    # A cache and nothing more: when the database cannot be read or written (locked past the
-    # busy timeout, read-only), robots.txt is simply fetched again, so errors end here.
-
-    def recall_robots(self, origin: str, max_age_s: float) -> str | None:
-        """The robots.txt body fetched from ``origin`` within ``max_age_s``, else None."""
-        since = (datetime.now(timezone.utc) - timedelta(seconds=max_age_s)).isoformat(timespec="seconds")
-        try:
-            row = self.conn.execute(
-                "SELECT body FROM robots WHERE origin = ? AND fetched_at > ?", (origin, since)
-            ).fetchone()
-        except sqlite3.Error:
-            return None
-        return None if row is None else row[0]
-
-    def remember_robots(self, origin: str, body: str) -> bool:
-        """Keep ``body`` as ``origin``'s robots.txt as of now; False when it could not be kept."""
-        try:
-            with self.atomic():
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO robots (origin, body, fetched_at) VALUES (?, ?, ?)",
-                    (origin, body, iso_now()),
-                )
-        except sqlite3.Error:
-            return False
-        return True
 
 
 def _finding_from_row(row: dict[str, Any], *, cached: bool) -> Finding:

@@ -19,7 +19,9 @@ from sqlite_utils import Database
 
 from db.calls import CallsMixin
 from db.findings import FindingsMixin
-from db.datasets import DatasetsMixin, _chunks, _marks
+from db.datasets import DatasetsMixin
+from db.robots import RobotsMixin
+from db.sql import chunks, marks
 from db.migrations import apply_migrations
 from lookup.models import (
     Category,
@@ -39,7 +41,7 @@ class StoreError(RuntimeError):
     """The database file cannot be opened or used (one-line message)."""
 
 
-class Store(FindingsMixin, CallsMixin, DatasetsMixin):
+class Store(FindingsMixin, CallsMixin, DatasetsMixin, RobotsMixin):
     """Open (creating and upgrading as needed) the database at ``path``; ``":memory:"`` for tests."""
 
     def __init__(self, path: str | Path = ":memory:"):
@@ -103,10 +105,10 @@ class Store(FindingsMixin, CallsMixin, DatasetsMixin):
         """Stored facts for each known number (input is set to the E.164 string)."""
         out: dict[str, Number] = {}
         keys = list(dict.fromkeys(e164s))
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             rows = self.conn.execute(
                 "SELECT e164, region, country_code, national, international, valid, possible, type,"
-                f" location, carrier, time_zones FROM numbers WHERE e164 IN ({_marks(len(chunk))})",
+                f" location, carrier, time_zones FROM numbers WHERE e164 IN ({marks(len(chunk))})",
                 chunk,
             )
             for r in rows:
@@ -221,10 +223,10 @@ class Store(FindingsMixin, CallsMixin, DatasetsMixin):
         """List entries that apply to each number: exact matches plus every matching prefix."""
         out: dict[str, list[ListEntry]] = defaultdict(list)
         keys = [k for k in dict.fromkeys(e164s) if k]
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             for row in self.conn.execute(
                 "SELECT pattern, kind, reason, added_at, origin FROM lists"
-                f" WHERE pattern IN ({_marks(len(chunk))})",
+                f" WHERE pattern IN ({marks(len(chunk))})",
                 chunk,
             ):
                 out[row[0]].append(_entry(row))
@@ -274,10 +276,10 @@ class Store(FindingsMixin, CallsMixin, DatasetsMixin):
             if not keys:
                 return []
             out: list[Report] = []
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 out.extend(
                     _report(r)
-                    for r in self.conn.execute(sql + f" WHERE e164 IN ({_marks(len(chunk))}) ORDER BY id", chunk)
+                    for r in self.conn.execute(sql + f" WHERE e164 IN ({marks(len(chunk))}) ORDER BY id", chunk)
                 )
             return out
         return [_report(r) for r in self.conn.execute(sql + " ORDER BY id", args)]

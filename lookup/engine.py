@@ -22,10 +22,9 @@ from lookup.models import (
     Report,
     SourceKind,
     Status,
-    iso_now,
 )
 from lookup.numbers import NumberError, parse_number, with_details
-from lookup.results import LookupResult, caller_name, finding_json
+from lookup.results import LookupResult
 from lookup.settings import Settings
 from lookup.verdict import score
 
@@ -62,6 +61,16 @@ class Engine:
     def normalize(self, inputs: Sequence[str], region: str | None = None) -> list[Number | NumberError]:
         """Parse every input; facts of known numbers come from the store, new ones are
         computed once (location, carrier, time zones) and saved."""
+        out, fresh = self._normalize(inputs, region)
+        if fresh:
+            self.store.save_numbers(fresh.values())
+        return out
+
+    def _normalize(
+        self, inputs: Sequence[str], region: str | None = None
+    ) -> tuple[list[Number | NumberError], dict[str, Number]]:
+        """:meth:`normalize` without the write: the numbers, and the facts computed for the
+        first time (to save with the batch)."""
         region = region or self.settings.region
         # Inputs already in E.164 form ("+12025550143", spaces and dashes allowed) whose facts
         # are stored need no parsing at all: the stored row has everything parsing would give.
@@ -103,9 +112,7 @@ class Engine:
                         time_zones=stored.time_zones,
                     )
                 )
-        if fresh:
-            self.store.save_numbers(fresh.values())
-        return out
+        return out, fresh
 
     # ------------------------------------------------------------ lookups
 
@@ -134,8 +141,9 @@ class Engine:
         deep: bool = False,
     ) -> list[LookupResult]:
         """Answer from the cache and, for what is missing, the enabled sources under one deadline."""
-        return await self._lookup(inputs, self.normalize(inputs, region), refresh=refresh, deadline=deadline,
-                                  only=only, deep=deep)
+        numbers, fresh = self._normalize(inputs, region)
+        return await self._lookup(inputs, numbers, refresh=refresh, deadline=deadline, only=only, deep=deep,
+                                  new_numbers=fresh)
 
     async def _lookup(
         self,
@@ -146,8 +154,11 @@ class Engine:
         deadline: float | None,
         only: Sequence[str],
         deep: bool,
+        new_numbers: dict[str, Number] | None = None,
     ) -> list[LookupResult]:
-        """:meth:`lookup` of inputs already normalised (``numbers[i]`` is ``inputs[i]``'s)."""
+        """:meth:`lookup` of inputs already normalised (``numbers[i]`` is ``inputs[i]``'s).
+        Everything the batch learned (``new_numbers``' facts, prefixes, findings, robots.txt
+        answers) is saved at its end in one transaction; the fetch tasks never write."""
         keys = _keys(numbers)
         budget = self.settings.deadline if deadline is None else deadline
         sources = self._lookup_sources(only)
@@ -171,16 +182,18 @@ class Engine:
         groups = self._prefix_groups(prefix_sources, unique, findings, refresh=refresh)
         for (source, _), members in groups.items():
             todo.append((members[0], source))
+        by_name = {s.name: s for s in [*sources, *prefix_sources]}
+        per_number: list[Finding] = []
+        prefixes: list[tuple["Source", str, Finding]] = []
+        robots: dict[str, str] = {}
         if todo:
-            new = await self._fan_out(todo, budget, deep)
-            by_name = {s.name: s for s in [*sources, *prefix_sources]}
-            per_number: list[Finding] = []
+            new, robots = await self._fan_out(todo, budget, deep)
             for f in new:
                 source = by_name[f.source]
                 if source.kind is SourceKind.PREFIX:
                     members = groups[(source, source.cache_key(unique[f.e164]))]
                     if f.status.is_definite:
-                        self.store.save_prefixes(source.name, {source.cache_key(members[0]): f}, source.ttl_days(f.status))
+                        prefixes.append((source, source.cache_key(members[0]), f))
                     else:
                         per_number.append(f)  # recorded for `whocalled sources`, never cached as an answer
                     for n in members:
@@ -189,7 +202,17 @@ class Engine:
                 if f.status is not Status.SKIPPED:
                     per_number.append(f)
                 findings.setdefault(f.e164, []).append(f)
-            self.store.save_findings(per_number, lambda f: by_name[f.source].ttl_days(f.status) if f.status.is_definite else 0)
+        if new_numbers or per_number or prefixes or robots:
+            with self.store.atomic():
+                if new_numbers:
+                    self.store.save_numbers(new_numbers.values())
+                for source, key, f in prefixes:
+                    self.store.save_prefixes(source.name, {key: f}, source.ttl_days(f.status))
+                if per_number:
+                    self.store.save_findings(
+                        per_number, lambda f: by_name[f.source].ttl_days(f.status) if f.status.is_definite else 0
+                    )
+                self.store.save_robots(robots)
         for k, fs in self._dataset_findings(numbers, only).items():
             findings.setdefault(k, []).extend(fs)
         return self._results(inputs, numbers, findings)
@@ -243,13 +266,13 @@ class Engine:
         per host spans the batches), each distinct number once; the rest are answered from the
         cache at once. Results come in the order of ``inputs``; ``progress(done, total)``
         counts the numbers asked."""
-        numbers = self.normalize(inputs, region)
+        numbers, fresh = self._normalize(inputs, region)
         kwargs: dict[str, Any] = {"refresh": refresh, "deadline": deadline, "only": only, "deep": deep}
         step = self.online_batch_size(deadline, only)
         if len(inputs) <= step:
             if progress:
                 progress(0, len(inputs))
-            results = await self._lookup(inputs, numbers, **kwargs)
+            results = await self._lookup(inputs, numbers, **kwargs, new_numbers=fresh)
             if progress:
                 progress(len(inputs), len(inputs))
             return results
@@ -262,8 +285,11 @@ class Engine:
         out: list[LookupResult | None] = [None] * len(inputs)
         rest = [i for i, n in enumerate(numbers) if not (isinstance(n, Number) and n.e164 in need)]
         if rest:
-            for i, result in zip(rest, await self._lookup([inputs[i] for i in rest], [numbers[i] for i in rest], **kwargs)):
+            # the new numbers' facts are saved with this first batch
+            rest_inputs, rest_numbers = [inputs[i] for i in rest], [numbers[i] for i in rest]
+            for i, result in zip(rest, await self._lookup(rest_inputs, rest_numbers, **kwargs, new_numbers=fresh)):
                 out[i] = result
+            fresh = {}
         asked = list(first.values())
         answers: dict[str, LookupResult] = {}
         if progress and asked:
@@ -274,7 +300,9 @@ class Engine:
         try:
             for start in range(0, len(asked), step):
                 chunk = asked[start : start + step]
-                batch = await self._lookup([inputs[i] for i in chunk], [numbers[i] for i in chunk], **kwargs)
+                batch = await self._lookup([inputs[i] for i in chunk], [numbers[i] for i in chunk], **kwargs,
+                                           new_numbers=fresh)
+                fresh = {}
                 for i, result in zip(chunk, batch):
                     answers[numbers[i].e164] = result  # type: ignore[union-attr,index]
                 if progress:
@@ -310,7 +338,10 @@ class Engine:
                     missing[(source, prefix)] = members
         return missing
 
-    async def _fan_out(self, todo: Sequence[tuple[Number, "Source"]], budget: float, deep: bool = False) -> list[Finding]:
+    async def _fan_out(
+        self, todo: Sequence[tuple[Number, "Source"]], budget: float, deep: bool = False
+    ) -> tuple[list[Finding], dict[str, str]]:
+        """The findings of every pair in ``todo``, and the robots.txt answers fetched for them."""
         import asyncio
 
         from lookup.fanout import ask_all
@@ -319,10 +350,12 @@ class Engine:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + budget
         if self._fetcher is not None:
-            return await ask_all(self._fetcher, todo, deadline, budget, deep)
+            found = await ask_all(self._fetcher, todo, deadline, budget, deep)
+            return found, self._fetcher.take_robots()
         fetch_settings = self.fetch_settings or FetchSettings.from_settings(self.settings, [s for _, s in todo])
         async with Fetcher(fetch_settings, robots_memory=self.store) as fetcher:
-            return await ask_all(fetcher, todo, deadline, budget, deep)
+            found = await ask_all(fetcher, todo, deadline, budget, deep)
+            return found, fetcher.take_robots()
 
     def _dataset_findings(self, numbers: Sequence[Number | NumberError], only: Sequence[str] = ()) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
@@ -383,5 +416,3 @@ def _skipped(source: "Source", number: Number) -> Finding:
 def _keys(numbers: Sequence[Number | NumberError]) -> list[str]:
     return list(dict.fromkeys(n.e164 for n in numbers if isinstance(n, Number) and n.e164))
 
-
-__all__ = ["Engine", "LookupResult", "caller_name", "finding_json", "iso_now"]

@@ -23,7 +23,8 @@ from db.store import Store
 from lookup.calllogs import ReadStats, is_night, read_calls
 from lookup.calllogs.common import resolve_zone
 from lookup.calllogs.silent import DEFAULT_VOICEMAIL_WINDOW_S, has_near, is_refused, is_unanswered_incoming
-from lookup.engine import Engine, LookupResult
+from lookup.engine import Engine
+from lookup.results import LookupResult
 from lookup.models import Call, CallBack, CallStatus, Direction, Level
 from lookup.prefetch import FactsPrefetch
 

@@ -128,11 +128,13 @@ class Download:
 
 class Fetcher:
     """Fetches pages and files for one run; use as ``async with Fetcher(settings) as fetcher``.
-    ``robots_memory`` (the store) keeps robots.txt answers between runs."""
+    ``robots_memory`` (the store) keeps robots.txt answers between runs: the fetcher reads it,
+    and hands what it fetched to its owner through :meth:`take_robots` (it never writes)."""
 
     def __init__(self, settings: FetchSettings | None = None, robots_memory: RobotsMemory | None = None):
         self.settings = settings or FetchSettings()
         self._robots_memory = robots_memory
+        self._learned_robots: dict[str, str] = {}  # origin -> body fetched and not yet taken
         self._session: aiohttp.ClientSession | None = None
         self._pacer = HostPacer(self.settings.rates, self.settings.default_rate)
         self._robots = RobotsCache(self._load_robots, self.settings.user_agent)
@@ -152,6 +154,12 @@ class Fetcher:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    def take_robots(self) -> dict[str, str]:
+        """The robots.txt bodies fetched since the last call (origin -> body, ``""`` for a
+        4xx answer), for the owner to keep beside its other writes."""
+        learned, self._learned_robots = self._learned_robots, {}
+        return learned
 
     async def fetch(self, request: Request, *, deadline: float | None = None) -> Page:
         """Fetch ``request`` and return its page (2xx, 3xx, and 4xx other than walls and 429)."""
@@ -382,13 +390,12 @@ class Fetcher:
             async with asyncio.timeout(self.settings.robots_timeout):
                 async with session.get(origin.with_path("/robots.txt"), headers=self._headers({})) as resp:
                     if not 200 <= resp.status < 300:
-                        if 400 <= resp.status < 500 and memory is not None:
-                            memory.remember_robots(key, "")
+                        if 400 <= resp.status < 500:
+                            self._learned_robots[key] = ""
                         return allow_everything()
                     raw = await read_body(resp, ROBOTS_MAX_BYTES, truncate=True)
         except (aiohttp.ClientError, OSError, TimeoutError, ValueError):
             return allow_everything()
         body = raw.decode("utf-8", errors="replace")
-        if memory is not None:
-            memory.remember_robots(key, body)
+        self._learned_robots[key] = body
         return parse_robots(body)

@@ -7,9 +7,9 @@ brief: a robots.txt that is missing (4xx), broken (5xx) or unreachable.
 
 A loaded robots.txt is used for at most :data:`ROBOTS_MAX_AGE_S` (a day, the
 limit RFC 9309 sets), also by a long-running server. With a
-:class:`RobotsMemory` (the store) answers outlive the run: the fetcher keeps
-2xx and 4xx answers there, never a 5xx or an unreachable site, which are
-asked again next time.
+:class:`RobotsMemory` (the store) answers outlive the run: the fetcher reads
+them there, and hands 2xx and 4xx answers it fetched to its owner to keep,
+never a 5xx or an unreachable site, which are asked again next time.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ RobotsLoader = Callable[[URL], Awaitable[RobotFileParser]]
 
 
 class RobotsMemory(Protocol):
-    """Where robots.txt bodies outlive a run (:class:`db.store.Store` is one). Both calls are
-    best effort: a memory that cannot answer returns None, one that cannot keep returns False."""
+    """Where robots.txt bodies outlive a run (:class:`db.store.Store` is one). The fetcher only
+    reads it; what it fetched it hands over with :meth:`Fetcher.take_robots
+    <scrapers.http.Fetcher.take_robots>`, and the engine saves that with its batch. A memory
+    that cannot answer returns None."""
 
     def recall_robots(self, origin: str, max_age_s: float) -> str | None: ...
-
-    def remember_robots(self, origin: str, body: str) -> bool: ...
 
 
 class _AllowEverything(RobotFileParser):

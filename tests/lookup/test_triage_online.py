@@ -8,7 +8,6 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from aiohttp import web
 from typer.testing import CliRunner
 

@@ -115,11 +115,13 @@ async def test_robots_does_not_cost_the_first_lookup_a_turn(web_site, fast_setti
 
 
 async def two_runs(site, settings, store, path: str = "/private/x") -> list[str]:
-    """The same fetch in two runs (two fetchers) sharing one store."""
+    """The same fetch in two runs (two fetchers) sharing one store; each run's owner keeps
+    what its fetcher learned, as the engine does at the end of a batch."""
     out = []
     for _ in range(2):
         async with Fetcher(settings, robots_memory=store) as fetcher:
             out.append(await outcome(fetcher, site.url(path)))
+            store.save_robots(fetcher.take_robots())
     return out
 
 
@@ -128,6 +130,12 @@ async def test_robots_is_remembered_between_runs(web_site, fast_settings, tmp_pa
 
     site = await web_site({"/robots.txt": text(ROBOTS), "/private/x": text("secret")})
     with Store(tmp_path / "w.db") as store:
+        async with Fetcher(fast_settings, robots_memory=store) as fetcher:
+            assert await outcome(fetcher, site.url("/private/x")) == "skipped"
+            assert store.recall_robots(site.base, 60) is None  # the fetcher never writes
+            learned = fetcher.take_robots()
+            assert learned == {site.base: ROBOTS} and fetcher.take_robots() == {}
+        store.save_robots(learned)
         assert await two_runs(site, fast_settings, store) == ["skipped", "skipped"]
         assert store.recall_robots(site.base, 60) == ROBOTS
     assert site.hits["/robots.txt"] == 1 and site.hits["/private/x"] == 0
@@ -162,7 +170,7 @@ async def test_a_store_that_cannot_keep_robots_only_costs_a_fetch(web_site, fast
     with Store(tmp_path / "w.db") as store:
         store.conn.execute("DROP TABLE robots")  # every read and write of the memory now fails
         assert store.recall_robots(site.base, 60) is None
-        assert store.remember_robots(site.base, ROBOTS) is False
+        assert store.save_robots({site.base: ROBOTS}) is False
         assert await two_runs(site, fast_settings, store) == ["skipped", "skipped"]
         async with Fetcher(fast_settings, robots_memory=store) as fetcher:
             assert await outcome(fetcher, site.url("/open")) == "open"
