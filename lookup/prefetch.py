@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -47,6 +48,21 @@ def facts_for(e164s: list[str], region: str) -> list[Number]:
 
 def _work(e164s: list[str], region: str) -> list[Number]:
     return facts_for(e164s, region)  # looked up at call time, so a test can watch the worker
+
+
+PARENT_CHECK_S = 0.5
+
+
+def _watch_parent(parent: int) -> None:
+    """In the worker: end it when the triage process that forked it is gone (killed, say),
+    instead of waiting forever on a queue nobody writes to, holding memory and open files."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="whocalled-parent-watch", daemon=True).start()
 
 
 def usable_cpus() -> int:
@@ -107,7 +123,12 @@ class FactsPrefetch:
                     self._give_up("other threads are running; not forking")
                     return
                 # fork: the worker starts with phonenumbers and its metadata already loaded.
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=_watch_parent,
+                    initargs=(os.getpid(),),
+                )
             while self._waiting and sum(not f.done() for f in self._futures[-IN_FLIGHT:]) < IN_FLIGHT:
                 batch = self._waiting.pop(0)
                 self._futures.append(self._pool.submit(_work, batch, self.region))

@@ -27,8 +27,8 @@ def test_worker_parses_chunks_and_returns_them_all() -> None:
     assert fetch._pool is not None, "the worker should have started after 50 numbers"
     facts = fetch.finish()
     assert fetch.failure is None
-    # every full chunk that was sent comes back (queued ones may be cancelled, never lost silently)
-    assert len(facts) <= fetch.sent
+    # every chunk handed to the worker comes back whole (chunks still waiting are dropped)
+    assert fetch.sent >= 100 and len(facts) == fetch.sent
     assert {n.e164 for n in facts} <= set(NUMBERS)
     assert all(n == normalize_number(n.e164, "US") for n in facts)
     assert fetch._pool is None  # worker stopped
@@ -158,3 +158,46 @@ def test_no_fork_while_other_threads_run() -> None:
     finally:
         stop.set()
         other.join()
+
+
+def _is_running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie (an exited child nobody reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_worker_ends_when_triage_is_killed(tmp_path) -> None:
+    """A killed triage must not leave its worker blocked forever, holding memory and the files."""
+    import subprocess
+    import sys
+    import time
+
+    import pytest
+
+    if not os.path.isdir("/proc"):
+        pytest.skip("needs /proc to watch the worker")
+    script = (
+        "import os, sys, time\n"
+        "from lookup.prefetch import FactsPrefetch\n"
+        "fetch = FactsPrefetch('US', min_numbers=10, chunk=10, enabled=True)\n"
+        "for i in range(20):\n"
+        "    fetch.add(f'+1201555{i:04d}')\n"
+        "print(*fetch._pool._processes, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(p) for p in parent.stdout.readline().split()]
+        assert workers and all(_is_running(w) for w in workers)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        end = time.monotonic() + 10
+        while any(_is_running(w) for w in workers) and time.monotonic() < end:
+            time.sleep(0.1)
+        assert not any(_is_running(w) for w in workers), "the worker outlived its parent"
+    finally:
+        parent.kill()
+        parent.wait(10)
