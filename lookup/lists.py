@@ -23,6 +23,7 @@ from db.store import Store
 from lookup.models import Category, ListEntry, ListKind, Report
 from lookup.numbers import NumberError, normalize_number, normalize_pattern
 from lookup.settings import Settings
+from lookup.text import clean_text
 
 
 class ListError(ValueError):
@@ -46,6 +47,15 @@ class Allowed:
     was: ListKind | None  # the list the pattern was on before, if any
 
 
+MAX_NOTE = 500  # characters kept of a reason or note
+
+
+def tidy(text: str | None) -> str | None:
+    """A reason or note as it is stored: one clean line (:func:`lookup.text.clean_text`; bytes
+    that were not UTF-8 are gone), at most :data:`MAX_NOTE` characters; None when empty."""
+    return clean_text(text, MAX_NOTE) or None
+
+
 def list_pattern(raw: str, region: str) -> str:
     """``raw`` as a list key: an E.164 number or a ``+CC...*`` prefix."""
     try:
@@ -59,6 +69,7 @@ def block(
     force: bool = False, region: str | None = None, origin: str = "user",
 ) -> Blocked:
     key = list_pattern(raw, region or settings.region)
+    reason = tidy(reason)
     existing = store.get_list_entry(key)
     if reason is None and existing is not None and existing.kind is ListKind.BLOCK:
         reason = existing.reason
@@ -104,6 +115,7 @@ def allow(
     region: str | None = None, origin: str = "user",
 ) -> Allowed:
     key = list_pattern(raw, region or settings.region)
+    reason = tidy(reason)
     existing = store.get_list_entry(key)
     if reason is None and existing is not None and existing.kind is ListKind.ALLOW:
         reason = existing.reason
@@ -134,6 +146,7 @@ def report(
     except ValueError:
         raise ListError(f"unknown category {str(category)[:40]!r}; use one of: {', '.join(Category)}") from None
     when = parse_when(at) if at else None
+    note = tidy(note)
     item = Report(e164=number.e164, category=cat, note=note, at=when)
     rid = store.add_report(item)
     return Report(e164=item.e164, category=cat, note=note, at=when, created_at=item.created_at, id=rid)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat, PhoneNumberType
@@ -333,7 +334,7 @@ def normalize_pattern(raw: str, region: str = "US") -> str:
     if head.startswith("011") and region_is_nanp(region):
         head = "+" + head[3:]
     if not head.startswith("+"):
-        if not head.isdigit() or not head:
+        if not _is_plain_digits(head):
             raise NumberError(f"not a number prefix: {raw!r}")
         cc = phonenumbers.country_code_for_region(region)
         if cc == 0:
@@ -344,13 +345,36 @@ def normalize_pattern(raw: str, region: str = "US") -> str:
             head = head.lstrip("0") if cc != 1 else head
         head = f"+{cc}{head}"
     digits = head[1:]
-    if not digits.isdigit() or len(digits) < 2:
+    if digits and not _is_plain_digits(digits):
+        raise NumberError(f"not a number prefix (only the digits 0-9 may follow +): {raw!r}")
+    if len(digits) < 2:
         raise NumberError(f"a prefix needs a country code and at least one more digit: {raw!r}")
     if len(digits) > 15:
         raise NumberError(f"prefix longer than any phone number: {raw!r}")
-    if not phonenumbers.region_codes_for_country_code(_country_code_of(digits)):
+    cc = _country_code_of(digits)
+    if not phonenumbers.region_codes_for_country_code(cc):
         raise NumberError(f"unknown country code in prefix: {raw!r}")
+    longest = _longest_national(cc)
+    if longest and len(digits) - len(str(cc)) > longest:
+        raise NumberError(f"prefix longer than any +{cc} number ({longest} digits after +{cc}): {raw!r}")
     return f"+{digits}*"
+
+
+def _is_plain_digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes superscripts and circled digits (``²``,
+    ``①``), which no number can contain and ``int()`` refuses."""
+    return bool(text) and text.isascii() and text.isdigit()
+
+
+@lru_cache(maxsize=None)
+def _longest_national(cc: int) -> int:
+    """The most digits a number of country code ``cc`` has after it (0 when unknown)."""
+    lengths = [0]
+    for region in phonenumbers.region_codes_for_country_code(cc):
+        meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(cc, region)
+        if meta is not None and meta.general_desc is not None:
+            lengths.extend(meta.general_desc.possible_length or ())
+    return max(lengths)
 
 
 def _country_code_of(digits: str) -> int:

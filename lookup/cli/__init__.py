@@ -64,4 +64,19 @@ def _no_options() -> None:
 
 
 def main() -> None:
+    sys.argv[1:] = [as_valid_text(arg) for arg in sys.argv[1:]]
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        # Bytes that are not UTF-8 on stdin become U+FFFD; output is always valid text.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     app_for(sys.argv[1:])()
+
+
+def as_valid_text(arg: str) -> str:
+    """A command-line argument with bytes that were not valid UTF-8 (Python keeps them as lone
+    surrogates) replaced by U+FFFD, so they can be stored and printed."""
+    try:
+        raw = arg.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that did not come from a byte
+        raw = arg.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")

@@ -171,3 +171,35 @@ def test_validity_and_type_agree_with_phonenumbers_everywhere() -> None:
         expected = _TYPES.get(phonenumbers.number_type(parsed), NumberType.UNKNOWN)
         assert number.type == expected, raw
     assert checked > 800
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["+¹2025*", "+1202²*", "①*", "+1202①*", "+1202555014399*", "+4912345678901234*"],
+    ids=["superscript-cc", "superscript-digit", "circled", "circled-inside", "longer-than-nanp", "longer-than-de"],
+)
+def test_prefixes_no_number_can_match_are_refused(raw: str) -> None:
+    with pytest.raises(NumberError):
+        normalize_pattern(raw, "US")
+
+
+def test_prefix_fuzz_only_number_errors_and_only_matchable_prefixes() -> None:
+    """Seeded: strings of every kind of digit, sign and separator either fail with NumberError
+    or give ``+`` and ASCII digits and ``*``, no longer than the country's longest number."""
+    import random
+    import re
+
+    alphabet = "0123456789" "²³¹①⑨٢٣۴１２" "+*-. ()/#x" "\u00a0\u200b"
+    rnd = random.Random(2026)
+    accepted = 0
+    for _ in range(3000):
+        raw = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 20)))
+        if rnd.random() < 0.7:
+            raw += "*"
+        try:
+            out = normalize_pattern(raw, rnd.choice(["US", "DE", "GB"]))
+        except NumberError:
+            continue
+        accepted += 1
+        assert re.fullmatch(r"\+[0-9]{2,15}\*?", out), (raw, out)
+    assert accepted > 100  # the fuzz reaches the accepting paths too
