@@ -9,6 +9,7 @@ per table, never one per number.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections import defaultdict
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from db.findings import FindingsMixin
 from db.datasets import DatasetsMixin
 from db.robots import RobotsMixin
 from db.sql import chunks, marks
-from db.migrations import apply_migrations
+from db.migrations import apply_migrations, migrations_pending
 from lookup.models import (
     Category,
     ListEntry,
@@ -35,34 +36,118 @@ from lookup.models import (
 )
 
 BUSY_TIMEOUT_MS = 5000
+# PRAGMA application_id of whocalled's databases ("WHOC"): a foreign SQLite file is refused.
+APPLICATION_ID = 0x57484F43
+_PRIVATE = 0o600  # the database holds call history and contact names: its owner's only
+_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
 class StoreError(RuntimeError):
     """The database file cannot be opened or used (one-line message)."""
 
 
-class Store(FindingsMixin, CallsMixin, DatasetsMixin, RobotsMixin):
-    """Open (creating and upgrading as needed) the database at ``path``; ``":memory:"`` for tests."""
+class StoreDamaged(StoreError):
+    """The database file is damaged; nothing was written to it."""
 
-    def __init__(self, path: str | Path = ":memory:"):
+
+def damaged(path: str, detail: str) -> StoreDamaged:
+    return StoreDamaged(
+        f"database {path} is damaged ({' '.join(detail.split())[:120]}); nothing was written to it."
+        f" Keep a copy, then either recover what it holds (sqlite3 {path} .recover | sqlite3 recovered.db,"
+        f" then --db recovered.db) or move it away to start afresh"
+    )
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether an SQLite error means the file itself is broken (not a busy lock or bad SQL)."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.DatabaseError) and any(
+        word in text for word in ("malformed", "not a database", "disk i/o", "corrupt", "file is encrypted")
+    )
+
+
+class Store(FindingsMixin, CallsMixin, DatasetsMixin, RobotsMixin):
+    """Open (creating and upgrading as needed) the database at ``path``; ``":memory:"`` for tests.
+
+    A new file is created readable by its owner only (its WAL files follow its mode) and marked
+    as whocalled's; an existing one that another program made is refused before anything is
+    written to it. With ``readonly``, a file this process may not write is opened read-only
+    (its schema must be current)."""
+
+    def __init__(self, path: str | Path = ":memory:", *, readonly: bool = False):
         self.path = str(path)
+        self.readonly = False
+        memory = self.path == ":memory:"
         try:
-            if self.path != ":memory:":
-                Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-            )
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA cache_size = -16384")  # 16 MB: bulk imports keep their indexes in memory
-            if self.path != ":memory:":
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
+            if not memory:
+                self.path = str(Path(self.path).expanduser())
+                _make_private(Path(self.path))
+            try:
+                conn = self._connect(memory)
+            except sqlite3.OperationalError as exc:
+                if not readonly or memory or "readonly" not in str(exc) and "unable to open" not in str(exc):
+                    raise
+                conn = self._connect(memory, readonly=True)
             self.db = Database(conn, execute_plugins=False)
-            apply_migrations(self.db)
+            if self.readonly:
+                if migrations_pending(self.db):
+                    raise StoreError(f"database {self.path} needs an upgrade, which a read-only file cannot take")
+            else:
+                apply_migrations(self.db)
+        except StoreError:
+            raise
         except sqlite3.DatabaseError as exc:
+            if is_damage(exc) and "not a database" not in str(exc):
+                raise damaged(self.path, str(exc)) from None
             raise StoreError(f"cannot open database {self.path}: {exc}") from None
         except OSError as exc:
             raise StoreError(f"cannot create database {self.path}: {exc.strerror}") from None
+
+    def _connect(self, memory: bool, readonly: bool = False) -> sqlite3.Connection:
+        target = Path(self.path).resolve().as_uri() + "?mode=ro" if readonly else self.path
+        conn = sqlite3.connect(
+            target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False, uri=readonly
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA cache_size = -16384")  # 16 MB: bulk imports keep their indexes in memory
+            self._claim(conn, write=not readonly)
+            if not memory and not readonly:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            conn.close()
+            raise
+        self.readonly = readonly
+        return conn
+
+    def _claim(self, conn: sqlite3.Connection, *, write: bool) -> None:
+        """Refuse a foreign database before anything is written; mark an empty or older
+        whocalled database as whocalled's."""
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if app_id == APPLICATION_ID:
+            return
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        ours = "_sqlite_migrations" in tables and conn.execute(
+            "SELECT COUNT(*) FROM _sqlite_migrations WHERE migration_set = 'whocalled'"
+        ).fetchone()[0]
+        if app_id != 0 or (tables and not ours):
+            raise StoreError(
+                f"{self.path} is not a whocalled database (another program's SQLite file);"
+                " nothing was changed: give --db a file of its own"
+            )
+        if write:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def check(self) -> None:
+        """Raise :class:`StoreDamaged` when SQLite finds the file damaged (``PRAGMA quick_check``,
+        about 2 ms a megabyte): commands run it before they write, so damage is not made worse."""
+        try:
+            rows = self.conn.execute("PRAGMA quick_check(3)").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, str(exc)) from None
+        if [r[0] for r in rows] != ["ok"]:
+            raise damaged(self.path, "; ".join(r[0] for r in rows))
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -283,6 +368,25 @@ class Store(FindingsMixin, CallsMixin, DatasetsMixin, RobotsMixin):
                 )
             return out
         return [_report(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
+
+def _make_private(path: Path) -> None:
+    """Create ``path`` owner-only if it is new; tighten the database and its companion files
+    (WAL, shared memory, journal) that others may read, when they are this user's."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, _PRIVATE))
+        return
+    except FileExistsError:
+        pass
+    for suffix in _COMPANIONS:
+        companion = Path(str(path) + suffix)
+        try:
+            st = companion.stat()
+            if st.st_mode & 0o077 and st.st_uid == os.getuid() and companion.is_file():
+                companion.chmod(_PRIVATE)
+        except OSError:
+            continue  # missing, or not ours to change
+
 
 def _entry(row: Sequence[Any]) -> ListEntry:
     return ListEntry(pattern=row[0], kind=ListKind(row[1]), reason=row[2], added_at=row[3], origin=row[4])

@@ -50,8 +50,16 @@ def warn(message: str) -> None:
 
 
 @contextmanager
-def opened(db: Path | None, config: Path | None, region: str | None = None) -> Iterator[tuple["Settings", "Store"]]:
-    from db.store import Store, StoreError
+def opened(
+    db: Path | None, config: Path | None, region: str | None = None, *, check: bool = True, readonly: bool = False
+) -> Iterator[tuple["Settings", "Store"]]:
+    """The settings and the store for one command. ``check``: look for damage first (commands
+    that write, and those that would show a damaged file as empty); ``readonly``: the command
+    only reads, so a file it may not write is opened read-only. A database error inside the
+    block ends the command with one line and exit 1 (it is not the user's input)."""
+    import sqlite3
+
+    from db.store import Store, StoreDamaged, StoreError, damaged, is_damage
     from lookup.settings import ConfigError, load_settings
 
     try:
@@ -59,11 +67,19 @@ def opened(db: Path | None, config: Path | None, region: str | None = None) -> I
     except ConfigError as exc:
         fail(str(exc))
     try:
-        store = Store(settings.db_path)  # type: ignore[arg-type]
-    except StoreError as exc:
-        fail(str(exc))
+        store = Store(settings.db_path, readonly=readonly)  # type: ignore[arg-type]
+        if check:
+            store.check()
+    except StoreError as exc:  # a damaged file is not the user's input (1); a wrong file is (2)
+        fail(str(exc), 1 if isinstance(exc, StoreDamaged) else 2)
     try:
         yield settings, store
+    except sqlite3.Error as exc:
+        if is_damage(exc):
+            fail(str(damaged(store.path, str(exc))), 1)
+        if "locked" in str(exc) or "busy" in str(exc):
+            fail(f"database {store.path} stayed busy (another whocalled is writing to it); nothing was written: try again", 1)
+        fail(f"database {store.path}: {exc}", 1)
     finally:
         store.close()
 

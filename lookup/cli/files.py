@@ -67,7 +67,7 @@ def export(
     except ValueError:
         fail(f"--include takes blocked, reported, likely_spam, datasets; not {include!r}")
     since_at = parse_when(since, "--since") if since else None
-    with opened(db, config, region) as (settings, store):
+    with opened(db, config, region, readonly=True) as (settings, store):
         sources = []
         if Include.LIKELY_SPAM in kinds:
             from scrapers.registry import load_sources

@@ -60,7 +60,7 @@ def lookup(
     inputs = read_inputs(numbers)
     if not inputs:
         fail("no numbers given (pass numbers, or '-' to read them from stdin)")
-    with opened(db, config, region) as (settings, store):
+    with opened(db, config, region, check=False) as (settings, store):
         engine = make_engine(settings, store, source)
         if offline:
             results = engine.lookup_offline(inputs, settings.region)
@@ -192,7 +192,7 @@ def show_lists(
 
     Example: whocalled lists --kind block --json
     """
-    with opened(db, config) as (settings, store):
+    with opened(db, config, readonly=True) as (settings, store):
         entries = store.list_entries(kind)
     if json_out:
         for e in entries:
@@ -282,7 +282,7 @@ def reports(
     """
     if json_out:
         fmt = ReportFormat.json
-    with opened(db, config) as (settings, store):
+    with opened(db, config, readonly=True) as (settings, store):
         items = store.list_reports()
         numbers = store.get_numbers([r.e164 for r in items]) if fmt is ReportFormat.ftc else {}
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
