@@ -15,13 +15,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The main job on the default database: look up a mix of numbers, then triage an example call log.
-# (Exit code 2 from lookup means "some inputs were not phone numbers", which the sample has on purpose.)
+# The main job on a database of its own: look up a mix of numbers, then triage an example call
+# log. The demo's calls are fictional, so they go to demo.db here (ignored by git), never into
+# your own database. (Exit code 2 from lookup means "some inputs were not phone numbers", which
+# the sample has on purpose.)
+DEMO_DB := $(CURDIR)/demo.db
+
 demo: $(STAMP)
-	$(BIN)/whocalled lookup --offline - < examples/numbers.txt || test $$? -eq 2
+	@echo "== The demo keeps its data in $(DEMO_DB) (not your own database)."
+	WHOCALLED_DB=$(DEMO_DB) $(BIN)/whocalled lookup --offline - < examples/numbers.txt || test $$? -eq 2
 	@echo
 	@echo "== Triage of examples/calls-example.xml (an Android call-log export):"
-	$(BIN)/whocalled triage --offline examples/calls-example.xml
+	WHOCALLED_DB=$(DEMO_DB) $(BIN)/whocalled triage --offline examples/calls-example.xml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -30,4 +35,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) bench/out .pytest_cache
+	rm -rf $(VENV) bench/out .pytest_cache demo.db demo.db-wal demo.db-shm
