@@ -46,3 +46,29 @@ def headline(result: LookupResult) -> str:
     facts = [x for x in (n.location, n.type.value.replace("_", " ") if n.valid else "not a valid number", n.carrier) if x]
     ext = f" ext. {n.extension}" if n.extension else ""
     return f"{n.international}{ext}  ({', '.join(facts)})"
+
+
+def local_time(iso: str | None, tz: str | None = None) -> str:
+    """A stored ISO UTC time as the user reads it: ``2026-11-20 09:05 EST`` in ``tz`` (an IANA
+    name, the configured ``timezone``), else in the machine's zone; "" for None."""
+    if not iso:
+        return ""
+    from datetime import datetime, timezone
+
+    try:
+        at = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    zone = None
+    if tz:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            zone = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = None
+    local = at.astimezone(zone) if zone is not None else at.astimezone()
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".rstrip()
+

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from db.store import Store
-from lookup.models import Category, ListEntry, ListKind, Report
+from lookup.models import Category, ListEntry, ListKind, Report, iso_now
 from lookup.numbers import NumberError, normalize_number, normalize_pattern
 from lookup.settings import Settings
 from lookup.text import clean_text
@@ -145,7 +145,7 @@ def report(
         cat = Category(category or Category.OTHER)
     except ValueError:
         raise ListError(f"unknown category {str(category)[:40]!r}; use one of: {', '.join(Category)}") from None
-    when = parse_when(at) if at else None
+    when = parse_when(at) if at else iso_now()  # no time given: the call came about now
     note = tidy(note)
     item = Report(e164=number.e164, category=cat, note=note, at=when)
     rid = store.add_report(item)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Sequence
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat, PhoneNumberType
@@ -228,11 +229,14 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
     number_type = _type_for_region(parsed, number_region)
     valid = number_type is not NumberType.UNKNOWN
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    # The extension is kept apart: the formats below are the number's own, the same for every
+    # extension, so stored facts of an E.164 key never carry one input's extension.
+    extension, parsed.extension = parsed.extension or None, None
     return Number(
         input=raw,
         kind=NumberKind.NUMBER,
         e164=e164,
-        extension=parsed.extension or None,
+        extension=extension,
         region=number_region if number_region != "ZZ" else None,
         country_code=parsed.country_code,
         national=phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
@@ -310,6 +314,41 @@ def _country_time_zones(parsed: phonenumbers.PhoneNumber) -> tuple[str, ...]:
 
 def valid_local(parsed: phonenumbers.PhoneNumber) -> bool:
     return phonenumbers.is_valid_number(parsed)
+
+
+_FRAGMENT = re.compile(r"\+?\(?[0-9][0-9().\-]*")
+MAX_PIECES = 6  # "+1 (202) 555 01 43 ..." : a number is rarely typed in more pieces
+
+
+def join_split_numbers(words: Sequence[str], region: str) -> list[str]:
+    """Command-line words with the pieces of a number typed with spaces and no quotes
+    (``020 7946 0958``) joined back into one; every other word is kept as it is. A word that
+    is a whole valid number on its own stays alone, so ``2025550143 2025550144`` are two."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if _FRAGMENT.fullmatch(word) and not _is_whole_number(word, region):
+            for end in range(min(len(words), i + MAX_PIECES), i + 1, -1):
+                group = words[i:end]
+                if all(_FRAGMENT.fullmatch(w) for w in group) and _is_whole_number(" ".join(group), region):
+                    out.append(" ".join(group))
+                    i = end
+                    break
+            else:
+                out.append(word)
+                i += 1
+        else:
+            out.append(word)
+            i += 1
+    return out
+
+
+def _is_whole_number(text: str, region: str) -> bool:
+    try:
+        return normalize_number(text, region, details=False).valid
+    except NumberError:
+        return False
 
 
 def region_is_nanp(region: str | None) -> bool:

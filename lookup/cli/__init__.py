@@ -64,12 +64,45 @@ def _no_options() -> None:
 
 
 def main() -> None:
-    sys.argv[1:] = [as_valid_text(arg) for arg in sys.argv[1:]]
+    args = sys.argv[1:] = [as_valid_text(arg) for arg in sys.argv[1:]]
     for stream in (sys.stdin, sys.stdout, sys.stderr):
         # Bytes that are not UTF-8 on stdin become U+FFFD; output is always valid text.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-    app_for(sys.argv[1:])()
+    command = typer.main.get_command(app_for(args))
+    try:
+        code = command.main(args, prog_name="whocalled", standalone_mode=False)
+    except typer.Abort:
+        typer.echo("whocalled: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        line = usage_error_line(exc, args)
+        if line is None:
+            raise
+        if line:
+            typer.echo(line, err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_error_line(exc: Exception, args: Sequence[str] = ()) -> str | None:
+    """A usage error of the command line (click's, as typer carries it) as one line that names
+    the command and where its help is; None for any other exception. (Typer would draw a box
+    of five lines or more, which scripts and narrow terminals read badly.)"""
+    kinds = {k.__name__ for k in type(exc).__mro__}
+    if "ClickException" not in kinds:
+        return None
+    if "NoArgsIsHelpError" in kinds:
+        return ""  # the help has been printed
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        path = ctx.command_path
+    else:  # raised before a context existed: the command is the first word, if any
+        named = [c for c in app_for(args[:1]).registered_commands if args and _command_name(c) == args[0]]
+        path = f"whocalled {args[0]}" if named else "whocalled"
+    message = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+    hint = f" (see '{path} --help')"
+    return f"whocalled: {path.removeprefix('whocalled').strip() or 'usage'}: {message}{hint}"
 
 
 def as_valid_text(arg: str) -> str:

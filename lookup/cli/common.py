@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Coroutine, Iterator, NoReturn, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Coroutine, Iterator, NoReturn, Optional, TextIO, TypeVar
 
 import typer
 
@@ -17,9 +17,29 @@ app = typer.Typer(
     name="whocalled",
     help="Who called me, and should I call back? Look numbers up, triage call logs, block and report.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     pretty_exceptions_enable=False,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"whocalled {version('whocalled')}")
+        except PackageNotFoundError:
+            typer.echo("whocalled (not installed as a package)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_show_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Who called me, and should I call back? Look numbers up, triage call logs, block and report."""
 config_app = typer.Typer(help="Show the configuration and where it lives.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 sync_app = typer.Typer(help="Download or import public complaint data (FTC, FCC) for offline lookups.", no_args_is_help=True)
@@ -84,6 +104,19 @@ def opened(
         store.close()
 
 
+def open_output(path: Path) -> TextIO:
+    """``path`` opened for writing text; a folder, a missing folder or no permission is one
+    line naming the path (exit 2)."""
+    try:
+        return path.open("w", encoding="utf-8", newline="")
+    except IsADirectoryError:
+        fail(f"{path} is a folder: give a file name for the output")
+    except FileNotFoundError:
+        fail(f"cannot write {path}: the folder {path.parent} does not exist")
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+
+
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(coro)``, but the coroutine's value never becomes the task's result.
 
@@ -109,7 +142,13 @@ def make_engine(settings: "Settings", store: "Store", only: list[str] | None = N
     unknown = [n for n in (only or []) if n not in source_names()]
     if unknown:
         fail(f"unknown source {unknown[0]!r} (known: {', '.join(source_names()) or 'none'})")
-    return Engine(store=store, settings=settings, sources=load_sources(settings))
+    sources = load_sources(settings)
+    off = [s for s in sources if s.name in (only or []) and not s.enabled]
+    if off:
+        source = off[0]
+        why = getattr(source, "enable_hint", "") if source.needs_key and not source.has_credentials else ""
+        fail(f"source {source.name!r} is turned off{': ' + why if why else f' (enable it under [sources.{source.name}])'}")
+    return Engine(store=store, settings=settings, sources=sources)
 
 
 def read_inputs(numbers: list[str]) -> list[str]:

@@ -22,6 +22,7 @@ from lookup.cli.common import (
     config_app,
     fail,
     make_engine,
+    open_output,
     opened,
     parse_when,
     read_inputs,
@@ -57,10 +58,14 @@ def lookup(
 
     Example: whocalled lookup "+1 876 555 0123" 202-555-0143
     """
-    inputs = read_inputs(numbers)
-    if not inputs:
-        fail("no numbers given (pass numbers, or '-' to read them from stdin)")
+    from lookup.numbers import join_split_numbers
+
+    if offline and refresh:
+        fail("--offline and --refresh contradict each other (--refresh asks the sources again)")
     with opened(db, config, region, check=False) as (settings, store):
+        inputs = read_inputs(join_split_numbers(numbers, settings.region))
+        if not inputs:
+            fail("no numbers given (pass numbers, or '-' to read them from stdin)")
         engine = make_engine(settings, store, source)
         if offline:
             results = engine.lookup_offline(inputs, settings.region)
@@ -214,7 +219,7 @@ class SubmitChoice(StrEnum):
 
 @app.command()
 def report(
-    number: Annotated[str, typer.Argument(help="The number that called you.")],
+    number: Annotated[list[str], typer.Argument(help="The number that called you (spaces allowed: 030 1234567).")],
     category: Annotated[Category, typer.Option("--category", "-c", help="What kind of call it was.")],
     note: Annotated[Optional[str], typer.Option("--note", help="What happened, in your words.")] = None,
     at: Annotated[Optional[str], typer.Option("--at", help="When the call came (default: now), e.g. '2026-11-20 14:05'.")] = None,
@@ -242,7 +247,7 @@ def report(
             if not target.has_credentials:
                 fail(f"--submit phoneblock needs your PhoneBlock token: {PhoneblockNet.enable_hint}")
         with list_rules():
-            saved = lists.report(store, settings, number, category, note, when)
+            saved = lists.report(store, settings, " ".join(number), category, note, when)
         typer.echo(f"Report #{saved.id} recorded: {saved.e164} as {category.value}.")
         if target is None:
             return
@@ -285,7 +290,7 @@ def reports(
     with opened(db, config, readonly=True) as (settings, store):
         items = store.list_reports()
         numbers = store.get_numbers([r.e164 for r in items]) if fmt is ReportFormat.ftc else {}
-    out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    out = open_output(output) if output else sys.stdout
     try:
         if fmt is ReportFormat.json:
             for r in items:
@@ -303,8 +308,12 @@ def reports(
         elif not items:
             out.write("No reports yet. Record one with: whocalled report NUMBER --category robocall\n")
         else:
+            from lookup.describe import local_time
+            from lookup.text import clean_text
+
             for r in items:
-                out.write(f"#{r.id}  {r.e164:16}  {r.category.value:14}  {(r.at or r.created_at)[:16]}  {r.note or ''}".rstrip() + "\n")
+                when = local_time(r.at or r.created_at, settings.timezone)
+                out.write(f"#{r.id}  {r.e164:16}  {r.category.value:14}  {when}  {clean_text(r.note)}".rstrip() + "\n")
     finally:
         if output:
             out.close()
