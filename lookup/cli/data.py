@@ -134,12 +134,11 @@ def sources_command(
             dataset = getattr(sys.modules.get(type(s).__module__), "DATASET", None)
             state = store.get_sync_state(dataset) if dataset else None
             if state is not None:
-                synced[s.name] = f"{state.updated_at} ({state.rows or 0:,} rows)"
+                synced[s.name] = {"synced_at": state.updated_at, "synced_rows": state.rows or 0}
     rows = []
     for s in sources:
         h = health.get(s.name, {})
         rows.append({
-            "synced": synced.get(s.name),
             "name": s.name,
             "title": s.title,
             "kind": s.kind.value,
@@ -149,15 +148,24 @@ def sources_command(
             "last_success_at": h.get("last_success_at"),
             "last_failure_at": h.get("last_failure_at"),
             "last_failure": f"{h['last_failure_status']}: {h['last_failure']}" if h.get("last_failure_status") else None,
+            **synced.get(s.name, {"synced_at": None, "synced_rows": None}),
             **({"check": checks.get(s.name, "not checked")} if check else {}),
         })
+    # For monitoring: --check fails (exit 1) when a checked source looks broken.
+    broken = [name for name, verdict in checks.items() if verdict.startswith("BROKEN")]
     if json_out:
         for row in rows:
             typer.echo(json.dumps(row))
-        return
-    if not rows:
+    elif not rows:
         typer.echo("No sources are registered.")
-        return
+    else:
+        _print_sources(rows, check)
+    if broken:
+        warn(f"{len(broken)} source{'s look' if len(broken) > 1 else ' looks'} broken: {', '.join(broken)}")
+        raise typer.Exit(1)
+
+
+def _print_sources(rows: list[dict], check: bool) -> None:
     for row in rows:
         from lookup.numbers import _nanp_regions
 
@@ -169,8 +177,8 @@ def sources_command(
         typer.echo(f"{row['name']:24} {row['kind']:8} {countries:18} {state}")
         if row["how_to_enable"]:
             typer.echo(f"    to enable: {row['how_to_enable']}")
-        if row["synced"]:
-            typer.echo(f"    last sync: {row['synced']}")
+        if row["synced_at"]:
+            typer.echo(f"    last sync: {row['synced_at']} ({row['synced_rows']:,} rows)")
         if row["last_success_at"]:
             typer.echo(f"    last answer: {row['last_success_at']}")
         if row["last_failure"]:

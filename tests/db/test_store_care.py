@@ -156,3 +156,48 @@ def test_read_only_commands_work_on_a_database_they_may_not_write(request, args)
     assert result.returncode == 0, result.stderr
     if args[0] != "reports":
         assert "+12025550143" in result.stdout
+
+
+def _hold_write_lock(path: Path, seconds: float):
+    """Another process (the server, an import) holding the write lock for ``seconds``."""
+    code = (
+        "import sqlite3, sys, time\n"
+        f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+        "c.execute('BEGIN IMMEDIATE')\n"
+        "print('held', flush=True)\n"
+        f"time.sleep({seconds})\n"
+        "c.execute('ROLLBACK')\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_a_write_waits_for_a_short_lock_and_succeeds(tmp_path) -> None:
+    path = tmp_path / "w.db"
+    Store(path).close()
+    holder = _hold_write_lock(path, 1.0)
+    try:
+        result = runner.invoke(app, ["block", "+12025550143", "--db", str(path)])
+    finally:
+        holder.wait(10)
+    assert result.exit_code == 0, result.output
+    with Store(path) as store:
+        assert store.get_list_entry("+12025550143") is not None
+
+
+def test_a_write_blocked_past_the_busy_timeout_says_so_in_one_line(tmp_path) -> None:
+    path = tmp_path / "w.db"
+    with Store(path) as store:
+        store.add_list_entry(ListEntry("+12025550100", ListKind.BLOCK, reason="kept"))
+    holder = _hold_write_lock(path, 7.0)
+    try:
+        result = runner.invoke(app, ["block", "+12025550143", "--db", str(path)])
+    finally:
+        holder.wait(15)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "busy" in lines[0] and "nothing was written" in lines[0]
+    with Store(path) as store:  # nothing already stored was lost; the refused write is absent
+        assert [e.pattern for e in store.list_entries()] == ["+12025550100"]
