@@ -194,7 +194,3 @@ def m005_robots(db: Database) -> None:
 def apply_migrations(db: Database) -> None:
     migrations.apply(db)
 
-
-def migrations_pending(db: Database) -> bool:
-    """Whether some migration has not been applied to ``db`` (read-only: applies nothing)."""
-    return bool(migrations.pending(db))

@@ -8,22 +8,22 @@ per table, never one per number.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
 from collections import defaultdict
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlite_utils import Database
 
 from db.calls import CallsMixin
 from db.findings import FindingsMixin
 from db.datasets import DatasetsMixin
 from db.robots import RobotsMixin
 from db.sql import chunks, marks
-from db.migrations import apply_migrations, migrations_pending
 from lookup.models import (
     Category,
     ListEntry,
@@ -36,8 +36,12 @@ from lookup.models import (
 )
 
 BUSY_TIMEOUT_MS = 5000
+_SAVEPOINTS = itertools.count()
 # PRAGMA application_id of whocalled's databases ("WHOC"): a foreign SQLite file is refused.
 APPLICATION_ID = 0x57484F43
+# The migrations in db/migrations.py, by name, in order (a test keeps the two the same). A
+# database that has them all opens without importing sqlite-utils, which only migrations need.
+SCHEMA = ("m001_core", "m002_datasets_calls_comments", "m003_call_flags", "m004_partial_silent_index", "m005_robots")
 _PRIVATE = 0o600  # the database holds call history and contact names: its owner's only
 _COMPANIONS = ("", "-wal", "-shm", "-journal")
 
@@ -88,11 +92,12 @@ class Store(FindingsMixin, CallsMixin, DatasetsMixin, RobotsMixin):
                 if not readonly or memory or "readonly" not in str(exc) and "unable to open" not in str(exc):
                     raise
                 conn = self._connect(memory, readonly=True)
-            self.db = Database(conn, execute_plugins=False)
-            if self.readonly:
-                if migrations_pending(self.db):
+            self._conn = conn
+            if not self._is_current():
+                if self.readonly:
                     raise StoreError(f"database {self.path} needs an upgrade, which a read-only file cannot take")
-            else:
+                from db.migrations import apply_migrations
+
                 apply_migrations(self.db)
         except StoreError:
             raise
@@ -149,12 +154,29 @@ class Store(FindingsMixin, CallsMixin, DatasetsMixin, RobotsMixin):
         if [r[0] for r in rows] != ["ok"]:
             raise damaged(self.path, "; ".join(r[0] for r in rows))
 
+    def _is_current(self) -> bool:
+        """Whether every migration in :data:`SCHEMA` has been applied."""
+        try:
+            applied = {r[0] for r in self._conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = 'whocalled'")}
+        except sqlite3.OperationalError:  # no migrations table yet: a new file
+            return False
+        return applied.issuperset(SCHEMA)
+
     @property
     def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+        return self._conn
+
+    @cached_property
+    def db(self) -> Any:
+        """The connection as a sqlite-utils ``Database``, for migrations and tests (imported
+        only when asked for: it costs a lookup about 40 ms)."""
+        from sqlite_utils import Database
+
+        return Database(self._conn, execute_plugins=False)
 
     def close(self) -> None:
-        self.db.close()
+        self._conn.close()
 
     def __enter__(self) -> "Store":
         return self
@@ -171,8 +193,15 @@ class Store(FindingsMixin, CallsMixin, DatasetsMixin, RobotsMixin):
         writer (the CLI beside the server) waits for the busy timeout instead of failing
         when a read transaction cannot be upgraded. Nested blocks become savepoints."""
         if self.conn.in_transaction:
-            with self.db.atomic():
+            name = f"whocalled_{next(_SAVEPOINTS)}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
                 yield self
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            self.conn.execute(f"RELEASE {name}")
             return
         self.conn.execute("BEGIN IMMEDIATE")
         try:

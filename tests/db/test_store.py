@@ -171,3 +171,42 @@ def test_latest_silent_calls_read_through_the_partial_index(tmp_path) -> None:
             "EXPLAIN QUERY PLAN SELECT e164, at, name FROM calls WHERE silent = 1 ORDER BY at DESC LIMIT 20"))
         assert "USING INDEX idx_calls_silent" in plan and "TEMP B-TREE" not in plan
         assert [at[9] for _, at, _ in store.recent_silent_calls()] == ["7", "5", "3", "1"]
+
+
+def test_the_schema_names_are_the_migrations() -> None:
+    """The store opens a current file without sqlite-utils by comparing names: the list must
+    be the migrations themselves, in order (add a migration's name to SCHEMA with it)."""
+    from db.store import SCHEMA
+
+    assert list(SCHEMA) == [m.name for m in migrations._migrations]
+
+
+def test_a_current_database_opens_without_sqlite_utils(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "w.db"
+    Store(path).close()
+    code = (
+        "import sys\n"
+        "from db.store import Store\n"
+        f"s = Store({str(path)!r})\n"
+        "with s.atomic():\n"
+        "    with s.atomic():\n"  # a savepoint
+        "        s.conn.execute(\"INSERT INTO lists (pattern, kind, added_at, origin) VALUES ('+1202*', 'block', 'x', 'user')\")\n"
+        "print('sqlite_utils' in sys.modules, s.conn.execute('SELECT COUNT(*) FROM lists').fetchone()[0])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "1"]
+
+
+def test_a_failing_inner_block_rolls_back_only_itself(tmp_path) -> None:
+    with Store(tmp_path / "w.db") as store:
+        with store.atomic():
+            store.add_list_entry(ListEntry("+12025550100", ListKind.BLOCK))
+            with pytest.raises(RuntimeError):
+                with store.atomic():
+                    store.add_list_entry(ListEntry("+12025550101", ListKind.BLOCK))
+                    raise RuntimeError("inner")
+        assert [e.pattern for e in store.list_entries()] == ["+12025550100"]
+
