@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from db.store import Store
-from lookup.blocklists import CONTACT_FORMATS, ExportRow, ImportStats, detect_import_format, read_entries
-from lookup.models import Level, ListEntry, ListKind
+from lookup.blocklists import CONTACT_FORMATS, BlocklistError, ExportRow, ImportFormat, detect_import_format, read_entries
+from lookup.models import Level, ListEntry, ListKind, ReadTally
 from lookup.settings import Settings
 
 
@@ -98,28 +98,31 @@ def gather_rows(
 
 @dataclass
 class ImportResult:
-    fmt: str
+    fmt: ImportFormat
     kind: ListKind
     added: int = 0
     already: int = 0
     protected: list[str] = field(default_factory=list)  # own or allowlisted numbers not blocked
-    stats: ImportStats = field(default_factory=ImportStats)
+    tally: ReadTally = field(default_factory=ReadTally)
 
 
 def import_list(
-    store: Store, path: Path, *, fmt: str = "auto", kind: ListKind | None = None, region: str = "US",
-    own_numbers: Sequence[str] = (),
+    store: Store, path: Path, *, fmt: ImportFormat | str = ImportFormat.AUTO, kind: ListKind | None = None,
+    region: str = "US", own_numbers: Sequence[str] = (),
 ) -> ImportResult:
     """Import a blocklist (or contacts as allowlist). Raises BlocklistError for unreadable files."""
     path = Path(path)
-    detected = detect_import_format(path) if fmt == "auto" else fmt
+    try:
+        detected = detect_import_format(path) if fmt == ImportFormat.AUTO else ImportFormat(fmt)
+    except ValueError:
+        raise BlocklistError(f"cannot import format {fmt!r}; choose one of: {', '.join(ImportFormat)}") from None
     kind = kind or (ListKind.ALLOW if detected in CONTACT_FORMATS else ListKind.BLOCK)
     result = ImportResult(detected, kind)
     allowed = {e.pattern for e in store.iter_list_entries(ListKind.ALLOW)}
     origin = "contacts" if detected in CONTACT_FORMATS else f"import:{path.name}"
     entries: list[ListEntry] = []
     seen: set[str] = set()
-    for item in read_entries(path, detected, region=region, stats=result.stats):
+    for item in read_entries(path, detected, region=region, tally=result.tally):
         if item.pattern in seen:
             continue
         seen.add(item.pattern)

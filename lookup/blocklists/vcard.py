@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ReadContext, iter_entries, iter_lines, open_text
+from lookup.blocklists.common import ExportOptions, ImportContext, iter_entries, iter_lines, open_text
 
 CHUNK = 200
 CARD_NAME = "Spam"
@@ -129,7 +129,7 @@ class Card:
     tels: list[tuple[int, str]] = field(default_factory=list)
 
 
-def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
     """Numbers and ``*`` prefixes from every TEL line; the entry's name is its card's name."""
     for card in iter_cards(path, context):
         for line, value in card.tels:
@@ -138,7 +138,7 @@ def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
                 yield ImportedEntry(pattern, name=card.name)
 
 
-def iter_cards(path: Path, context: ReadContext) -> Iterator[Card]:
+def iter_cards(path: Path, context: ImportContext) -> Iterator[Card]:
     """Cards (or parts of a huge card) with their TEL values, from unfolded content lines."""
     card: Card | None = None
     given: str | None = None
