@@ -45,23 +45,29 @@ def export(
 ) -> None:
     """Export your block list (and more) for a phone, an app or a PBX.
 
+    Numbers on your allowlist are never exported; a blocked range with allowed numbers
+    inside is written as the parts of it that stay blocked.
+
     Example: whocalled export --format fritzbox -o blocklist.xml --include blocked,reported
     """
     from lookup.blocklists import BlocklistError, export_rows
-    from lookup.export import Include, gather_rows
+    from lookup.export import AllowlistEffect, Include, gather_rows
 
     try:
         kinds = [Include(part.strip()) for part in include.split(",") if part.strip()]
     except ValueError:
         fail(f"--include takes blocked, reported, likely_spam, datasets; not {include!r}")
     since_at = parse_when(since, "--since") if since else None
+    effect = AllowlistEffect()
     with opened(db, config, region) as (settings, store):
         sources = []
         if Include.LIKELY_SPAM in kinds:
             from scrapers.registry import load_sources
 
             sources = load_sources(settings)
-        rows = gather_rows(store, settings, kinds, since=since_at, min_complaints=min_complaints, days=days, sources=sources)
+        rows = gather_rows(
+            store, settings, kinds, since=since_at, min_complaints=min_complaints, days=days, sources=sources, effect=effect
+        )
         try:
             stats = export_rows(rows, fmt, output or sys.stdout, national_region=settings.region if national else None, chunk_size=chunk_size)
         except BlocklistError as exc:
@@ -70,6 +76,11 @@ def export(
             fail(f"cannot write {output}: {exc.strerror}")
     where = ", ".join(str(f) for f in stats.files) if stats.files else (str(output) if output else "standard output")
     warn(f"exported {plural(stats.written, 'entry', 'entries')} as {fmt.value} to {where}")
+    if effect.left_out:
+        warn(f"left out {plural(effect.left_out, 'entry', 'entries')} that your allowlist covers")
+    if effect.ranges_split:
+        ranges = plural(effect.ranges_split, "blocked range", "blocked ranges")
+        warn(f"wrote {ranges} without the allowlisted numbers inside, as the numbers and sub-ranges that stay blocked")
     if stats.skipped_prefixes:
         warn(f"skipped {plural(stats.skipped_prefixes, 'prefix range', 'prefix ranges')}: the {fmt.value} format cannot express them")
     if stats.skipped:
@@ -86,6 +97,9 @@ def import_command(
     config: ConfigOpt = None,
 ) -> None:
     """Import a blocklist, a friend's list, or your contacts as an allowlist.
+
+    A file that gives no number at all (the wrong --format, or not a list) is refused and
+    nothing is stored.
 
     Example: whocalled import contacts.vcf
     """

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lookup.blocklists import FORMATS
+from lookup.blocklists import FORMATS, read_entries
 from lookup.cli import app
 
 SAMPLES = Path(__file__).parents[1] / "blocklists" / "data"
@@ -203,3 +203,60 @@ def test_lists_and_reports_never_print_terminal_escapes(tmp_path) -> None:
     shown = run("lists").stdout + run("reports").stdout + run("lists", "--json").stdout
     assert "typed" in shown and "imported" in shown and "noted" in shown
     assert "\x1b" not in shown and "\x07" not in shown
+
+
+# ---------------------------------------------------------------- the allowlist wins (issue 19 item 1)
+
+
+def test_export_leaves_out_numbers_an_allowed_range_covers() -> None:
+    assert run("allow", "+1415555*").exit_code == 0
+    assert run("block", "415-555-0199", "--force").exit_code == 0
+    r = run("export", "-f", "txt")
+    assert r.exit_code == 0 and "+14155550199" not in r.stdout
+    assert "left out 1 entry that your allowlist covers" in r.stderr
+    assert json.loads(run("lookup", "+14155550199", "--offline", "--json").stdout)["verdict"] == "allowed"
+
+
+@pytest.mark.parametrize("fmt", ["ncid", "txt", "callblocker", "freepbx"])
+def test_a_blocked_range_around_an_allowed_range_is_exported_in_pieces(fmt: str, tmp_path) -> None:
+    assert run("allow", "+1415555*").exit_code == 0
+    assert run("block", "+1415*").exit_code == 0
+    out = tmp_path / f"list.{fmt}"
+    r = run("export", "-f", fmt, "-o", str(out))
+    assert r.exit_code == 0 and "wrote 1 blocked range without the allowlisted numbers" in r.stderr
+    assert "^1?415\n" not in out.read_text() and "^1?415 " not in out.read_text()
+    patterns = {entry.pattern for entry in read_entries(out, fmt)} if fmt != "freepbx" else set()
+    if fmt == "freepbx":  # no prefixes: the pieces are skipped and counted, never the whole range
+        assert "skipped 27 prefix ranges" in r.stderr
+        return
+    assert "+1415*" not in patterns and len(patterns) == 27
+    blocked = [p.rstrip("*") for p in patterns]
+    assert not any(b.startswith("+1415555") or "+14155550199".startswith(b) for b in blocked)
+    assert any("+14151234567".startswith(b) for b in blocked) and any("+14155560000".startswith(b) for b in blocked)
+
+
+# ---------------------------------------------------------------- a file that yields nothing (issue 19 item 10)
+
+
+def test_a_file_that_yields_nothing_is_refused_and_nothing_is_stored(tmp_path) -> None:
+    assert run("block", "+12025550100").exit_code == 0
+    numbers = tmp_path / "numbers.txt"
+    numbers.write_text("+12025550123\n+12025550124\n")
+    r = run("import", "--format", "vcard", str(numbers))
+    assert r.exit_code == 2 and r.stdout == ""
+    [line] = r.stderr.strip().splitlines()
+    assert "numbers.txt" in line and "vcard" in line
+    assert listed() == {"+12025550100"}
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"entries": []}')
+    r = run("import", str(empty))
+    assert r.exit_code == 2 and "empty.json" in r.stderr and "json" in r.stderr
+
+
+def test_import_never_blocks_a_number_an_allowed_range_covers(tmp_path) -> None:
+    assert run("allow", "+1415555*").exit_code == 0
+    friend = tmp_path / "friend.txt"
+    friend.write_text("+14155550199\n+14165550199\n")
+    r = run("import", str(friend))
+    assert r.exit_code == 0 and "not blocked: 1 number(s)" in r.stderr
+    assert listed() == {"+14165550199"}
