@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lookup.blocklists import FORMATS, BlocklistError, ExportRow, ImportFormat, export_rows, jsonstream, read_entries
+from lookup.models import ReadTally
 
 SMALL = 300
 GROWTH = 32 * 1024  # what 4x the entries may add to the peak: noise, never the file
@@ -122,3 +123,23 @@ def test_broken_json_is_one_line_error(text: str, message: str, tmp_path: Path, 
     with pytest.raises(BlocklistError, match=message) as caught:
         list(read_entries(path, ImportFormat.JSON))
     assert "\n" not in str(caught.value)
+
+
+def write_folded_vcard(path: Path, folds: int) -> None:
+    """One property folded over ``folds`` continuation lines, then a number that must still be read."""
+    fold = " " + "x" * 60 + "\r\n"
+    path.write_text(f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Spam\r\nNOTE:start\r\n{fold * folds}TEL:+12025550123\r\nEND:VCARD\r\n")
+
+
+def test_a_vcard_line_folded_without_end_is_skipped_in_flat_memory(tmp_path: Path) -> None:
+    write_folded_vcard(tmp_path / "warm.vcf", 10)
+    peak_reading(tmp_path / "warm.vcf", "vcard")
+    write_folded_vcard(tmp_path / "small.vcf", 5_000)
+    write_folded_vcard(tmp_path / "large.vcf", 20_000)
+    small_count, small_peak = peak_reading(tmp_path / "small.vcf", "vcard")
+    large_count, large_peak = peak_reading(tmp_path / "large.vcf", "vcard")
+    assert small_count == large_count == 1
+    assert large_peak - small_peak < GROWTH, (small_peak, large_peak)
+    tally = ReadTally()
+    assert [e.pattern for e in read_entries(tmp_path / "large.vcf", ImportFormat.VCARD, tally=tally)] == ["+12025550123"]
+    assert tally.skipped == 1 and "folded line longer than" in tally.problems[0]
