@@ -260,8 +260,9 @@ def import_list(
             continue
         entries.append(entry)
     if not result.tally.read:
-        why = result.tally.summary() or "the file has no entries"
-        raise BlocklistError(f"no numbers in {path.name} read as {detected.value}: {why}")
+        why = result.tally.summary() or f"nothing in it is a {detected.value} entry"
+        hint = "" if fmt == ImportFormat.AUTO else "; leave out --format to detect the format"
+        raise BlocklistError(f"no numbers in {path.name} read as {detected.value}: {why}{hint}")
     result.added = store.add_list_entries(entries)
     result.already = len(entries) - result.added
     return result

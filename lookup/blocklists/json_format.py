@@ -6,7 +6,8 @@
     ]}
 
 Empty fields are left out. Reading also takes a bare list of numbers, or of objects
-with ``pattern`` or ``number``.
+with ``pattern`` or ``number``; it goes entry by entry (:mod:`lookup.blocklists.jsonstream`),
+so a large list costs no more memory than a small one.
 """
 
 from __future__ import annotations
