@@ -1,4 +1,4 @@
-"""Blocklist files out and in: one module per format, this package ties them together.
+"""Blocklist files out and in: one module per format, one registry row per format.
 
 Export: :func:`export_rows` streams :class:`ExportRow` values into a file in one of the
 :class:`ExportFormat` formats and never holds all rows in memory. A row's ``pattern`` is
@@ -8,12 +8,16 @@ skips them, counting them in :attr:`ExportStats.skipped_prefixes`; anything that
 a number (withheld callers, junk) is skipped and counted in :attr:`ExportStats.skipped`.
 
 Import: :func:`detect_import_format` guesses a file's format and :func:`read_entries`
-yields :class:`ImportedEntry` values with numbers normalised to E.164 and prefixes in
-our ``"+CC...*"`` form. A line that cannot be read is skipped and counted in
-:class:`ImportStats` with a one-line reason. ``contacts_vcard`` and
-``google_contacts_csv`` are address books: their entries belong on the allow list.
+yields :class:`ImportedEntry` values with numbers normalised to E.164, prefixes in our
+``"+CC...*"`` form and names and descriptions cleaned with :func:`lookup.text.clean_text`.
+Every reader streams: memory does not grow with the file. A line that cannot be read is
+skipped and counted in a :class:`lookup.models.ReadTally` with a one-line reason.
+``contacts_vcard`` and ``google_contacts_csv`` are address books: their entries belong on
+the allow list.
 
-Format modules are imported only when used, so that ``import lookup.blocklists`` is cheap.
+:data:`FORMATS` is the one table of formats (module, reader, writer, media type, file
+extension); the CLI, the server and the tests take the formats from it. Format modules
+are imported only when used, so that ``import lookup.blocklists`` is cheap.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator, Mapping, TextIO
 
 if TYPE_CHECKING:
-    from lookup.models import Number, Report
+    from lookup.models import Number, ReadTally, Report
 
 
 class BlocklistError(ValueError):
@@ -34,6 +38,8 @@ class BlocklistError(ValueError):
 
 
 class ExportFormat(StrEnum):
+    """What ``export --format`` takes: every row of :data:`FORMATS` with a writer."""
+
     TXT = "txt"
     CSV = "csv"
     JSON = "json"
@@ -49,15 +55,73 @@ class ExportFormat(StrEnum):
     CALLKIT = "callkit"
 
 
-READABLE: frozenset[ExportFormat] = frozenset(ExportFormat) - {ExportFormat.CALLKIT}
-"""Formats that ``read_entries`` reads back (every one but CallKit, which has no names)."""
+class ImportFormat(StrEnum):
+    """What ``import --format`` takes: ``auto`` (detect), then every row of :data:`FORMATS` with a reader."""
 
-CONTACTS_VCARD = "contacts_vcard"
-GOOGLE_CONTACTS_CSV = "google_contacts_csv"
-CONTACT_FORMATS: frozenset[str] = frozenset({CONTACTS_VCARD, GOOGLE_CONTACTS_CSV})
+    AUTO = "auto"
+    TXT = "txt"
+    CSV = "csv"
+    JSON = "json"
+    VCARD = "vcard"
+    VCARD4 = "vcard4"
+    FRITZBOX = "fritzbox"
+    NCID = "ncid"
+    FREEPBX = "freepbx"
+    ASTDB = "astdb"
+    YACB = "yacb"
+    SPAMBLOCKER = "spamblocker"
+    CALLBLOCKER = "callblocker"
+    CONTACTS_VCARD = "contacts_vcard"
+    GOOGLE_CONTACTS_CSV = "google_contacts_csv"
+
+
+@dataclass(frozen=True, slots=True)
+class FormatSpec:
+    """One blocklist format: where its code is, what it can do, how the server serves it.
+
+    ``writer`` and ``reader`` are function names in ``lookup.blocklists.<module>`` (``None``
+    when the format is only written or only read); ``media_type`` and ``extension`` are what
+    a subscription is answered with; ``contacts`` marks address books, whose numbers go on
+    the allow list.
+    """
+
+    name: str
+    module: str
+    writer: str | None
+    reader: str | None
+    media_type: str
+    extension: str
+    contacts: bool = False
+
+
+_JSON = "application/json"
+
+FORMATS: dict[str, FormatSpec] = {
+    spec.name: spec
+    for spec in (
+        FormatSpec("txt", "txt", "write", "read", "text/plain", "txt"),
+        FormatSpec("csv", "csv_format", "write", "read", "text/csv", "csv"),
+        FormatSpec("json", "json_format", "write", "read", _JSON, "json"),
+        FormatSpec("vcard", "vcard", "write_v3", "read", "text/vcard", "vcf"),
+        FormatSpec("vcard4", "vcard", "write_v4", "read", "text/vcard", "vcf"),
+        FormatSpec("fritzbox", "fritzbox", "write", "read", "application/xml", "xml"),
+        FormatSpec("ncid", "ncid", "write", "read", "text/plain", "blacklist"),
+        FormatSpec("freepbx", "freepbx", "write", "read", "text/csv", "csv"),
+        FormatSpec("astdb", "astdb", "write", "read", "text/plain", "txt"),
+        FormatSpec("yacb", "yacb", "write", "read", "text/csv", "csv"),
+        FormatSpec("spamblocker", "spamblocker", "write", "read", "text/csv", "csv"),
+        FormatSpec("callblocker", "callblocker", "write", "read", _JSON, "json"),
+        FormatSpec("callkit", "callkit", "write", None, "text/plain", "txt"),
+        FormatSpec("contacts_vcard", "contacts", None, "read_vcard", "text/vcard", "vcf", contacts=True),
+        FormatSpec("google_contacts_csv", "contacts", None, "read_google_csv", "text/csv", "csv", contacts=True),
+    )
+}
+"""Every blocklist and contacts format, once. ``ExportFormat`` names exactly the rows with a
+writer and ``ImportFormat`` (besides ``auto``) exactly the rows with a reader; a test holds
+the three together."""
+
+CONTACT_FORMATS: frozenset[str] = frozenset(spec.name for spec in FORMATS.values() if spec.contacts)
 """Import formats that are address books: their numbers go on the allow list."""
-
-IMPORT_FORMATS: tuple[str, ...] = tuple(sorted(READABLE)) + (CONTACTS_VCARD, GOOGLE_CONTACTS_CSV)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,60 +153,6 @@ class ImportedEntry:
     pattern: str
     name: str | None = None
     description: str | None = None
-
-
-MAX_PROBLEMS = 50
-
-
-@dataclass
-class ImportStats:
-    """What an import read: entries yielded, lines skipped and why (the first ``MAX_PROBLEMS`` reasons)."""
-
-    read: int = 0
-    skipped: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    def add_problem(self, problem: str) -> None:
-        """Count one skipped line and keep its reason while there is room."""
-        self.skipped += 1
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(problem)
-
-
-# ---------------------------------------------------------------- registry
-
-_WRITERS: dict[ExportFormat, tuple[str, str]] = {
-    ExportFormat.TXT: ("txt", "write"),
-    ExportFormat.CSV: ("csv_format", "write"),
-    ExportFormat.JSON: ("json_format", "write"),
-    ExportFormat.VCARD: ("vcard", "write_v3"),
-    ExportFormat.VCARD4: ("vcard", "write_v4"),
-    ExportFormat.FRITZBOX: ("fritzbox", "write"),
-    ExportFormat.NCID: ("ncid", "write"),
-    ExportFormat.FREEPBX: ("freepbx", "write"),
-    ExportFormat.ASTDB: ("astdb", "write"),
-    ExportFormat.YACB: ("yacb", "write"),
-    ExportFormat.SPAMBLOCKER: ("spamblocker", "write"),
-    ExportFormat.CALLBLOCKER: ("callblocker", "write"),
-    ExportFormat.CALLKIT: ("callkit", "write"),
-}
-
-_READERS: dict[str, tuple[str, str]] = {
-    ExportFormat.TXT: ("txt", "read"),
-    ExportFormat.CSV: ("csv_format", "read"),
-    ExportFormat.JSON: ("json_format", "read"),
-    ExportFormat.VCARD: ("vcard", "read"),
-    ExportFormat.VCARD4: ("vcard", "read"),
-    ExportFormat.FRITZBOX: ("fritzbox", "read"),
-    ExportFormat.NCID: ("ncid", "read"),
-    ExportFormat.FREEPBX: ("freepbx", "read"),
-    ExportFormat.ASTDB: ("astdb", "read"),
-    ExportFormat.YACB: ("yacb", "read"),
-    ExportFormat.SPAMBLOCKER: ("spamblocker", "read"),
-    ExportFormat.CALLBLOCKER: ("callblocker", "read"),
-    CONTACTS_VCARD: ("contacts", "read_vcard"),
-    GOOGLE_CONTACTS_CSV: ("contacts", "read_google_csv"),
-}
 
 
 def _load(module: str, name: str):
@@ -179,7 +189,8 @@ def export_rows(
         raise BlocklistError(f"unknown export format {fmt!r}; choose one of: {', '.join(ExportFormat)}") from None
     if chunk_size is not None and chunk_size < 1:
         raise BlocklistError(f"chunk size must be at least 1, not {chunk_size}")
-    writer = _load(*_WRITERS[fmt])
+    spec = FORMATS[fmt.value]
+    writer = _load(spec.module, spec.writer)
     localize = make_localizer(national_region) if national_region else None
     stats = ExportStats()
     with open_target(out, stats) as target:
@@ -188,44 +199,61 @@ def export_rows(
     return stats
 
 
-def detect_import_format(path: Path) -> str:
-    """Guess ``path``'s format from its first bytes: an ExportFormat value or a contacts format."""
+def detect_import_format(path: Path) -> ImportFormat:
+    """Guess ``path``'s format from its first bytes."""
     from lookup.blocklists.detect import sniff_format
 
-    return sniff_format(Path(path))
+    return ImportFormat(sniff_format(Path(path)))
+
+
+IMPORT_TEXT = 200  # names and descriptions read from a file are cut to this many characters
 
 
 def read_entries(
     path: Path,
-    fmt: str = "auto",
+    fmt: ImportFormat | str = ImportFormat.AUTO,
     *,
     region: str = "US",
-    stats: ImportStats | None = None,
+    tally: ReadTally | None = None,
 ) -> Iterator[ImportedEntry]:
     """Yield the numbers and prefixes in ``path``; national numbers are taken in ``region``.
 
-    Lines that cannot be read are skipped and counted in ``stats``. Raises
-    :class:`BlocklistError` when the file cannot be read at all: at once for a missing
-    file or an unknown format, while iterating for an XML entity bomb or broken JSON.
+    Lines that cannot be read are skipped and counted in ``tally``. Names and descriptions
+    come out cleaned (:func:`lookup.text.clean_text`): a friend's list cannot bring terminal
+    escapes or line breaks into the store. Raises :class:`BlocklistError` when the file
+    cannot be read at all: at once for a missing file or an unknown format, while iterating
+    for an XML entity bomb or broken JSON.
     """
-    from lookup.blocklists.common import ReadContext
+    from lookup.blocklists.common import ImportContext
+    from lookup.models import ReadTally
 
     path = Path(path)
-    if fmt == "auto":
+    try:
+        fmt = ImportFormat(fmt)
+    except ValueError:
+        raise BlocklistError(f"cannot import format {fmt!r}; choose one of: {', '.join(ImportFormat)}") from None
+    if fmt is ImportFormat.AUTO:
         fmt = detect_import_format(path)
-    if fmt not in _READERS:
-        raise BlocklistError(f"cannot import format {fmt!r}; choose one of: auto, {', '.join(IMPORT_FORMATS)}")
     if not path.is_file():
         raise BlocklistError(f"no such file: {path}")
-    reader = _load(*_READERS[fmt])
-    context = ReadContext(region=region, stats=stats if stats is not None else ImportStats())
-    return _count_read(reader(path, context), context.stats)
+    spec = FORMATS[fmt.value]
+    reader = _load(spec.module, spec.reader)
+    context = ImportContext(region=region, tally=tally if tally is not None else ReadTally())
+    return _clean_entries(reader(path, context), context.tally)
 
 
-def _count_read(entries: Iterator[ImportedEntry], stats: ImportStats) -> Iterator[ImportedEntry]:
+def _clean_entries(entries: Iterator[ImportedEntry], tally: ReadTally) -> Iterator[ImportedEntry]:
+    """Count each entry and clean its text: the one place every reader's entries pass through."""
+    from lookup.text import clean_text
+
     for entry in entries:
-        stats.read += 1
-        yield entry
+        tally.read += 1
+        if entry.name is None and entry.description is None:
+            yield entry
+        else:
+            yield ImportedEntry(
+                entry.pattern, clean_text(entry.name, IMPORT_TEXT) or None, clean_text(entry.description, IMPORT_TEXT) or None
+            )
 
 
 def format_ftc_report(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ReadContext, clean_text, iter_entries, iter_lines, open_text, shorten, write_batched
+from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_entries, iter_lines, open_text, shorten, write_batched
 
 DEFAULT_DESCRIPTION = "whocalled"
 _PUT = re.compile(r'database\s+put\s+blacklist\s+(\S+)(?:\s+"((?:[^"\\]|\\.)*)"|\s+(\S.*))?\s*', re.IGNORECASE)
@@ -35,7 +35,7 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     stats.written += write_batched(out, (render(row, number) for row, number, _ in iter_entries(rows, stats, prefixes=False)))
 
 
-def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
     with open_text(path) as stream:
         for number, line in iter_lines(stream, context):
             text = line.strip()

@@ -10,14 +10,14 @@ number (name patterns such as ``"SPAM*"``) are skipped and counted.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
-from lookup.blocklists import BlocklistError, ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ReadContext, clean_text, iter_entries, read_document, shorten, write_batched
+from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
+from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_entries, open_text, shorten, write_batched
+from lookup.blocklists.jsonstream import iter_json_items
 
 LIST_NAME = "whocalled"
 
@@ -62,21 +62,20 @@ def callblocker_date(iso: str | None, default: str | None = None) -> str:
     return default or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S +0000")
 
 
-def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
-    try:
-        document: Any = json.loads(read_document(path))
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise BlocklistError(f"{path.name} is not valid JSON: {str(exc).splitlines()[0][:120]}") from None
-    entries = document.get("entries") if isinstance(document, dict) else None
-    if not isinstance(entries, list):
-        raise BlocklistError(f"{path.name}: not a callblocker list (no \"entries\" array)")
+def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
+    """Entries one at a time from the ``"entries"`` array (the file is never read whole)."""
+    with open_text(path) as stream:
+        yield from read_items(iter_json_items(stream, path.name, bare=False), context)
+
+
+def read_items(entries: Iterator[Any], context: ImportContext) -> Iterator[ImportedEntry]:
     for index, item in enumerate(entries, 1):
         where = f"entry {index}"
         if not isinstance(item, dict):
             context.problem(where, f"expected an object, found {type(item).__name__}")
             continue
         raw, name = item.get("number"), item.get("name")
-        name = clean_text(name) or None if isinstance(name, str) else None
+        name = name if isinstance(name, str) else None
         if not isinstance(raw, str) or not raw.strip():
             context.problem(where, f"no number (a name pattern?): {shorten(name or '')!r}")
             continue

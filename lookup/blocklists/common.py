@@ -14,12 +14,12 @@ from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, TextIO
 
-from lookup.blocklists import BlocklistError, ExportRow, ExportStats, ImportStats
+from lookup.blocklists import BlocklistError, ExportRow, ExportStats
+from lookup.models import ReadTally
 from lookup.text import clean_text as _clean
 
 BATCH = 4096  # lines joined into one write
 MAX_LINE = 64 * 1024  # longer input lines are skipped, never read whole
-MAX_DOCUMENT = 256 * 1024 * 1024  # JSON files are parsed whole: refuse anything bigger
 MAX_TEXT = 200  # names and descriptions are cut to this many characters on export
 
 # ---------------------------------------------------------------- export
@@ -184,12 +184,16 @@ def clean_text(text: str | None, limit: int = MAX_TEXT) -> str:
 
 
 @dataclass
-class ReadContext:
+class ImportContext:
+    """What a blocklist reader needs besides the file: the region national numbers are read in,
+    and the tally that counts skipped lines (call-log readers have their own ``ImportContext``)."""
+
     region: str
-    stats: ImportStats
+    tally: ReadTally
 
     def problem(self, where: str, message: str) -> None:
-        self.stats.add_problem(f"{where}: {message}")
+        """Count one skipped line or entry, with where it is and why."""
+        self.tally.skip(where, message)
 
     def to_number(self, raw: str, where: str) -> str | None:
         """E.164 for an exact number, or ``None`` with the reason recorded."""
@@ -253,7 +257,7 @@ def open_text(path: Path) -> TextIO:
         raise BlocklistError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def iter_lines(stream: TextIO, context: ReadContext, *, keep_ends: bool = False) -> Iterator[tuple[int, str]]:
+def iter_lines(stream: TextIO, context: ImportContext, *, keep_ends: bool = False) -> Iterator[tuple[int, str]]:
     """``(line number, line)`` without ever reading an overlong line whole; those are skipped and counted."""
     number = 0
     while line := stream.readline(MAX_LINE):
@@ -268,7 +272,7 @@ def iter_lines(stream: TextIO, context: ReadContext, *, keep_ends: bool = False)
         yield number, line if keep_ends else line.rstrip("\r\n")
 
 
-def iter_csv(stream: TextIO, context: ReadContext) -> Iterator[tuple[int, list[str]]]:
+def iter_csv(stream: TextIO, context: ImportContext) -> Iterator[tuple[int, list[str]]]:
     """``(line number, fields)`` per CSV record; a record the csv module rejects is skipped and counted."""
     lines = (line for _, line in iter_lines(stream, context, keep_ends=True))
     reader = csv.reader(lines)
@@ -283,14 +287,6 @@ def iter_csv(stream: TextIO, context: ReadContext) -> Iterator[tuple[int, list[s
         if fields and any(f.strip() for f in fields):
             yield reader.line_num, fields
 
-
-def read_document(path: Path) -> str:
-    """A whole small document (JSON), refusing files over ``MAX_DOCUMENT`` bytes."""
-    size = path.stat().st_size
-    if size > MAX_DOCUMENT:
-        raise BlocklistError(f"{path.name} is {size // (1024 * 1024)} MB; files over {MAX_DOCUMENT // (1024 * 1024)} MB are not read")
-    with open_text(path) as stream:
-        return stream.read().replace("\x00", "")
 
 _WILDCARD_PATTERN = re.compile(
     r"\^?(?P<plus>(?:\\\+|\+|\[\+\])\??)?(?P<digits>\d+)"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from lookup.blocklists import ImportedEntry
-from lookup.blocklists.common import ReadContext, clean_text, iter_csv, open_text
+from lookup.blocklists.common import ImportContext, iter_csv, open_text
 from lookup.blocklists.vcard import iter_cards
 
 MULTI_VALUE = " ::: "
@@ -26,15 +26,15 @@ NAME_PARTS = (("first name", "given name"), ("middle name", "additional name"), 
 NAME_FALLBACKS = ("nickname", "organization 1 - name", "organization name", "company", "file as")
 
 
-def read_vcard(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+def read_vcard(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
     for card in iter_cards(path, context):
         for line, value in card.tels:
             e164 = context.to_number(value, f"line {line}")
             if e164 is not None:
-                yield ImportedEntry(e164, name=clean_text(card.name) or None)
+                yield ImportedEntry(e164, name=card.name)
 
 
-def read_google_csv(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+def read_google_csv(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
     with open_text(path) as stream:
         records = iter_csv(stream, context)
         header = next(records, None)
@@ -69,4 +69,4 @@ def contact_name(columns: list[str], fields: list[str]) -> str | None:
         return ""
 
     name = cell("name") or " ".join(part for part in (cell(*pair) for pair in NAME_PARTS) if part) or cell(*NAME_FALLBACKS)
-    return clean_text(name) or None
+    return name or None

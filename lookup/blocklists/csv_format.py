@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ReadContext, clean_text, iter_csv, iter_entries, open_text
+from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_csv, iter_entries, open_text
+from lookup.text import safe_cell
 
 HEADER = ("number", "description", "verdict", "score", "added_at")
 NUMBER_COLUMNS = ("number", "pattern", "phone", "phone_number", "e164")
@@ -30,7 +31,7 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     for row, number, is_prefix in iter_entries(rows, stats, prefixes=True):
         text = row.description or row.name
         if text is not last_text:  # descriptions repeat: clean each distinct one once
-            last_text, last_clean = text, clean_text(text)
+            last_text, last_clean = text, safe_cell(clean_text(text))
         if localize is not None:
             number = localize(number)
         batch.append((number + "*" if is_prefix else number, last_clean, row.verdict or "", "" if row.score is None else row.score, row.added_at or ""))
@@ -42,7 +43,7 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     stats.written += len(batch)
 
 
-def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
     with open_text(path) as stream:
         records = iter_csv(stream, context)
         first = next(records, None)

@@ -6,7 +6,7 @@ import csv
 import re
 from pathlib import Path
 
-from lookup.blocklists import CONTACTS_VCARD, GOOGLE_CONTACTS_CSV, BlocklistError, ExportFormat
+from lookup.blocklists import BlocklistError, ImportFormat
 from lookup.blocklists.common import open_text
 
 HEAD = 64 * 1024
@@ -29,12 +29,12 @@ def sniff_format(path: Path) -> str:
         return sniff_vcard(head)
     if stripped.startswith("<"):
         if "<phonebooks" in head or "<phonebook" in head:
-            return ExportFormat.FRITZBOX.value
+            return ImportFormat.FRITZBOX.value
         raise BlocklistError(f"{path.name} is XML but not a FRITZ!Box phonebook (no <phonebooks> element)")
     if stripped.startswith(("{", "[")):
         if '"whocalled-blocklist"' not in head and '"entries"' in head and '"number"' in head:
-            return ExportFormat.CALLBLOCKER.value
-        return ExportFormat.JSON.value
+            return ImportFormat.CALLBLOCKER.value
+        return ImportFormat.JSON.value
     lines = [line.strip() for line in head.splitlines() if line.strip()]
     if not lines:
         raise BlocklistError(f"{path.name} is empty")
@@ -43,12 +43,12 @@ def sniff_format(path: Path) -> str:
         return found
     entries = [line for line in lines[:500] if not line.startswith("#")]
     if entries and all(line.lower().startswith("database ") for line in entries[:50]):
-        return ExportFormat.ASTDB.value
+        return ImportFormat.ASTDB.value
     if "ncid" in head[:4096].lower() or _NCID_MARK.search("\n".join(entries)):
-        return ExportFormat.NCID.value
+        return ImportFormat.NCID.value
     numberish = sum(1 for line in entries if _NUMBERISH.fullmatch(line))
     if entries and numberish * 4 >= len(entries) * 3:  # mostly numbers: stray junk lines are skipped and counted
-        return ExportFormat.TXT.value
+        return ImportFormat.TXT.value
     raise BlocklistError(
         f"cannot tell the format of {path.name}: it is not a vCard, a FRITZ!Box phonebook, JSON, a CSV with a "
         "known header (csv, freepbx, yacb, spamblocker, Google Contacts), astdb commands, an NCID list "
@@ -59,27 +59,27 @@ def sniff_format(path: Path) -> str:
 def sniff_csv_header(line: str) -> str | None:
     header = [cell.strip().strip('"').strip().lower() for cell in next(csv.reader([line]), [])]
     if header[:3] == ["id", "name", "pattern"]:
-        return ExportFormat.YACB.value
+        return ImportFormat.YACB.value
     if any(cell.startswith("phone 1 - value") for cell in header):
-        return GOOGLE_CONTACTS_CSV
+        return ImportFormat.GOOGLE_CONTACTS_CSV.value
     if "company_phone_number" in header:
         raise BlocklistError("this is an FTC complaint CSV: load it with `whocalled sync ftc --file`, not import")
     if "pattern" in header:
-        return ExportFormat.SPAMBLOCKER.value
+        return ImportFormat.SPAMBLOCKER.value
     if header == ["number", "description"]:
-        return ExportFormat.FREEPBX.value
+        return ImportFormat.FREEPBX.value
     if "number" in header and {"verdict", "score", "added_at"} & set(header):
-        return ExportFormat.CSV.value
+        return ImportFormat.CSV.value
     return None
 
 
 def sniff_vcard(head: str) -> str:
     """A blocklist ("vcard"/"vcard4") when a card holds many numbers or every name says spam; else contacts."""
     upper = head.upper()
-    version = ExportFormat.VCARD4.value if "VERSION:4.0" in upper else ExportFormat.VCARD.value
+    version = ImportFormat.VCARD4.value if "VERSION:4.0" in upper else ImportFormat.VCARD.value
     cards = re.split(r"BEGIN:VCARD", head, flags=re.IGNORECASE)[1:]
     if not cards:
-        return CONTACTS_VCARD
+        return ImportFormat.CONTACTS_VCARD.value
     names: list[str] = []
     for card in cards:
         lines = card.splitlines()
@@ -88,4 +88,4 @@ def sniff_vcard(head: str) -> str:
         names.extend(line.split(":", 1)[-1] for line in lines if _NAME_LINE.match(line))
     if names and all(_SPAM_NAME.search(name) for name in names):
         return version
-    return CONTACTS_VCARD
+    return ImportFormat.CONTACTS_VCARD.value

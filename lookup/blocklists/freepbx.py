@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ReadContext, clean_text, iter_csv, iter_entries, open_text
+from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_csv, iter_entries, open_text
+from lookup.text import safe_cell
 
 HEADER = ("number", "description")
 _SMS_SUFFIX = re.compile(r"/(Call|Sms|Both)$")
@@ -30,7 +31,7 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     for row, number, _ in iter_entries(rows, stats, prefixes=False):
         text = row.description or row.name
         if text is not last_text:
-            last_text, last_clean = text, clean_text(text)
+            last_text, last_clean = text, safe_cell(clean_text(text))
         batch.append((localize(number) if localize else number, last_clean))
         if len(batch) >= 4096:
             writer.writerows(batch)
@@ -40,7 +41,7 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     stats.written += len(batch)
 
 
-def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
     with open_text(path) as stream:
         for line, fields in iter_csv(stream, context):
             raw = fields[0].strip()

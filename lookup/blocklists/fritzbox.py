@@ -19,19 +19,20 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Iterator, TextIO
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import Element, ParseError
 from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from lookup.blocklists import BlocklistError, ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ReadContext, clean_text, iter_entries
+from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_entries, shorten
 
 BOOK_LIMIT = 2000
 BOOK_NAME = "whocalled"
 DOCUMENT_START = '<?xml version="1.0" encoding="utf-8"?>\n<phonebooks>\n'
 DOCUMENT_END = "</phonebooks>\n"
+CONTACT_NUMBERS = 1000  # numbers kept per contact; a box shows a handful
 
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
@@ -83,33 +84,50 @@ def book_start(index: int) -> str:
     return f'<phonebook name={quoteattr(name)}>\n'
 
 
-def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
-    """Every ``<number>`` of every ``<contact>``, named by the contact's ``<realName>``."""
+def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
+    """Every ``<number>`` of every ``<contact>``, named by the contact's ``<realName>``.
+
+    Streamed: every element is taken off the tree as soon as it ends (what a contact needs
+    is kept aside first), so memory does not grow with the file, whatever its elements are.
+    """
+    parents: list[Element] = []
+    name: str | None = None
+    numbers: list[str] = []
     try:
-        for _, element in iterparse(str(path), events=("end",), forbid_dtd=True):
-            if _local(element.tag) != "contact":
+        for event, element in iterparse(str(path), events=("start", "end"), forbid_dtd=True):
+            if event == "start":
+                parents.append(element)
                 continue
-            name = None
-            numbers: list[str] = []
-            for child in element.iter():
-                tag = _local(child.tag)
-                if tag == "realName" and child.text:
-                    name = clean_text(child.text) or None
-                elif tag == "number" and child.text and child.text.strip():
-                    numbers.append(child.text.strip())
+            parents.pop()
+            tag = _local(element.tag)
+            if tag == "contact":
+                yield from _contact_entries(name, numbers, context)
+                name, numbers = None, []
+            elif tag == "realName" and element.text:
+                name = element.text
+            elif tag == "number" and element.text and element.text.strip():
+                if len(numbers) < CONTACT_NUMBERS:
+                    numbers.append(element.text.strip())
+                else:
+                    context.problem(f"contact {shorten(name or '(no name)')!r}", f"more than {CONTACT_NUMBERS} numbers")
             element.clear()
-            for raw in numbers:
-                where = f"contact {name or '(no name)'}"
-                if raw.startswith("**") or (raw.isdigit() and len(raw) <= 3):
-                    context.problem(where, f"internal extension, not a phone number: {raw!r}")
-                    continue
-                pattern = context.to_pattern(raw, where)
-                if pattern is not None:
-                    yield ImportedEntry(pattern, name=name)
+            if parents:
+                parents[-1].remove(element)  # the only child left: each sibling went when it ended
     except DefusedXmlException as exc:
         raise BlocklistError(f"{path.name}: refused, the XML declares a DTD or entities ({type(exc).__name__})") from None
     except ParseError as exc:
         raise BlocklistError(f"{path.name} is not well-formed XML: {exc}") from None
+
+
+def _contact_entries(name: str | None, numbers: list[str], context: ImportContext) -> Iterator[ImportedEntry]:
+    where = f"contact {shorten(name or '(no name)')!r}"
+    for raw in numbers:
+        if raw.startswith("**") or (raw.isdigit() and len(raw) <= 3):
+            context.problem(where, f"internal extension, not a phone number: {shorten(raw)!r}")
+            continue
+        pattern = context.to_pattern(raw, where)
+        if pattern is not None:
+            yield ImportedEntry(pattern, name=name)
 
 
 def _local(tag: object) -> str:

@@ -24,6 +24,7 @@ from typing import Iterable, Iterator, Mapping, TextIO
 
 from lookup.blocklists.common import clean_text
 from lookup.models import Category, Number, Report
+from lookup.text import safe_cell
 from scrapers.ftc_gov import COLUMNS
 
 # The FTC's own daily complaint-file layout, so `whocalled sync ftc --file` reads these back.
@@ -128,10 +129,10 @@ def write_ftc_csv(
                 ftc_number(report.e164),
                 f"{created:%Y-%m-%d %H:%M:%S}" if created else "",
                 f"{violation:%Y-%m-%d %H:%M:%S}" if violation else "",
-                clean_text(consumer_city),
-                clean_text(consumer_state),
-                clean_text(consumer_area_code),
-                ftc_subject(report),
+                safe_cell(clean_text(consumer_city)),
+                safe_cell(clean_text(consumer_state)),
+                safe_cell(clean_text(consumer_area_code)),
+                safe_cell(ftc_subject(report)),
                 "Y" if is_robocall(report) else "N",
             )
         )

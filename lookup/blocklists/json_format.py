@@ -6,18 +6,19 @@
     ]}
 
 Empty fields are left out. Reading also takes a bare list of numbers, or of objects
-with ``pattern`` or ``number``.
+with ``pattern`` or ``number``; it goes entry by entry (:mod:`lookup.blocklists.jsonstream`),
+so a large list costs no more memory than a small one.
 """
 
 from __future__ import annotations
 
-import json
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
-from lookup.blocklists import BlocklistError, ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ReadContext, clean_text, iter_entries, read_document, write_batched
+from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
+from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_entries, open_text, write_batched
+from lookup.blocklists.jsonstream import iter_json_items
 
 MARKER = "whocalled-blocklist"
 
@@ -60,14 +61,13 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     out.write("\n]}\n")
 
 
-def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
-    try:
-        document: Any = json.loads(read_document(path))
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise BlocklistError(f"{path.name} is not valid JSON: {str(exc).splitlines()[0][:120]}") from None
-    entries = document.get("entries") if isinstance(document, dict) else document
-    if not isinstance(entries, list):
-        raise BlocklistError(f"{path.name}: expected a list of entries, found {type(entries).__name__}")
+def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
+    """Entries one at a time (the file is never read whole): ``{"entries": [...]}`` or a bare list."""
+    with open_text(path) as stream:
+        yield from read_items(iter_json_items(stream, path.name), context)
+
+
+def read_items(entries: Iterator[Any], context: ImportContext) -> Iterator[ImportedEntry]:
     for index, item in enumerate(entries, 1):
         where = f"entry {index}"
         if isinstance(item, str):
@@ -87,4 +87,4 @@ def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
 
 
 def _text(value: object) -> str | None:
-    return clean_text(value, 1000) or None if isinstance(value, str) else None
+    return value if isinstance(value, str) else None

@@ -27,7 +27,7 @@ from typing import Iterator, TextIO
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
 from lookup.blocklists.common import (
     ExportOptions,
-    ReadContext,
+    ImportContext,
     clean_text,
     iter_entries,
     iter_lines,
@@ -108,7 +108,7 @@ def split_entry(line: str) -> tuple[list[tuple[str, bool]], str | None, str | No
         position = match.end()
 
 
-def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
     with open_text(path) as stream:
         for number, line in iter_lines(stream, context):
             if not line.strip() or line.lstrip().startswith("#"):
@@ -118,10 +118,10 @@ def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
             for expression, quoted in expressions:
                 pattern = expression_to_pattern(expression, quoted, context, where)
                 if pattern is not None:
-                    yield ImportedEntry(pattern, name=clean_text(name) or None, description=clean_text(comment) or None)
+                    yield ImportedEntry(pattern, name=name, description=comment)
 
 
-def expression_to_pattern(expression: str, quoted: bool, context: ReadContext, where: str) -> str | None:
+def expression_to_pattern(expression: str, quoted: bool, context: ImportContext, where: str) -> str | None:
     """Our pattern for one NCID expression, or ``None`` with the reason recorded."""
     match = None if quoted else _NUMBER_EXPRESSION.fullmatch(expression)
     if match is None:

@@ -19,7 +19,7 @@ from typing import Iterator, TextIO
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
 from lookup.blocklists.common import (
     ExportOptions,
-    ReadContext,
+    ImportContext,
     clean_text,
     iter_csv,
     iter_entries,
@@ -28,6 +28,7 @@ from lookup.blocklists.common import (
     wildcard_to_pattern,
     write_batched,
 )
+from lookup.text import safe_cell
 
 HEADER = "pattern,description,priority,isBlacklist\n"
 
@@ -42,7 +43,7 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
         text = row.description or row.name
         if text is not last_text:
             last_text = text
-            last_clean = " ".join(clean_text(text).replace(",", " ").replace('"', "'").split())
+            last_clean = safe_cell(" ".join(clean_text(text).replace(",", " ").replace('"', "'").split()))
         digits = number[1:]
         if localize is not None:
             local = localize(number)
@@ -54,7 +55,7 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     stats.written += write_batched(out, (render(*entry) for entry in iter_entries(rows, stats, prefixes=True)))
 
 
-def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
     with open_text(path) as stream:
         records = iter_csv(stream, context)
         header = next(records, None)

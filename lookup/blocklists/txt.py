@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ReadContext, iter_entries, iter_lines, open_text, write_batched
+from lookup.blocklists.common import ExportOptions, ImportContext, iter_entries, iter_lines, open_text, write_batched
 
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
@@ -24,7 +24,7 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     stats.written += write_batched(out, lines)
 
 
-def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
     with open_text(path) as stream:
         for number, line in iter_lines(stream, context):
             text = line.split("#", 1)[0].strip()

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ReadContext, iter_entries, iter_lines, open_text
+from lookup.blocklists.common import MAX_LINE, ExportOptions, ImportContext, iter_entries, iter_lines, open_text
 
 CHUNK = 200
 CARD_NAME = "Spam"
@@ -129,7 +129,7 @@ class Card:
     tels: list[tuple[int, str]] = field(default_factory=list)
 
 
-def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
     """Numbers and ``*`` prefixes from every TEL line; the entry's name is its card's name."""
     for card in iter_cards(path, context):
         for line, value in card.tels:
@@ -138,13 +138,13 @@ def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
                 yield ImportedEntry(pattern, name=card.name)
 
 
-def iter_cards(path: Path, context: ReadContext) -> Iterator[Card]:
+def iter_cards(path: Path, context: ImportContext) -> Iterator[Card]:
     """Cards (or parts of a huge card) with their TEL values, from unfolded content lines."""
     card: Card | None = None
     given: str | None = None
     org: str | None = None
     with open_text(path) as stream:
-        for line_number, name, params, value in iter_properties(iter_lines(stream, context)):
+        for line_number, name, params, value in iter_properties(iter_lines(stream, context), context):
             if name == "BEGIN" and value.upper() == "VCARD":
                 card, given, org = Card(), None, None
             elif card is None:
@@ -173,26 +173,43 @@ def iter_cards(path: Path, context: ReadContext) -> Iterator[Card]:
 _PROPERTY = re.compile(r"(?:[A-Za-z0-9-]+\.)?([A-Za-z0-9-]+)((?:;[^:]*)?):(.*)", re.DOTALL)
 
 
-def iter_properties(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str, str, str]]:
-    """``(line number, NAME, ;params, value)`` per logical line: folded and quoted-printable soft breaks joined."""
-    pending: tuple[int, str] | None = None
+def iter_properties(lines: Iterator[tuple[int, str]], context: ImportContext) -> Iterator[tuple[int, str, str, str]]:
+    """``(line number, NAME, ;params, value)`` per logical line: folded and quoted-printable soft breaks joined.
+
+    A logical line longer than ``MAX_LINE`` characters is skipped and counted; what it would
+    have joined is never held, however many lines it is folded over.
+    """
+    start = 0
+    pieces: list[str] = []
+    size = 0
     for number, line in lines:
-        if pending is not None:
-            start, text = pending
+        if pieces:
             if line[:1] in (" ", "\t"):
-                pending = (start, text + line[1:])
+                size += len(line) - 1
+                if size <= MAX_LINE:
+                    pieces.append(line[1:])
                 continue
-            if text.endswith("=") and "QUOTED-PRINTABLE" in text.split(":", 1)[0].upper():
-                pending = (start, text + "\n" + line)  # a soft line break that quopri removes
+            if pieces[-1].endswith("=") and "QUOTED-PRINTABLE" in pieces[0].split(":", 1)[0].upper():
+                size += len(line) + 1
+                if size <= MAX_LINE:
+                    pieces.append("\n" + line)  # a soft line break that quopri removes
                 continue
-            match = _PROPERTY.match(text)
-            if match:
-                yield start, match.group(1).upper(), match.group(2), match.group(3)
-        pending = (number, line)
-    if pending is not None:
-        match = _PROPERTY.match(pending[1])
-        if match:
-            yield pending[0], match.group(1).upper(), match.group(2), match.group(3)
+            found = _split_property(start, pieces, size, context)
+            if found is not None:
+                yield found
+        start, pieces, size = number, [line], len(line)
+    if pieces:
+        found = _split_property(start, pieces, size, context)
+        if found is not None:
+            yield found
+
+
+def _split_property(start: int, pieces: list[str], size: int, context: ImportContext) -> tuple[int, str, str, str] | None:
+    if size > MAX_LINE:
+        context.problem(f"line {start}", f"a folded line longer than {MAX_LINE} characters")
+        return None
+    match = _PROPERTY.match("".join(pieces))
+    return (start, match.group(1).upper(), match.group(2), match.group(3)) if match else None
 
 
 def decode_text(value: str, params: str) -> str:

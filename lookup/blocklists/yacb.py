@@ -22,7 +22,7 @@ from typing import Iterator, TextIO
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
 from lookup.blocklists.common import (
     ExportOptions,
-    ReadContext,
+    ImportContext,
     clean_text,
     iter_csv,
     iter_entries,
@@ -31,6 +31,7 @@ from lookup.blocklists.common import (
     shorten,
     wildcard_to_pattern,
 )
+from lookup.text import safe_cell
 
 HEADER = ("ID", "name", "pattern", "creationTimestamp", "numberOfCalls", "lastCallTimestamp")
 
@@ -48,7 +49,7 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     for row, number, is_prefix in iter_entries(rows, stats, prefixes=True):
         text = row.name or row.description
         if text is not last_text:
-            last_text, last_clean = text, clean_text(text)
+            last_text, last_clean = text, safe_cell(clean_text(text))
         if row.added_at != last_added:
             last_added, last_ms = row.added_at, epoch_ms(row.added_at, now)
         if localize is not None:
@@ -75,7 +76,7 @@ def epoch_ms(iso: str | None, default: int | None = None) -> int:
     return default if default is not None else int(datetime.now(timezone.utc).timestamp() * 1000)
 
 
-def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
+def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
     with open_text(path) as stream:
         first = stream.readline(4096)
         stream.seek(0)
@@ -99,10 +100,10 @@ def read(path: Path, context: ReadContext) -> Iterator[ImportedEntry]:
                 continue
             pattern = yacb_to_pattern(fields[2], legacy, context, f"line {line}")
             if pattern is not None:
-                yield ImportedEntry(pattern, name=clean_text(fields[1]) or None)
+                yield ImportedEntry(pattern, name=fields[1])
 
 
-def yacb_to_pattern(raw: str, legacy: bool, context: ReadContext, where: str) -> str | None:
+def yacb_to_pattern(raw: str, legacy: bool, context: ImportContext, where: str) -> str | None:
     text = raw.strip()
     if legacy:
         text = text.replace("*", "%").replace("#", "_").replace("%", ".*").replace("_", ".")
@@ -115,12 +116,12 @@ def yacb_to_pattern(raw: str, legacy: bool, context: ReadContext, where: str) ->
     return context.to_pattern(number + "*", where) if is_prefix else context.to_number(number, where)
 
 
-def _read_nophonespam(stream: TextIO, context: ReadContext) -> Iterator[ImportedEntry]:
+def _read_nophonespam(stream: TextIO, context: ImportContext) -> Iterator[ImportedEntry]:
     for number, line in iter_lines(stream, context):
         if not line.strip():
             continue
         raw, _, name = line.partition(": ")
         pattern = yacb_to_pattern(raw, True, context, f"line {number}")
         if pattern is not None:
-            yield ImportedEntry(pattern, name=clean_text(name) or None)
+            yield ImportedEntry(pattern, name=name)
 

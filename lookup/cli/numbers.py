@@ -206,8 +206,10 @@ def show_lists(
     if not entries:
         typer.echo("Your block and allow lists are empty.")
         return
+    from lookup.cli.render import render_list_entry
+
     for e in entries:
-        typer.echo(f"{e.kind.value:5}  {e.pattern:18}  {e.added_at[:10]}  {e.reason or ''}".rstrip())
+        typer.echo(render_list_entry(e))
 
 
 # ---------------------------------------------------------------- reports
@@ -308,12 +310,10 @@ def reports(
         elif not items:
             out.write("No reports yet. Record one with: whocalled report NUMBER --category robocall\n")
         else:
-            from lookup.describe import local_time
-            from lookup.text import clean_text
+            from lookup.cli.render import render_report
 
             for r in items:
-                when = local_time(r.at or r.created_at, settings.timezone)
-                out.write(f"#{r.id}  {r.e164:16}  {r.category.value:14}  {when}  {clean_text(r.note)}".rstrip() + "\n")
+                out.write(render_report(r, settings.timezone) + "\n")
     finally:
         if output:
             out.close()

@@ -7,8 +7,9 @@ importing a rich console would cost more than the lookup itself.
 from __future__ import annotations
 
 from lookup.describe import LEVEL_WORDS, STATUS_WORDS, headline
-from lookup.models import Status
+from lookup.models import ListEntry, Report, Status
 from lookup.results import LookupResult, caller_name
+from lookup.text import clean_text
 
 
 def render_result(result: LookupResult, *, verbose: bool = False) -> str:
@@ -51,3 +52,22 @@ def render_result(result: LookupResult, *, verbose: bool = False) -> str:
 
 def _from_source(signal: str) -> bool:
     return signal.startswith(("source:", "complaints:"))
+
+
+# Stored list and report text came from the user, a friend's list or an import made before
+# readers cleaned text: it is cleaned again as it is printed, so it cannot reach a terminal as
+# escape sequences or break a line.
+
+
+def render_list_entry(entry: ListEntry) -> str:
+    """One line of ``whocalled lists``: kind, pattern, date added, reason."""
+    return f"{entry.kind.value:5}  {clean_text(entry.pattern):18}  {clean_text(entry.added_at)[:10]}  {clean_text(entry.reason)}".rstrip()
+
+
+def render_report(report: Report, tz: str | None = None) -> str:
+    """One line of ``whocalled reports``: id, number, category, when (local time in ``tz``, the
+    configured zone, else the machine's; with the zone's name), the user's note."""
+    from lookup.describe import local_time
+
+    when = local_time(report.at or report.created_at, tz)
+    return f"#{report.id}  {clean_text(report.e164):16}  {report.category.value:14}  {when}  {clean_text(report.note)}".rstrip()

@@ -1,4 +1,8 @@
-"""Rendering a triage report: a rich table for people, JSON lines or CSV for programs."""
+"""Rendering a triage report: a rich table for people, JSON lines or CSV for programs.
+
+The CSV is for spreadsheets: its free-text cells (name, reason) are one clean line each and
+guarded with :func:`lookup.text.safe_cell`, so no caller name runs as a formula.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 from lookup.calllogs.common import resolve_zone
 from lookup.results import caller_name
 from lookup.settings import Settings
+from lookup.text import clean_text, safe_cell
 from lookup.triage import TriageReport, TriageRow
 
 LEVEL_STYLE = {
@@ -64,8 +69,8 @@ def print_triage(report: TriageReport, settings: Settings, *, json_out: bool = F
                 v.level.value if v else "",
                 v.score if v else "",
                 v.call_back.value if v else "",
-                caller_name(row.result.findings, row.result.history) or row.group.name or "",
-                top_reason(row),
+                safe_cell(clean_text(caller_name(row.result.findings, row.result.history) or row.group.name)),
+                safe_cell(clean_text(top_reason(row))),
             ])
         return
     from rich.console import Console

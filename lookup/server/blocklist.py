@@ -15,25 +15,12 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from db.store import Store
+from lookup.blocklists import FORMATS
 from lookup.models import ListKind
-from lookup.server.http import JSON_TYPE, SERVICE
+from lookup.server.http import SERVICE
 from lookup.server.service import ApiError, parse_region
 
-CONTENT_TYPES = {
-    "txt": ("text/plain", "txt"),
-    "csv": ("text/csv", "csv"),
-    "json": (JSON_TYPE, "json"),
-    "vcard": ("text/vcard", "vcf"),
-    "vcard4": ("text/vcard", "vcf"),
-    "fritzbox": ("application/xml", "xml"),
-    "ncid": ("text/plain", "blacklist"),
-    "freepbx": ("text/csv", "csv"),
-    "astdb": ("text/plain", "txt"),
-    "yacb": ("text/csv", "csv"),
-    "spamblocker": ("text/csv", "csv"),
-    "callblocker": (JSON_TYPE, "json"),
-    "callkit": ("text/plain", "txt"),
-}
+CONTENT_TYPES = {spec.name: (spec.media_type, spec.extension) for spec in FORMATS.values() if spec.writer}
 
 
 @dataclass

@@ -7,14 +7,17 @@ from pathlib import Path
 import pytest
 
 from lookup.blocklists import (
-    READABLE,
+    FORMATS,
     ExportFormat,
     ExportRow,
-    ImportStats,
     detect_import_format,
     export_rows,
     read_entries,
 )
+from lookup.models import ReadTally
+
+# every format of the registry that is both written and read
+READABLE = [ExportFormat(spec.name) for spec in FORMATS.values() if spec.writer and spec.reader]
 
 ROWS = (
     ExportRow("+12025550123", "user block", "likely_spam", 81, "2024-05-01T12:00:00+00:00", "Card Services"),
@@ -57,8 +60,8 @@ def test_export_then_import_gives_the_same_patterns(fmt: ExportFormat, tmp_path:
     path = tmp_path / f"list.{fmt.value}"
     export_rows(ROWS, fmt, path)
     assert detect_import_format(path) == fmt.value
-    stats = ImportStats()
-    entries = list(read_entries(path, region="US", stats=stats))
+    stats = ReadTally()
+    entries = list(read_entries(path, region="US", tally=stats))
     assert {entry.pattern for entry in entries} == EXACT | CARRIES[fmt]
     assert stats.skipped == 0, stats.problems
     assert stats.read == len(entries)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lookup.blocklists import ImportStats, detect_import_format, read_entries
+from lookup.blocklists import detect_import_format, read_entries
+from lookup.models import ReadTally
 
 ADDRESS_BOOK = (
     "BEGIN:VCARD\r\n"
@@ -31,9 +32,9 @@ ADDRESS_BOOK = (
 )
 
 
-def read_all(path: Path, fmt: str = "auto") -> tuple[list, ImportStats]:  # noqa: ANN001
-    stats = ImportStats()
-    return list(read_entries(path, fmt, stats=stats)), stats
+def read_all(path: Path, fmt: str = "auto") -> tuple[list, ReadTally]:  # noqa: ANN001
+    stats = ReadTally()
+    return list(read_entries(path, fmt, tally=stats)), stats
 
 
 def test_vcard_address_book_gives_allow_entries(tmp_path: Path) -> None:
@@ -92,8 +93,8 @@ def test_google_contacts_csv_new_header(tmp_path: Path) -> None:
     path = tmp_path / "contacts.csv"
     path.write_text(GOOGLE_NEW)
     assert detect_import_format(path) == "google_contacts_csv"
-    stats = ImportStats()
-    entries = list(read_entries(path, region="ES", stats=stats))
+    stats = ReadTally()
+    entries = list(read_entries(path, region="ES", tally=stats))
     assert [(entry.pattern, entry.name) for entry in entries] == [
         ("+34612345678", "Ana María López"),
         ("+34612345679", "Ana María López"),

