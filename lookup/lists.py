@@ -75,7 +75,7 @@ def block(
         reason = existing.reason
     entry = ListEntry(pattern=key, kind=ListKind.BLOCK, reason=reason, origin=origin)
     if not force:
-        why = protection(entry, settings.own_e164, existing)
+        why = protection(entry, settings.own_e164, store.iter_list_entries(ListKind.ALLOW))
         if why:
             raise Protected(why)
     added = store.add_list_entry(entry)
@@ -85,25 +85,50 @@ def block(
     return Blocked(entry, added, inside)
 
 
-def protection(entry: ListEntry, own: Iterable[str], existing: ListEntry | None) -> str | None:
-    """Why blocking ``entry`` needs ``force``, or None when it does not."""
+def protection(entry: ListEntry, own: Iterable[str], allowed: Iterable[ListEntry] | "AllowIndex") -> str | None:
+    """Why blocking ``entry`` needs ``force``, or None when it does not: it would block one of
+    the user's own numbers, or an allow entry covers it (the same pattern, or an allowed range
+    it lies in: allowing wins, so such a block would only contradict the allowlist). A blocked
+    range with allowed numbers inside is fine: they stay allowed."""
     mine = [n for n in own if entry.matches(n)]
     if mine:
         return f"{entry.pattern} would block your own number {mine[0]}"
-    if existing is not None and existing.kind is ListKind.ALLOW:
-        return f"{entry.pattern} is on your allowlist"
-    return None
+    index = allowed if isinstance(allowed, AllowIndex) else AllowIndex(allowed)
+    return index.why_covered(entry)
+
+
+class AllowIndex:
+    """The allow entries, indexed to say in a few set look-ups whether one covers a pattern."""
+
+    def __init__(self, entries: Iterable[ListEntry]) -> None:
+        self.patterns = set()
+        self.ranges: dict[str, str] = {}  # digits of an allowed range -> its pattern
+        for e in entries:
+            self.patterns.add(e.pattern)
+            if e.is_prefix:
+                self.ranges[e.prefix] = e.pattern
+        self.sizes = sorted({len(p) for p in self.ranges})
+
+    def why_covered(self, entry: ListEntry) -> str | None:
+        if entry.pattern in self.patterns:
+            return f"{entry.pattern} is on your allowlist"
+        head = entry.prefix
+        for size in self.sizes:
+            if size <= len(head) and head[:size] in self.ranges:
+                return f"{entry.pattern} lies in your allowed range {self.ranges[head[:size]]}"
+        return None
 
 
 def block_many(store: Store, settings: Settings, entries: Iterable[ListEntry]) -> tuple[int, list[str]]:
     """Add block entries in one transaction, leaving out the protected ones (own numbers,
-    allowlisted patterns) and keeping entries already listed. Returns (added, protected)."""
-    allowed = {e.pattern for e in store.iter_list_entries(ListKind.ALLOW)}
+    allowlisted numbers and ranges, as :func:`protection` says) and keeping entries already
+    listed. Returns (added, protected)."""
+    allowed = AllowIndex(store.iter_list_entries(ListKind.ALLOW))
     own = settings.own_e164
     keep: list[ListEntry] = []
     protected: list[str] = []
     for entry in entries:
-        if entry.pattern in allowed or any(entry.matches(n) for n in own):
+        if protection(entry, own, allowed):
             protected.append(entry.pattern)
         else:
             keep.append(entry)

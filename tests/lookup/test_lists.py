@@ -51,6 +51,24 @@ def test_a_blocked_range_names_the_allowed_numbers_inside_it(store: Store, setti
     assert done.allowed_inside == ("+14155550199",)
 
 
+def test_a_number_or_range_inside_an_allowed_range_needs_force(store: Store, settings: Settings) -> None:
+    lists.allow(store, settings, "+1415555*", "the clinic's lines")
+    for pattern in ("415-555-0199", "+14155550*"):
+        with pytest.raises(lists.Protected, match=r"lies in your allowed range \+1415555\*"):
+            lists.block(store, settings, pattern)
+    assert [e.pattern for e in store.list_entries(ListKind.BLOCK)] == []
+    assert lists.block(store, settings, "415-555-0199", force=True).added
+    # a wider blocked range around the allowed one is fine: the allowed part stays allowed
+    assert lists.block(store, settings, "+1415*").allowed_inside == ("+1415555*",)
+
+
+def test_block_many_leaves_out_numbers_in_allowed_ranges(store: Store, settings: Settings) -> None:
+    lists.allow(store, settings, "+1415555*")
+    entries = [ListEntry(e, ListKind.BLOCK, origin="triage") for e in ("+14155550199", "+14165550100")]
+    added, protected = lists.block_many(store, settings, entries)
+    assert added == 1 and protected == ["+14155550199"]
+
+
 def test_blocking_again_without_a_reason_keeps_the_stored_one(store: Store, settings: Settings) -> None:
     lists.block(store, settings, "+14155550100", "car warranty")
     again = lists.block(store, settings, "415 555 0100")
