@@ -52,6 +52,7 @@ def triage_command(
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per number).")] = False,
     block_spam: Annotated[bool, typer.Option("--block-spam", help="Add the likely-spam numbers to your block list.")] = False,
     deadline: Annotated[Optional[float], typer.Option("--deadline", min=0.1, help="Seconds each online batch may take (default 4).")] = None,
+    top: Annotated[Optional[int], typer.Option("--top", min=0, help="Show only the N most urgent numbers (a terminal shows 40 unless told; 0 for all).")] = None,
     online_limit: Annotated[int, typer.Option("--online-limit", min=0, help="Look up at most this many numbers online (most silent calls first); the rest are judged from stored data, and the next run goes on with them.")] = 100,
     log_format: Annotated[Optional[LogFormatChoice], typer.Option("--format", help="Force the log format instead of detecting it.")] = None,
     region: RegionOpt = None,
@@ -65,6 +66,8 @@ def triage_command(
     from lookup.calllogs import CallLogError
     from lookup.triage import triage as run_triage
 
+    if json_out and csv_out:
+        fail("--json and --csv contradict each other: pick one")
     since_at = datetime.fromisoformat(parse_when(since, "--since")) if since else None
     with opened(db, config, region) as (settings, store):
         engine = make_engine(settings, store)
@@ -94,7 +97,7 @@ def triage_command(
             warn(f"{log.path.name}: {log.stats.summary()}")
     from lookup.cli.render_triage import print_triage
 
-    print_triage(report_, settings, json_out=json_out, csv_out=csv_out)
+    print_triage(report_, settings, json_out=json_out, csv_out=csv_out, top=top)
     if report_.left_offline:
         warn(
             f"looked up {report_.looked_up_online} numbers online; {report_.left_offline} more were judged from stored"

@@ -51,15 +51,21 @@ def top_reason(row: TriageRow) -> str:
     return (weighted[0].detail if weighted else "nothing known against it").rstrip(".")
 
 
-def print_triage(report: TriageReport, settings: Settings, *, json_out: bool = False, csv_out: bool = False) -> None:
+def print_triage(
+    report: TriageReport, settings: Settings, *, json_out: bool = False, csv_out: bool = False, top: int | None = None,
+    console: Any = None,
+) -> None:
+    """JSON lines, CSV, or for people a table: on a terminal the first ``top`` rows (default
+    :data:`DEFAULT_TOP`, 0 for all) fitted to its width; piped, every row as plain text."""
+    picked = report.rows[:top] if top else report.rows
     if json_out:
-        for row in report.rows:
+        for row in picked:
             sys.stdout.write(json.dumps(row_json(row, settings), ensure_ascii=False) + "\n")
         return
     if csv_out:
         writer = csv.writer(sys.stdout)
         writer.writerow(["number", "silent_calls", "first_at", "last_at", "verdict", "spam_score", "call_back", "name", "top_reason"])
-        for row in report.rows:
+        for row in picked:
             v = row.result.verdict
             writer.writerow([
                 row.group.key or "withheld",
@@ -73,39 +79,117 @@ def print_triage(report: TriageReport, settings: Settings, *, json_out: bool = F
                 safe_cell(clean_text(top_reason(row))),
             ])
         return
+    zone = resolve_zone(settings.timezone)
+    rows = [_cells(row, zone) for row in report.rows]
+    if console is not None or sys.stdout.isatty():
+        _print_table(rows, report.summary(), top=DEFAULT_TOP if top is None else top, console=console)
+    else:
+        _print_plain(rows[:top] if top else rows, report.summary(), len(rows))
+
+
+DEFAULT_TOP = 40  # rows a terminal shows unless --top says otherwise
+MAX_WHY = 160  # characters of a reason a cell shows: a cell never holds a stranger's novel
+MAX_NAME = 40
+HEADINGS = ("number", "calls", "last", "verdict", "call back", "why", "name")
+
+
+def _cells(row: TriageRow, zone: Any) -> tuple[str, ...]:
+    """A row's cells as short plain text (capped, one line each)."""
+    v = row.result.verdict
+    n = row.result.number
+    level = v.level.value if v else "error"
+    name = caller_name(row.result.findings, row.result.history) or row.group.name or ""
+    return (
+        (n.international if n and n.e164 else "withheld") or "",
+        str(row.group.count),
+        _when(row, zone),
+        level.replace("_", " "),
+        v.call_back.value if v else "",
+        clean_text(top_reason(row), MAX_WHY),
+        clean_text(name, MAX_NAME),
+    )
+
+
+def _when(row: TriageRow, zone: Any) -> str:
+    """The last call in local time; with the year when it was not this year."""
+    from datetime import datetime
+
+    last = row.group.last.astimezone(zone)
+    this_year = datetime.now(last.tzinfo).year
+    return last.strftime("%m-%d %H:%M" if last.year == this_year else "%Y-%m-%d %H:%M")
+
+
+def _print_table(rows: list[tuple[str, ...]], summary: str, *, top: int, console: Any = None) -> None:
+    """For a terminal, fitted to its width: a table whose "why" and "name" columns fold into
+    the room left; below 100 columns, each number on one line and its reason (and name)
+    indented under it, so no column is squeezed to a sliver. Only the first ``top`` rows
+    (most urgent first); it says how many more there are."""
     from rich.console import Console
+
+    console = console or Console()
+    if not rows:
+        console.print("No silent missed calls in these logs.")
+        console.print(summary)
+        return
+    shown = rows[:top] if top > 0 else rows
+    if console.width < 100:
+        _print_stacked(console, shown)
+    else:
+        _print_wide(console, shown)
+    if len(rows) > len(shown):
+        console.print(f"... and {len(rows) - len(shown)} more numbers (--top N shows more, --top 0 all)")
+    console.print(summary)
+
+
+def _print_wide(console: Any, rows: list[tuple[str, ...]]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    zone = resolve_zone(settings.timezone)
-    # A terminal gets its own width; a pipe or a file gets room for the reasons.
-    console = Console() if sys.stdout.isatty() else Console(width=120)
-    if not report.rows:
-        console.print("No silent missed calls in these logs.")
-        console.print(report.summary(), soft_wrap=True)
-        return
-    names = {id(row): caller_name(row.result.findings, row.result.history) or row.group.name or "" for row in report.rows}
-    table = Table(show_lines=False, header_style="bold")
-    for col in ("number", "calls", "last", "verdict", "call back"):
-        table.add_column(col, no_wrap=True)
-    table.add_column("why", overflow="fold", ratio=3, min_width=30)
-    if any(names.values()):
+    has_names = any(r[6] for r in rows)
+    table = Table(header_style="bold")
+    for heading in HEADINGS[:5]:
+        table.add_column(heading, no_wrap=True)
+    table.add_column("why", overflow="fold", ratio=3, min_width=20)
+    if has_names:
         table.add_column("name", overflow="fold", ratio=1, min_width=10)
-    for row in report.rows:
-        v = row.result.verdict
-        n = row.result.number
-        label = n.international if n and n.e164 else "withheld"
-        level = v.level.value if v else "error"
-        cells = [
-            Text(label or ""),
-            str(row.group.count),
-            row.group.last.astimezone(zone).strftime("%m-%d %H:%M"),
-            Text(level.replace("_", " "), style=LEVEL_STYLE.get(level, "")),
-            v.call_back.value if v else "",
-            Text(top_reason(row)),
-        ]
-        if any(names.values()):
-            cells.append(Text(names[id(row)]))
-        table.add_row(*cells)
+    for cells in rows:
+        out = [cells[0], cells[1], cells[2], Text(cells[3], style=LEVEL_STYLE.get(cells[3].replace(" ", "_"), "")),
+               cells[4], cells[5]]
+        table.add_row(*(out + [cells[6]] if has_names else out))
     console.print(table)
-    console.print(report.summary(), soft_wrap=True)
+
+
+def _print_stacked(console: Any, rows: list[tuple[str, ...]]) -> None:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    widths = [max(len(HEADINGS[i]), *(len(r[i]) for r in rows)) for i in range(5)]
+    console.print(Text("  ".join(h.ljust(widths[i]) for i, h in enumerate(HEADINGS[:5])).rstrip(), style="bold"))
+    for cells in rows:
+        line = Text()
+        for i in range(5):
+            style = LEVEL_STYLE.get(cells[3].replace(" ", "_"), "") if i == 3 else ""
+            line.append(cells[i].ljust(widths[i]) + ("  " if i < 4 else ""), style=style)
+        console.print(line, overflow="fold")
+        why = cells[5] + (f" ({cells[6]})" if cells[6] else "")
+        console.print(Padding(Text(why, style="dim"), (0, 0, 0, 4)), overflow="fold")
+
+
+def _print_plain(rows: list[tuple[str, ...]], summary: str, total: int) -> None:
+    """Aligned plain text for a pipe or a file: nothing is cut or folded, and it costs little
+    next to the triage itself (a rich table of 20,000 rows took longer than the work)."""
+    write = sys.stdout.write
+    if not rows:
+        write("No silent missed calls in these logs.\n" if not total else "")
+        write(summary + "\n")
+        return
+    has_names = any(r[6] for r in rows)
+    order = [0, 1, 2, 3, 4, 6, 5] if has_names else [0, 1, 2, 3, 4, 5]  # the long reason last
+    table = [[HEADINGS[i] for i in order], *([r[i] for i in order] for r in rows)]
+    widths = [max(len(line[k]) for line in table) for k in range(len(order) - 1)]
+    for line in table:
+        head = "  ".join(cell.ljust(widths[k]) for k, cell in enumerate(line[:-1]))
+        write(f"{head}  {line[-1]}".rstrip() + "\n")
+    if total > len(rows):
+        write(f"... and {total - len(rows)} more numbers\n")
+    write(summary + "\n")
