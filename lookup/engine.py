@@ -13,7 +13,7 @@ geocoder tables only for numbers seen for the first time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Sequence
 
 from db.store import Store
 from lookup.models import (
@@ -30,6 +30,9 @@ from lookup.verdict import score
 
 if TYPE_CHECKING:
     from scrapers.base import Source
+
+
+WINDOW = 2_000  # inputs of a many-number lookup taken at a time (memory stays flat past it)
 
 
 @dataclass
@@ -260,15 +263,45 @@ class Engine:
         deep: bool = False,
         progress: Callable[[int, int], None] | None = None,
     ) -> list[LookupResult]:
+        """:meth:`iter_lookup`, gathered into a list."""
+        return [r async for r in self.iter_lookup(inputs, region=region, refresh=refresh, deadline=deadline,
+                                                   only=only, deep=deep, progress=progress)]
+
+    async def iter_lookup(
+        self,
+        inputs: Sequence[str],
+        *,
+        region: str | None = None,
+        refresh: bool = False,
+        deadline: float | None = None,
+        only: Sequence[str] = (),
+        deep: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> AsyncIterator[LookupResult]:
         """:meth:`lookup` for more numbers than one deadline can serve at the sites' polite
-        rates. Numbers some source must be asked about go in batches of
-        :meth:`online_batch_size`, each under ``deadline``, through one session (so one pacer
-        per host spans the batches), each distinct number once; the rest are answered from the
-        cache at once. Results come in the order of ``inputs``; ``progress(done, total)``
-        counts the numbers asked."""
-        numbers, fresh = self._normalize(inputs, region)
+        rates, yielding each result in the order of ``inputs`` as soon as it and those before it
+        are ready, so memory stays flat however long the input. The inputs go in windows of
+        :data:`WINDOW`; within one, numbers some source must be asked about go in batches of
+        :meth:`online_batch_size`, each under ``deadline``, each distinct number once; the rest
+        are answered from the cache at once. One session (so one pacer per host) spans the run.
+        ``progress(done, total)`` counts the numbers asked."""
+        had_session = self._fetcher is not None
         kwargs: dict[str, Any] = {"refresh": refresh, "deadline": deadline, "only": only, "deep": deep}
-        step = self.online_batch_size(deadline, only)
+        try:
+            for start in range(0, len(inputs), WINDOW):
+                window = inputs[start : start + WINDOW]
+                for result in await self._lookup_window(window, region, kwargs, progress):
+                    yield result
+        finally:
+            if not had_session:
+                await self.close_session()
+
+    async def _lookup_window(
+        self, inputs: Sequence[str], region: str | None, kwargs: dict[str, Any],
+        progress: Callable[[int, int], None] | None,
+    ) -> list[LookupResult]:
+        numbers, fresh = self._normalize(inputs, region)
+        step = self.online_batch_size(kwargs["deadline"], kwargs["only"])
         if len(inputs) <= step:
             if progress:
                 progress(0, len(inputs))
@@ -277,7 +310,7 @@ class Engine:
                 progress(len(inputs), len(inputs))
             return results
         valid = [n for n in numbers if isinstance(n, Number) and n.e164]
-        need = {n.e164 for n in valid} if refresh else self.needs_fetch(valid, only)
+        need = {n.e164 for n in valid} if kwargs["refresh"] else self.needs_fetch(valid, kwargs["only"])
         first: dict[str, int] = {}
         for i, n in enumerate(numbers):
             if isinstance(n, Number) and n.e164 in need:
@@ -294,22 +327,17 @@ class Engine:
         answers: dict[str, LookupResult] = {}
         if progress and asked:
             progress(0, len(asked))
-        own_session = self._fetcher is None and bool(asked)
-        if own_session:
+        if asked and self._fetcher is None:
             await self.open_session()
-        try:
-            for start in range(0, len(asked), step):
-                chunk = asked[start : start + step]
-                batch = await self._lookup([inputs[i] for i in chunk], [numbers[i] for i in chunk], **kwargs,
-                                           new_numbers=fresh)
-                fresh = {}
-                for i, result in zip(chunk, batch):
-                    answers[numbers[i].e164] = result  # type: ignore[union-attr,index]
-                if progress:
-                    progress(min(start + step, len(asked)), len(asked))
-        finally:
-            if own_session:
-                await self.close_session()
+        for start in range(0, len(asked), step):
+            chunk = asked[start : start + step]
+            batch = await self._lookup([inputs[i] for i in chunk], [numbers[i] for i in chunk], **kwargs,
+                                       new_numbers=fresh)
+            fresh = {}
+            for i, result in zip(chunk, batch):
+                answers[numbers[i].e164] = result  # type: ignore[union-attr,index]
+            if progress:
+                progress(min(start + step, len(asked)), len(asked))
         for i, n in enumerate(numbers):
             if out[i] is None:
                 out[i] = replace(answers[n.e164], input=inputs[i])  # type: ignore[union-attr,index]

@@ -67,43 +67,62 @@ def lookup(
         if not inputs:
             fail("no numbers given (pass numbers, or '-' to read them from stdin)")
         engine = make_engine(settings, store, source)
+        printer = ResultPrinter(json_out=json_out, verbose=verbose)
         if offline:
-            results = engine.lookup_offline(inputs, settings.region)
+            from lookup.engine import WINDOW
+
+            for start in range(0, len(inputs), WINDOW):  # printed window by window: memory stays flat
+                for r in engine.lookup_offline(inputs[start : start + WINDOW], settings.region):
+                    printer.show(r)
         else:
             progress, finish = progress_bar("Looking up", quiet=len(inputs) < 2)
+
+            async def stream() -> None:
+                async for r in engine.iter_lookup(inputs, region=settings.region, refresh=refresh, deadline=deadline,
+                                                  only=source or (), deep=deep, progress=progress):
+                    printer.show(r)
+
             try:
-                results = run_async(
-                    engine.lookup_many(inputs, region=settings.region, refresh=refresh, deadline=deadline,
-                                       only=source or (), deep=deep, progress=progress)
-                )
+                run_async(stream())
             finally:
                 finish()
-    bad = 0
-    if json_out:
-        write = sys.stdout.write
-        dumps = json.dumps
-        for r in results:
-            bad += r.error is not None
-            write(dumps(r.to_json(), ensure_ascii=False) + "\n")
-    else:
-        from lookup.cli.render import render_result
-
-        first = True
-        for r in results:
-            if r.error:
-                bad += 1
-                warn(f"{r.input!r}: {r.error}")
-                continue
-            if not first:
-                typer.echo("")
-            typer.echo(render_result(r, verbose=verbose))
-            first = False
-    failed = {(f.source, f.status.value) for r in results for f in r.findings if f.status.value in ("blocked", "rate_limited", "layout_changed", "error", "timeout")}
-    if failed:
-        listed = ", ".join(f"{name} ({status.replace('_', ' ')})" for name, status in sorted(failed))
-        warn(f"no answer from {len({n for n, _ in failed})} source(s): {listed}")
+    bad = printer.bad
+    if printer.failed:
+        listed = ", ".join(f"{name} ({status.replace('_', ' ')})" for name, status in sorted(printer.failed))
+        warn(f"no answer from {len({n for n, _ in printer.failed})} source(s): {listed}")
     if bad:
         raise typer.Exit(2)
+
+
+class ResultPrinter:
+    """Prints lookup results one by one as they come (JSON lines or text blocks), counting the
+    inputs that were not numbers and the sources that gave no answer."""
+
+    FAILED = ("blocked", "rate_limited", "layout_changed", "error", "timeout")
+
+    def __init__(self, *, json_out: bool, verbose: bool) -> None:
+        self.json_out = json_out
+        self.verbose = verbose
+        self.bad = 0
+        self.failed: set[tuple[str, str]] = set()
+        self._first = True
+
+    def show(self, r) -> None:
+        self.failed.update((f.source, f.status.value) for f in r.findings if f.status.value in self.FAILED)
+        if self.json_out:
+            self.bad += r.error is not None
+            sys.stdout.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+            return
+        if r.error:
+            self.bad += 1
+            warn(f"{r.input!r}: {r.error}")
+            return
+        from lookup.cli.render import render_result
+
+        if not self._first:
+            typer.echo("")
+        typer.echo(render_result(r, verbose=self.verbose))
+        self._first = False
 
 
 # ---------------------------------------------------------------- lists
