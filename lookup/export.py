@@ -13,7 +13,7 @@ formats without prefixes then skip and count like any other prefix.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -32,8 +32,8 @@ class Include(StrEnum):
 
 
 def _blocked(store: Store, since: str | None) -> Iterator[ExportRow]:
-    for e in store.iter_list_entries(ListKind.BLOCK, since=since):
-        yield ExportRow(e.pattern, description=e.reason or "blocked", verdict="blocked", score=100, added_at=e.added_at)
+    for pattern, reason, added_at in store.iter_list_rows(ListKind.BLOCK, since=since):
+        yield ExportRow(pattern, reason or "blocked", "blocked", 100, added_at)
 
 
 def _reported(store: Store, since: str | None) -> Iterator[ExportRow]:
@@ -79,6 +79,10 @@ class Allowlist:
         for entry in entries:
             (self.prefixes if entry.is_prefix else self.numbers).add(entry.prefix)
         self.sizes = sorted({len(prefix) for prefix in self.prefixes})  # the export loop asks only these
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.numbers and not self.prefixes
 
     def covers(self, pattern: str) -> bool:
         """Whether every number ``pattern`` stands for (one number, or a whole prefix range) is allowed."""
@@ -181,7 +185,7 @@ def apply_allowlist(rows: Iterable[ExportRow], allowlist: Allowlist, effect: All
             effect.ranges_split += 1
             for piece in allowlist.split_range(pattern.rstrip("*")):
                 order += 1
-                heapq.heappush(pending, (piece, order, replace(row, pattern=piece)))
+                heapq.heappush(pending, (piece, order, row._replace(pattern=piece)))
         elif pattern != last:
             last = pattern
             yield row
@@ -218,7 +222,9 @@ def gather_rows(
             window = (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%d")
         streams.append(_datasets(store, min_complaints, window))
     allowlist = Allowlist(store.iter_list_entries(ListKind.ALLOW))
-    merged = heapq.merge(*streams, key=lambda r: r.pattern)
+    if len(streams) == 1 and include == [Include.BLOCKED] and allowlist.is_empty:
+        return iter(streams[0])  # one list, unique by its key, nothing allowed: as it comes
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda r: r.pattern)
     return apply_allowlist(merged, allowlist, effect if effect is not None else AllowlistEffect())
 
 

@@ -27,7 +27,7 @@ from datetime import tzinfo
 from enum import StrEnum
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator, Mapping, TextIO
+from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator, Mapping, NamedTuple, TextIO
 
 if TYPE_CHECKING:
     from lookup.models import Number, ReadTally, Report
@@ -124,9 +124,10 @@ CONTACT_FORMATS: frozenset[str] = frozenset(spec.name for spec in FORMATS.values
 """Import formats that are address books: their numbers go on the allow list."""
 
 
-@dataclass(frozen=True, slots=True)
-class ExportRow:
-    """One entry to export. ``pattern`` is ``"+12025550123"`` or a prefix ``"+1202555*"``."""
+class ExportRow(NamedTuple):
+    """One entry to export. ``pattern`` is ``"+12025550123"`` or a prefix ``"+1202555*"``.
+    A named tuple: exports build a million of them, and a tuple is made in a third of the time
+    a frozen dataclass takes."""
 
     pattern: str
     description: str | None = None

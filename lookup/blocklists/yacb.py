@@ -45,13 +45,19 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     last_clean = ""
     last_added: str | None = None
     last_ms = now
+    stamps: dict[str | None, int] = {}  # added_at -> epoch ms: lists share a few dozen dates
     batch: list[tuple[object, ...]] = []
     for row, number, is_prefix in iter_entries(rows, stats, prefixes=True):
         text = row.name or row.description
         if text is not last_text:
             last_text, last_clean = text, safe_cell(clean_text(text))
         if row.added_at != last_added:
-            last_added, last_ms = row.added_at, epoch_ms(row.added_at, now)
+            last_added = row.added_at
+            last_ms = stamps.get(last_added)  # type: ignore[arg-type]
+            if last_ms is None:
+                if len(stamps) >= 4096:
+                    stamps.clear()
+                last_ms = stamps[last_added] = epoch_ms(last_added, now)  # type: ignore[index]
         if localize is not None:
             number = localize(number)
         stats.written += 1
