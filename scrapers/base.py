@@ -132,6 +132,29 @@ class Case:
     http_status: int = 200
     content_type: str = "text/html; charset=utf-8"
 
+    def mismatches(self, finding: Finding) -> list[str]:
+        """How ``finding`` differs from ``expect`` (empty when it matches). ``facts`` compares
+        the named keys only, ``comments`` the count, a ``(low, high)`` spam a range."""
+        out = []
+        for name, want in self.expect.items():
+            got = getattr(finding, name)
+            if name == "status":
+                ok = got is Status(want)
+            elif name == "comments":
+                ok = len(got) == want
+            elif name == "facts":
+                got = {key: got.get(key) for key in want}
+                ok = got == want
+            elif name == "spam" and isinstance(want, tuple):
+                ok = got is not None and want[0] <= got <= want[1]
+            elif isinstance(want, float):
+                ok = got is not None and abs(got - want) < 1e-6
+            else:
+                ok = got == want
+            if not ok:
+                out.append(f"{name}: got {got!r}, want {want!r} ({finding.status.value}: {finding.detail})")
+        return out
+
 
 class Source:
     """Base class for a lookup source. Subclasses set the class attributes and
