@@ -52,4 +52,9 @@ class Notes800Com(OosSource):
         }, http_status=403),
         Case("layout-changed", "layout_changed.html", "+12065550147", {"status": "layout_changed"}),
         Case("bodiless-comments", "bodiless_comments.html", "+12065550147", {"status": "layout_changed"}),
+        Case("div-items-2015", "spam_2015_div_items.html", "+13125550182", {
+            "status": "found", "name": "Island Getaways", "reports": 2, "comments": 2,
+            "categories": ("robocall", "scam"), "last_reported": "2015-06-09",
+        }),
+        Case("unknown-item-layout", "unknown_item_layout.html", "+12065550147", {"status": "layout_changed"}),
     )
