@@ -316,7 +316,7 @@ class FccGov(Source):
         Case("blocked", "captcha.html", "+18664100458", {"status": "blocked"}),
         Case("layout-changed", "layout_changed.json", "+18664100458", {"status": "layout_changed"},
              content_type="application/json"),
-        Case("not-json", "not_json.txt", "+18664100458", {"status": "layout_changed"}, content_type="text/plain"),
+        Case("not-json", "not_json.txt", "+18664100458", {"status": "layout_changed"}, content_type="application/json"),
         Case("bad-token", "bad_token.json", "+18664100458", {"status": "error"}, http_status=403,
              content_type="application/json"),
         Case("bad-query", "bad_query.json", "+18664100458", {"status": "error"}, http_status=400,

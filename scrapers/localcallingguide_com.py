@@ -1,10 +1,13 @@
 """Local Calling Guide: who holds a NANP prefix (NPA-NXX): carrier, company type, rate centre.
 
 ``GET /xmlprefix.php?npa=NPA&nxx=NXX``. The answer is ``<root><inputdata/>
-<prefixdata/>*</root>``; zero ``prefixdata`` means no carrier holds the
-prefix, so a call "from" it had a forged caller ID (found, ``assigned``
-False, a high spam signal). ``<root><error>text</error></root>`` is an error
-with that text. The carrier is not the caller: ``name`` stays empty and an
+<prefixdata/>*</root>``, but some answers come without ``inputdata`` (captured
+from the real site, 2026-12), so the answer is decided from the ``prefixdata``
+elements alone. Zero ``prefixdata`` means no carrier holds the prefix, so a
+call "from" it had a forged caller ID (found, ``assigned`` False, a high spam
+signal); an unassigned prefix can also come back as a bare ``<root></root>``.
+``<root><error>text</error></root>`` is an error with that text; a root with
+other elements only is layout_changed. The carrier is not the caller: ``name`` stays empty and an
 assigned prefix carries no spam signal of its own.
 
 Answers are per prefix, not per number: :meth:`LocalCallingGuide.cache_key`
@@ -112,6 +115,17 @@ def parse_xml(body: str) -> Element:
         raise LayoutChanged(f"the answer is not readable XML ({clean_text(str(exc))[:80]})") from None
 
 
+def blocks_for(blocks: list[Element], key: str) -> list[Element]:
+    """The ``prefixdata`` blocks of the asked prefix. A block naming another NPA-NXX means the
+    answer is not about the number asked (with or without ``inputdata`` to say so)."""
+    npa, nxx = key.split("-")
+    named = [b for b in blocks if (b.findtext("npa") or "").strip() or (b.findtext("nxx") or "").strip()]
+    mine = [b for b in named if (b.findtext("npa") or "").strip() == npa and (b.findtext("nxx") or "").strip() == nxx]
+    if named and not mine:
+        raise LayoutChanged(f"the answer's prefixdata is not about {key}")
+    return mine or blocks
+
+
 def pick_block(blocks: list[Element], digit: str) -> Element:
     """The thousands block holding the number (``x`` = its 7th digit), else the whole prefix (``A``)."""
     for wanted in (digit, "A"):
@@ -160,9 +174,11 @@ class LocalCallingGuide(Source):
         blocks = root.findall("prefixdata")
         key = self.cache_key(number)
         if not blocks:
-            if root.find("inputdata") is None:
-                raise LayoutChanged("neither inputdata nor prefixdata in the answer")
+            others = sorted({child.tag for child in root if child.tag != "inputdata"})
+            if others:
+                raise LayoutChanged(f"no prefixdata, but <{'>, <'.join(others)[:60]}>")
             return self.prefix_finding(number, {"assigned": False, "prefix": key}, url=page.url)
+        blocks = blocks_for(blocks, key)
         block = pick_block(blocks, (number.e164 or "")[8:9])
         facts: dict[str, Any] = {"assigned": True, "prefix": key}
         for tag, fact in FIELDS.items():
@@ -221,6 +237,15 @@ class LocalCallingGuide(Source):
         Case("wireless-block", "wireless_blocks.xml", "+12065550147", {
             "status": "found", "facts": {"company_type": "wireless", "block": "206-555-0"},
         }, content_type="text/xml"),
+        Case("no-inputdata", "no_inputdata_780_809.xml", "+17808091234", {
+            "status": "found", "detail": "competitive carrier (CLEC) Distributel Communications Ltd-AB, rate centre Edmonton AB",
+            "facts": {"assigned": True, "prefix": "780-809", "ocn": "081E"},
+        }, content_type="text/xml"),
+        Case("bare-root-unassigned", "bare_root_unassigned.xml", "+17809591234", {
+            "status": "found", "spam": UNASSIGNED_SPAM, "facts": {"assigned": False, "prefix": "780-959"},
+        }, content_type="text/xml"),
+        Case("other-prefix", "no_inputdata_780_809.xml", "+17809591234", {"status": "layout_changed"},
+             content_type="text/xml"),
         Case("blocked", "blocked.html", "+17808091234", {"status": "blocked"}, http_status=503),
         Case("layout-changed", "layout_changed.xml", "+17808091234", {"status": "layout_changed"},
              content_type="text/xml"),

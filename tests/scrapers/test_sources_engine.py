@@ -15,14 +15,14 @@ from typer.testing import CliRunner
 from db.store import Store
 from lookup.cli import app
 from lookup.engine import Engine
-from lookup.models import Level, Status
+from lookup.models import Level, SourceKind, Status
 from lookup.settings import Settings, SourceConfig
 from scrapers.base import Case
 from scrapers.community import COMMUNITY_SOURCES
 from scrapers.registry import source_classes
 
 PAGES = Path(__file__).parents[1] / "pages"
-CASES = [(cls, case) for cls in COMMUNITY_SOURCES for case in cls.CASES]
+CASES = [(cls, case) for cls in source_classes() for case in cls.CASES]  # every source in the registry
 
 
 def page_app(routes: dict[str, tuple[Path, int, str]]) -> web.Application:
@@ -69,10 +69,12 @@ async def test_each_case_through_the_engine(aiohttp_server, cls, case) -> None:
     [result] = await engine.lookup([case.number])
     [finding] = [f for f in result.findings if f.source == cls.name]
     assert not served_here(case, f"{base}/{cls.name}").mismatches(finding)
-    if finding.status.is_definite:
-        assert engine.store.fresh_findings([finding.e164]), "definite answers are cached"
+    if source.kind is SourceKind.PREFIX:
+        number = engine.normalize([case.number])[0]
+        cached = bool(engine.store.fresh_prefixes([source.cache_key(number)], source.name))
     else:
-        assert not engine.store.fresh_findings([finding.e164]), "nothing wrong is cached"
+        cached = bool(engine.store.fresh_findings([finding.e164]))
+    assert cached is finding.status.is_definite, "definite answers are cached, nothing wrong is"
 
 
 SPAM_SITES = {
