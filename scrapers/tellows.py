@@ -112,6 +112,12 @@ class Tellows(Source):
         Case("not-listed", "not_listed.json", "+41441234567", {
             "status": "not_found", "reports": None, "detail": "score 5 of 9 with no comments",
         }, content_type="application/json"),
+        Case("french-caller-types", "french_caller_types.json", "+33123456789", {
+            "status": "found", "reports": 11, "categories": ("debt_collector", "other"),
+        }, content_type="application/json"),
+        Case("german-caller-types", "german_caller_types.json", "+498912345678", {
+            "status": "found", "reports": 5, "categories": ("telemarketer", "scam", "other"),
+        }, content_type="application/json"),
         Case("blocked", "blocked.html", "+4930123456", {"status": "blocked"}, http_status=403),
         Case("layout-changed", "layout_changed.json", "+4930123456", {"status": "layout_changed"},
              content_type="application/json"),
