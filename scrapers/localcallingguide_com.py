@@ -30,15 +30,13 @@ import re
 from html.entities import name2codepoint
 from typing import TYPE_CHECKING, Any
 
-from lookup.models import Finding, Number, SourceKind, Status
-from scrapers.base import Case, LayoutChanged, Page, Request, Source, SourceError
+from lookup.models import CachedPrefix, EvidenceKind, Finding, Number, SourceKind, Status
+from scrapers.base import Case, LayoutChanged, Page, PrefixSource, Request, SourceError
 from scrapers.community_parse import NANP_REGIONS, clean_text
 from scrapers.complaints import is_nanp
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
-
-    from db.datasets import CachedPrefix
 
 COMPANY_TYPES = {"I": "ILEC", "C": "CLEC", "W": "wireless", "R": "RBOC", "B": "cable", "P": "paging"}
 TYPE_WORDS = {
@@ -135,10 +133,11 @@ def pick_block(blocks: list[Element], digit: str) -> Element:
     return blocks[0]
 
 
-class LocalCallingGuide(Source):
+class LocalCallingGuide(PrefixSource):
     name = "localcallingguide_com"
     title = "Local Calling Guide"
     kind = SourceKind.PREFIX
+    evidence = EvidenceKind.NUMBERING
     regions = NANP_REGIONS
     default_base_url = "https://localcallingguide.com"
     # Numbering-plan records, not opinions: an unassigned prefix is near-certain proof of spoofing.
@@ -206,16 +205,15 @@ class LocalCallingGuide(Source):
             extra["fetched_at"] = fetched_at
         if not facts.get("assigned", True):
             detail = f"the prefix {key} is not assigned to any carrier: the caller ID is spoofed"
-            return Finding(source=self.name, e164=number.e164 or "", status=Status.FOUND, spam=UNASSIGNED_SPAM,
-                           url=url, detail=detail, facts=dict(facts), **extra)
+            return self.finding(number, Status.FOUND, spam=UNASSIGNED_SPAM, url=url, detail=detail,
+                                facts=dict(facts), **extra)
         kind = TYPE_WORDS.get(facts.get("company_type") or "", "carrier")
         where = " ".join(p for p in (facts.get("rate_centre"), facts.get("region")) if p)
         detail = f"{kind} {facts.get('company') or 'OCN ' + str(facts.get('ocn'))}"
         detail += f", rate centre {where}" if where else ""
         if facts.get("disconnected"):
             detail += f" (disconnected {facts['disconnected']})"
-        return Finding(source=self.name, e164=number.e164 or "", status=Status.FOUND, url=url, detail=detail,
-                       facts=dict(facts), **extra)
+        return self.finding(number, Status.FOUND, url=url, detail=detail, facts=dict(facts), **extra)
 
     def cached_finding(self, number: Number, cached: CachedPrefix) -> Finding:
         """A stored prefix answer as a finding for ``number`` (marked cached)."""

@@ -22,6 +22,7 @@ from lookup.models import Finding, Number, Status
 from lookup.numbers import normalize_number
 from lookup.sync import import_fcc_files, import_ftc_files
 from scrapers import ftc_gov
+from scrapers.base import DatasetView
 from scrapers.complaints import RowTally, complaint_spam, nanp_field
 from scrapers.ftc_gov import FtcGov, subject_category
 
@@ -220,7 +221,10 @@ def synced() -> Store:
 
 
 def find(store: Store, *raws: str) -> dict[str, Finding]:
-    return FtcGov().local_findings(store, [number(r) for r in raws], today=TODAY)
+    """What the FTC source says from the synced rows, handed over as the engine does."""
+    numbers = [number(r) for r in raws]
+    summaries = store.complaint_summaries([n.e164 for n in numbers if n.e164], "ftc")
+    return FtcGov().local_findings(numbers, DatasetView(store.get_sync_state("ftc"), summaries, TODAY))
 
 
 def test_a_complained_about_number_is_found_with_its_summary(synced: Store) -> None:
