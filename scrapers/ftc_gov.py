@@ -21,13 +21,13 @@ from datetime import date
 from typing import Any, Iterator, Mapping, Sequence, TextIO
 
 from lookup.models import Category, ComplaintSummary, EvidenceKind, Finding, Number, SourceKind, Status
+from lookup.verdict import complaint_spam
 from scrapers.base import DatasetSource, DatasetView
 from scrapers.community_parse import NANP_REGIONS, plural
 from scrapers.complaints import (
     NotDatasetFile,
     RowTally,
     bounded_lines,
-    complaint_spam,
     is_nanp,
     nanp_field,
     row_id,

@@ -10,8 +10,11 @@ from aiohttp import web
 
 from db.store import Store
 from lookup.engine import Engine
-from lookup.models import Status
+from lookup.models import EvidenceKind, Status
 from lookup.settings import Settings, SourceConfig
+from lookup.sync import import_fcc_files
+from lookup.verdict import complaint_points
+from scrapers.fcc_gov import FccGov
 from scrapers.nomorobo_com import NomoroboCom
 
 PAGES = Path(__file__).parents[1] / "pages"
@@ -74,3 +77,56 @@ async def test_nomorobo_daily_limit_is_rate_limited_and_not_cached(aiohttp_serve
     assert "daily lookup limit" in (first.findings[0].detail or "")
     assert len(hits) == 2, "a limit page is never cached as an answer"
     assert [f.status for f in again.findings] == [Status.RATE_LIMITED]
+
+
+def fcc_app(hits: list[str]) -> web.Application:
+    async def rows(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(body=(PAGES / "fcc_gov" / "found.json").read_bytes(), content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/resource/vakf-fz8e.json", rows)
+    return app
+
+
+async def test_a_cached_complaint_finding_still_counts_as_complaints(aiohttp_server, tmp_path) -> None:
+    """The evidence kind survives the cache: the second lookup reads the store, not the site."""
+    hits: list[str] = []
+    server = await aiohttp_server(fcc_app(hits))
+    base = str(server.make_url("")).rstrip("/")
+    settings = Settings(deadline=3.0, sources={"fcc_gov": SourceConfig(base_url=base, rate=200, enabled=True)})
+    engine = Engine(store=Store(tmp_path / "c.db"), settings=settings, sources=[FccGov(settings.source("fcc_gov"))])
+    [live] = await engine.lookup(["+1 866 410 0458"])
+    [cached] = await engine.lookup(["+1 866 410 0458"])
+    assert len(hits) == 1 and cached.findings[0].cached
+    for result in (live, cached):
+        [finding] = result.findings
+        assert finding.evidence is EvidenceKind.COMPLAINTS
+        [item] = [e for e in result.verdict.evidence if e.source == "fcc_gov"]
+        assert (item.signal, item.weight) == ("complaints:fcc_gov", complaint_points(finding.spam))
+
+
+FCC_EXPORT = Path(__file__).parents[1] / "data" / "fcc" / "unwanted_calls_export.csv"
+
+
+def test_synced_fcc_data_counts_offline_as_the_ftc_data_does(tmp_path) -> None:
+    """After `sync fcc`, `lookup --offline` shows the FCC complaints and the verdict counts them."""
+    store = Store(tmp_path / "fcc.db")
+    assert import_fcc_files(store, [FCC_EXPORT]).rows_added == 11
+    settings = Settings(region="US")
+    engine = Engine(store=store, settings=settings, sources=[FccGov(settings.source("fcc_gov"))])
+    listed, quiet = engine.lookup_offline(["+1 866 410 0458", "+1 202 555 0143"])
+    [finding] = listed.findings
+    assert (finding.status, finding.reports, finding.evidence) == (Status.FOUND, 2, EvidenceKind.COMPLAINTS)
+    assert finding.detail.startswith("2 FCC complaints in the synced data, latest 2016-05-25")
+    assert "robocall" in finding.categories
+    [item] = [e for e in listed.verdict.evidence if e.source == "fcc_gov"]
+    assert item.signal == "complaints:fcc_gov" and item.weight > 0
+    assert [f.status for f in quiet.findings] == [Status.NOT_FOUND]
+
+
+def test_fcc_without_synced_data_adds_nothing_offline(tmp_path) -> None:
+    settings = Settings(region="US")
+    engine = Engine(store=Store(tmp_path / "empty.db"), settings=settings, sources=[FccGov(settings.source("fcc_gov"))])
+    [result] = engine.lookup_offline(["+1 866 410 0458"])
+    assert result.findings == ()
