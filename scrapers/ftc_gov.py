@@ -20,6 +20,7 @@ import re
 from datetime import date
 from typing import Any, Iterator, Mapping, Sequence, TextIO
 
+from lookup.ftc_columns import FTC_COLUMNS
 from lookup.models import Category, ComplaintSummary, EvidenceKind, Finding, Number, SourceKind, Status
 from lookup.verdict import complaint_spam
 from scrapers.base import DatasetSource, DatasetView
@@ -35,16 +36,7 @@ from scrapers.complaints import (
 )
 
 DATASET = "ftc"
-COLUMNS = (
-    "Company_Phone_Number",
-    "Created_Date",
-    "Violation_Date",
-    "Consumer_City",
-    "Consumer_State",
-    "Consumer_Area_Code",
-    "Subject",
-    "Recorded_Message_Or_Robocall",
-)
+COLUMNS = FTC_COLUMNS
 FILE_DATE = re.compile(r"DNC_Complaint_Numbers_(\d{4}-\d{2}-\d{2})\.csv$", re.IGNORECASE)
 MAX_HEADER_CHARS = 4096
 

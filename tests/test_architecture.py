@@ -77,6 +77,16 @@ def test_sources_never_import_the_store(name: str) -> None:
     assert not [m for m in imports(MODULES[name]) if is_in(m, "db")], f"{name} imports db"
 
 
+FORMATS = ("lookup.blocklists", "lookup.calllogs")
+
+
+@pytest.mark.parametrize("name", sorted(m for m in MODULES if any(is_in(m, f) for f in FORMATS)))
+def test_file_formats_never_import_a_source(name: str) -> None:
+    """Export, import and call-log formats share facts with sources through neutral modules
+    (``lookup.ftc_columns``), never by importing a scraper."""
+    assert not [m for m in imports(MODULES[name]) if is_in(m, "scrapers")], f"{name} imports a source"
+
+
 SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|BEGIN|COMMIT|ROLLBACK)\s+[\w*(]")
 # The iPhone's CallHistory.storedata is a SQLite file of the user's: its reader queries that
 # file (read-only), never the store.
