@@ -32,6 +32,7 @@ like a clean number.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Sequence
 
@@ -179,7 +180,7 @@ class Case:
         return out
 
 
-class SourceBase:
+class SourceBase(ABC):
     """What every source is, whatever its kind: a name, what it covers, its configuration,
     what its findings are evidence of, its recorded test pages and its live canaries.
 
@@ -256,13 +257,14 @@ class Source(SourceBase):
     kind: ClassVar[SourceKind] = SourceKind.LOOKUP
 
     # -- the two halves a subclass writes
+    @abstractmethod
     def request(self, number: Number) -> Request:
-        raise NotImplementedError
+        """What to fetch for ``number``."""
 
+    @abstractmethod
     def parse(self, page: Page, number: Number) -> Finding:
         """Pure: turn a fetched page into a finding. Raise LayoutChanged when the page
         lacks what the site always renders."""
-        raise NotImplementedError
 
     # -- optional: a second request for --deep (e.g. the next page of comments)
     def deep_request(self, finding: Finding, number: Number) -> Request | None:
@@ -299,13 +301,13 @@ class PrefixSource(Source):
     kind: ClassVar[SourceKind] = SourceKind.PREFIX
     evidence: ClassVar[EvidenceKind] = EvidenceKind.NUMBERING
 
+    @abstractmethod
     def cache_key(self, number: Number) -> str:
         """The block this source answers for (``"780-809"``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def cached_finding(self, number: Number, cached: CachedPrefix) -> Finding:
         """A stored block answer as a finding for ``number`` (marked cached)."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -327,9 +329,9 @@ class DatasetSource(SourceBase):
     evidence: ClassVar[EvidenceKind] = EvidenceKind.COMPLAINTS
     dataset: ClassVar[str]
 
+    @abstractmethod
     def local_findings(self, numbers: Sequence[Number], view: DatasetView) -> dict[str, Finding]:
         """One finding per covered number (by E.164) from the synced data in ``view``."""
-        raise NotImplementedError
 
 
 class ListingSource(SourceBase):
@@ -340,6 +342,6 @@ class ListingSource(SourceBase):
     kind: ClassVar[SourceKind] = SourceKind.LISTING
     evidence: ClassVar[EvidenceKind] = EvidenceKind.LISTING
 
+    @abstractmethod
     def listing_findings(self, numbers: Sequence[Number], listings: Mapping[str, Sequence[Any]]) -> dict[str, Finding]:
         """One finding per number (by E.164) from the listings that carry it."""
-        raise NotImplementedError

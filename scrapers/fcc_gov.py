@@ -230,6 +230,7 @@ class FccGov(Source, DatasetSource):
     enable_hint = "works without a key; an app token ([sources.fcc_gov] app_token) raises the API's limits"
     # Same kind of evidence as the FTC's: first-hand complaints to a regulator.
     reliability = 0.7
+    CANARIES = ("+18008291040", "+12024561111")  # a spoofed agency line, a plain public line
     ttl_found_days = 14.0
 
     def supports(self, number: Number) -> bool:

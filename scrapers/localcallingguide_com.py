@@ -142,6 +142,7 @@ class LocalCallingGuide(PrefixSource):
     default_base_url = "https://localcallingguide.com"
     # Numbering-plan records, not opinions: an unassigned prefix is near-certain proof of spoofing.
     reliability = 0.9
+    CANARIES = ("+17808091234", "+12024561111")  # two assigned prefixes (Edmonton, Washington DC)
     rate = 0.5
     ttl_found_days = 90.0
     ttl_not_found_days = 90.0

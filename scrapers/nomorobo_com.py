@@ -83,6 +83,7 @@ class NomoroboCom(Source):
     default_base_url = "https://www.nomorobo.com"
     # Curated from honeypot lines and reviewed reports: few false positives.
     reliability = 0.85
+    CANARIES = ("+18008291040", "+12024561111")  # a spoofed agency line, a plain public line
     rate = 0.5
     ttl_found_days = 60.0
     ttl_not_found_days = 14.0

@@ -25,6 +25,7 @@ class Notes800Com(OosSource):
     # Large, long-running, moderated community; free text is noisy, but volume and
     # call types make a many-report number a strong signal.
     reliability = 0.7
+    CANARIES = ("+18008291040", "+12024561111")  # a spoofed agency line, a plain public line
     ttl_found_days = 14.0  # comments keep coming in on active numbers
 
     def number_path(self, number: Number) -> str:

@@ -94,6 +94,7 @@ class PhoneblockNet(Source):
                    "to the config file (or set WHOCALLED_SOURCE_PHONEBLOCK_NET_TOKEN)")
     # Explicit per-number ratings with vote counts from a moderated community.
     reliability = 0.8
+    CANARIES = ("+4930182720", "+4989233000")  # a spoofed agency line, a plain public line
 
     @property
     def is_private(self) -> bool:

@@ -97,6 +97,7 @@ class ShouldianswerCom(Source):
     # Ratings come from reviews plus the site's own activity detection; a rating
     # with few reviews is weak, so reports carry the confidence.
     reliability = 0.7
+    CANARIES = ("+18008291040", "+12024561111")  # a spoofed agency line, a plain public line
 
     def request(self, number: Number) -> Request:
         return Request(url=f"{self.base_url}/search?{urlencode({'q': number.e164})}", expect="html")

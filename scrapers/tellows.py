@@ -63,6 +63,7 @@ class Tellows(Source):
                    "or set WHOCALLED_SOURCE_TELLOWS_API_KEY")
     # A scored, comment-backed community API; strong where it has comments.
     reliability = 0.75
+    CANARIES = ("+4930182720", "+4989233000")  # a spoofed agency line, a plain public line
 
     def key_md5(self) -> str:
         key = self.config.api_key or ""

@@ -18,7 +18,6 @@ from lookup.engine import Engine
 from lookup.models import Level, SourceKind, Status
 from lookup.settings import Settings, SourceConfig
 from scrapers.base import Case
-from scrapers.community import COMMUNITY_SOURCES
 from scrapers.registry import source_classes
 
 PAGES = Path(__file__).parents[1] / "pages"
@@ -98,7 +97,7 @@ async def test_all_sources_at_once_for_one_number(aiohttp_server) -> None:
     server = await aiohttp_server(page_app(spam_routes()))
     base = str(server.make_url("")).rstrip("/")
     settings = Settings(deadline=3.0, sources=configs(base, SPAM_SITES))
-    sources = [cls(settings.source(cls.name)) for cls in COMMUNITY_SOURCES if cls.name in SPAM_SITES]
+    sources = [cls(settings.source(cls.name)) for cls in source_classes() if cls.name in SPAM_SITES]
     engine = Engine(store=Store(), settings=settings, sources=sources)
     [result] = await engine.lookup(["+1 206 555 0147"], deadline=3.0)
     status = {f.source: f.status for f in result.findings}
