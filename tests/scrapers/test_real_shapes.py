@@ -4,6 +4,7 @@ tests/pages/<source>/SOURCE.md)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from aiohttp import web
@@ -130,3 +131,22 @@ def test_fcc_without_synced_data_adds_nothing_offline(tmp_path) -> None:
     engine = Engine(store=Store(tmp_path / "empty.db"), settings=settings, sources=[FccGov(settings.source("fcc_gov"))])
     [result] = engine.lookup_offline(["+1 866 410 0458"])
     assert result.findings == ()
+
+
+def test_cli_lookup_offline_shows_synced_fcc_complaints(tmp_path) -> None:
+    """The README's promise: `sync fcc` then `lookup --offline` shows that number's complaints."""
+    from typer.testing import CliRunner
+
+    from lookup.cli import app
+
+    db = str(tmp_path / "cli.db")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("")
+    runner = CliRunner()
+    synced = runner.invoke(app, ["sync", "fcc", "--file", str(FCC_EXPORT), "--db", db, "--config", str(cfg)])
+    assert synced.exit_code == 0, synced.output
+    shown = runner.invoke(app, ["lookup", "866-410-0458", "--offline", "--json", "--db", db, "--config", str(cfg)])
+    assert shown.exit_code == 0, shown.output
+    obj = json.loads(shown.stdout.splitlines()[0])
+    assert {s["name"]: s["status"] for s in obj["sources"]}["fcc_gov"] == "found"
+    assert any(r["signal"] == "complaints:fcc_gov" for r in obj["reasons"])
