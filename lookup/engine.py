@@ -342,8 +342,10 @@ class Engine:
             covered = [n for n in unique.values() if source.supports(n)]
             if not covered:
                 continue
-            summaries = self.store.complaint_summaries([n.e164 or "" for n in covered], source.dataset)
-            view = DatasetView(self.store.get_sync_state(source.dataset), summaries, today)
+            state = self.store.get_sync_state(source.dataset)
+            keys = [n.e164 or "" for n in covered]
+            summaries = self.store.complaint_summaries(keys, source.dataset) if state is not None else {}
+            view = DatasetView(state, summaries, today)
             for key, finding in source.local_findings(covered, view).items():
                 out.setdefault(key, []).append(finding)
         return out
