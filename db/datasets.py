@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from db.sql import chunks, days_after, marks
-from lookup.models import Finding, Status, iso_now
+from lookup.models import CachedPrefix, ComplaintSummary, Finding, Status, SyncState, iso_now
+
+__all__ = ["CachedPrefix", "ComplaintSummary", "ComplaintCount", "DatasetsMixin", "SyncState"]  # the value types live in lookup.models
 
 # The order of a complaint row tuple as the dataset readers yield it.
 COMPLAINT_COLUMNS = (
@@ -42,24 +44,6 @@ IMPORT_CACHE_KIB = 64 * 1024
 
 
 @dataclass(frozen=True)
-class ComplaintSummary:
-    """What one dataset holds about one number. ``subjects`` and ``call_types`` are
-    ``(value, count)`` pairs, most frequent first."""
-
-    e164: str
-    complaints: int
-    latest: str | None
-    robocalls: int  # rows that say "robocall: yes"
-    robocall_known: int  # rows that say yes or no
-    subjects: tuple[tuple[str, int], ...] = ()
-    call_types: tuple[tuple[str, int], ...] = ()
-
-    @property
-    def robocall_share(self) -> float | None:
-        return self.robocalls / self.robocall_known if self.robocall_known else None
-
-
-@dataclass(frozen=True)
 class ComplaintCount:
     """One row of :meth:`DatasetsMixin.iter_complaint_numbers` (for blocklist exports)."""
 
@@ -68,31 +52,6 @@ class ComplaintCount:
     latest: str | None
 
 
-@dataclass
-class SyncState:
-    """Progress of one dataset's sync. ``state`` is free-form JSON kept by :mod:`lookup.sync`
-    (per-day and per-file progress)."""
-
-    dataset: str
-    last_date: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    rows: int = 0
-    updated_at: str | None = None
-    detail: str | None = None
-    state: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CachedPrefix:
-    """A stored answer of a prefix source for one number block (``"780-809"``)."""
-
-    prefix: str
-    source: str
-    status: Status
-    facts: dict[str, Any]
-    fetched_at: str
-    expires_at: str
 
 
 class DatasetsMixin:

@@ -9,7 +9,7 @@ from collections import defaultdict
 from typing import Any, Callable, Iterable, Sequence
 
 from db.sql import chunks, days_after, marks
-from lookup.models import Comment, Finding, Status, iso_now
+from lookup.models import Comment, EvidenceKind, Finding, Status, iso_now
 
 
 class FindingsMixin:
@@ -56,8 +56,8 @@ class FindingsMixin:
             if definite:
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO findings (e164, source, status, fetched_at, expires_at, name, spam,"
-                    " reports, categories, last_reported, url, detail, excerpt, facts)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " reports, categories, last_reported, url, detail, excerpt, facts, evidence)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [
                         (
                             f.e164,
@@ -74,6 +74,7 @@ class FindingsMixin:
                             f.detail,
                             f.excerpt,
                             json.dumps(f.facts, default=str),
+                            f.evidence.value,
                         )
                         for f in definite
                     ],
@@ -177,6 +178,7 @@ def _finding_from_row(row: dict[str, Any], *, cached: bool) -> Finding:
         excerpt=row["excerpt"],
         facts=json.loads(row["facts"]) if row["facts"] else {},
         cached=cached,
+        evidence=EvidenceKind(row.get("evidence") or EvidenceKind.OPINION),
     )
 
 

@@ -191,6 +191,14 @@ def m005_robots(db: Database) -> None:
     db["robots"].create({"origin": str, "body": str, "fetched_at": str}, pk="origin", not_null={"body", "fetched_at"})
 
 
+@migrations()
+def m006_finding_evidence(db: Database) -> None:
+    """What a cached finding is evidence of (opinion, complaints, numbering, listing): the verdict
+    weighs a finding by it, so it must survive the cache. Rows from before read as opinion."""
+    if "evidence" not in db["findings"].columns_dict:
+        db["findings"].add_column("evidence", str)
+
+
 def apply_migrations(db: Database) -> None:
     migrations.apply(db)
 

@@ -41,7 +41,10 @@ _SAVEPOINTS = itertools.count()
 APPLICATION_ID = 0x57484F43
 # The migrations in db/migrations.py, by name, in order (a test keeps the two the same). A
 # database that has them all opens without importing sqlite-utils, which only migrations need.
-SCHEMA = ("m001_core", "m002_datasets_calls_comments", "m003_call_flags", "m004_partial_silent_index", "m005_robots")
+SCHEMA = (
+    "m001_core", "m002_datasets_calls_comments", "m003_call_flags", "m004_partial_silent_index", "m005_robots",
+    "m006_finding_evidence",
+)
 _PRIVATE = 0o600  # the database holds call history and contact names: its owner's only
 _COMPANIONS = ("", "-wal", "-shm", "-journal")
 

@@ -10,28 +10,12 @@ from db.store import Store
 from lookup.engine import Engine
 from lookup.models import Status
 from lookup.settings import Settings
-from scrapers.base import Source
+from scrapers.base import SourceBase
 
 
-# Numbers to ask each site about, per source: a much-reported one and an unremarkable public
-# line. They are public numbers of public bodies (often spoofed by scammers, so listed on
-# community sites); what matters is that the page parses to found or not_found.
-CANARY_NUMBERS: dict[str, tuple[str, ...]] = {
-    "shouldianswer_com": ("+18008291040", "+12024561111"),
-    "nomorobo_com": ("+18008291040", "+12024561111"),
-    "notes800_com": ("+18008291040", "+12024561111"),
-    "whocallsme_com": ("+18008291040", "+12024561111"),
-    "phonespamfilter_com": ("+18008291040", "+12024561111"),
-    "who_called_co_uk": ("+443002003300", "+442072195000"),
-    "tellows": ("+4930182720", "+4989233000"),
-    "phoneblock_net": ("+4930182720", "+4989233000"),
-    "fcc_gov": ("+18008291040", "+12024561111"),
-    "localcallingguide_com": ("+17808091234", "+12024561111"),
-}
-
-
-def canaries_for(source: Source) -> tuple[str, ...]:
-    return source.CANARIES or CANARY_NUMBERS.get(source.name, ())
+def canaries_for(source: SourceBase) -> tuple[str, ...]:
+    """The numbers to ask ``source`` about: its own ``CANARIES``."""
+    return tuple(source.CANARIES)
 
 
 def verdict_for(statuses: Sequence[Status], details: Sequence[str | None]) -> str:
@@ -52,7 +36,7 @@ def verdict_for(statuses: Sequence[Status], details: Sequence[str | None]) -> st
     return f"BROKEN? {status.value}: {detail or ''} ({hint})"
 
 
-async def run_canaries(store: Store, settings: Settings, sources: Sequence[Source], *, deadline: float = 10.0) -> dict[str, str]:
+async def run_canaries(store: Store, settings: Settings, sources: Sequence[SourceBase], *, deadline: float = 10.0) -> dict[str, str]:
     out: dict[str, str] = {}
     for source in sources:
         numbers = canaries_for(source)

@@ -386,13 +386,28 @@ class Engine:
             return found, fetcher.take_robots()
 
     def _dataset_findings(self, numbers: Sequence[Number | NumberError], only: Sequence[str] = ()) -> dict[str, list[Finding]]:
+        """Dataset sources answer from the synced tables. Sources never touch the store: the
+        engine reads each one's sync state and the complaint summaries of the numbers it covers,
+        and hands them over as a :class:`scrapers.base.DatasetView`."""
+        from datetime import datetime, timezone
+
+        from scrapers.base import DatasetSource, DatasetView
+
         out: dict[str, list[Finding]] = {}
-        datasets = [s for s in self.sources if s.kind is SourceKind.DATASET and (s.name in only if only else s.enabled)]
+        datasets = [s for s in self.sources if isinstance(s, DatasetSource) and (s.name in only if only else s.enabled)]
         if not datasets:
             return out
         unique = {n.e164: n for n in numbers if isinstance(n, Number) and n.e164}
+        today = datetime.now(timezone.utc).date()
         for source in datasets:
-            for key, finding in source.local_findings(self.store, list(unique.values())).items():  # type: ignore[attr-defined]
+            covered = [n for n in unique.values() if source.supports(n)]
+            if not covered:
+                continue
+            state = self.store.get_sync_state(source.dataset)
+            keys = [n.e164 or "" for n in covered]
+            summaries = self.store.complaint_summaries(keys, source.dataset) if state is not None else {}
+            view = DatasetView(state, summaries, today)
+            for key, finding in source.local_findings(covered, view).items():
                 out.setdefault(key, []).append(finding)
         return out
 

@@ -113,9 +113,29 @@ class Status(StrEnum):
 
 
 class SourceKind(StrEnum):
+    """How a source is asked (each kind has its interface in :mod:`scrapers.base`)."""
+
     LOOKUP = "lookup"  # asked over HTTP for one number at a time
     DATASET = "dataset"  # synced in bulk into local tables, looked up offline
     PREFIX = "prefix"  # answers for a number block (NPA-NXX), cached per block
+    LISTING = "listing"  # a directory of named places or organisations, synced and matched locally
+
+
+class EvidenceKind(StrEnum):
+    """What a finding is evidence of; the verdict weighs each kind its own way.
+
+    ``opinion``: a community's or a service's judgement, ``spam`` 0..1 backed by ``reports``.
+    ``complaints``: first-hand complaints filed with a regulator; ``spam`` is
+    :func:`lookup.verdict.complaint_spam` of them (one curve for sources and verdict).
+    ``numbering``: numbering-plan records (who holds a prefix); ``spam`` set only when the
+    records prove the caller ID forged (an unassigned prefix).
+    ``listing``: the number is listed as a named place or organisation's.
+    """
+
+    OPINION = "opinion"
+    COMPLAINTS = "complaints"
+    NUMBERING = "numbering"
+    LISTING = "listing"
 
 
 class Category(StrEnum):
@@ -167,6 +187,55 @@ class Finding:
     facts: dict[str, Any] = field(default_factory=dict)
     comments: tuple[Comment, ...] = ()
     cached: bool = False
+    evidence: EvidenceKind = EvidenceKind.OPINION  # set by the source from its class; the verdict reads it
+
+
+# ---------------------------------------------------------------- what the engine hands to sources
+
+
+@dataclass(frozen=True)
+class ComplaintSummary:
+    """What one complaint dataset holds about one number. ``subjects`` and ``call_types`` are
+    ``(value, count)`` pairs, most frequent first."""
+
+    e164: str
+    complaints: int
+    latest: str | None
+    robocalls: int  # rows that say "robocall: yes"
+    robocall_known: int  # rows that say yes or no
+    subjects: tuple[tuple[str, int], ...] = ()
+    call_types: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def robocall_share(self) -> float | None:
+        return self.robocalls / self.robocall_known if self.robocall_known else None
+
+
+@dataclass
+class SyncState:
+    """Progress of one dataset's sync. ``state`` is free-form JSON kept by :mod:`lookup.sync`
+    (per-day and per-file progress)."""
+
+    dataset: str
+    last_date: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    rows: int = 0
+    updated_at: str | None = None
+    detail: str | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CachedPrefix:
+    """A stored answer of a prefix source for one number block (``"780-809"``)."""
+
+    prefix: str
+    source: str
+    status: Status
+    facts: dict[str, Any]
+    fetched_at: str
+    expires_at: str
 
 
 # ---------------------------------------------------------------- the user's lists and reports

@@ -25,9 +25,14 @@ How the weights were chosen (points, where 60 = likely spam by default):
   by recency (latest within 30 days x1, within 90 days x0.7, older x0.4), plus 10
   when most were prerecorded robocalls (illegal without consent). So a handful of
   recent complaints makes a number suspicious and a dozen or more likely spam;
-  zero complaints adds nothing.
+  zero complaints adds nothing. This is the one complaint curve: the complaint
+  sources give it as their ``spam`` (:func:`complaint_spam`, 0.5 + points/140) and
+  the verdict reads the points back from that (:func:`complaint_points`).
 - An NANP prefix (area code + exchange) that no carrier holds cannot originate a
   call: the caller ID is spoofed (40).
+- Findings are weighed by what they are evidence of (``Finding.evidence``), never
+  by which source sent them; one source counts once (its latest definite answer,
+  when a source answers both live and from synced data).
 - Repeated silent calls (10 per repeat, up to 30) and calls at night (10)
   are what probing robocallers do; a number the user called before (-30) or
   answered (-10) is probably someone they deal with.
@@ -42,6 +47,7 @@ from typing import Mapping, Sequence
 from lookup.models import (
     CallBack,
     Evidence,
+    EvidenceKind,
     Finding,
     History,
     Level,
@@ -59,6 +65,8 @@ from lookup.settings import Settings
 
 DEFAULT_RELIABILITY = 0.6
 MAX_SOURCE_WEIGHT = 50.0
+MAX_COMPLAINT_POINTS = 70.0  # 60 for the count, 10 for robocalls
+UNASSIGNED_POINTS = 40.0
 
 def region_name(region: str | None) -> str:
     """A country name for a region code, from phonenumbers' own English geocoding data."""
@@ -156,25 +164,53 @@ def complaint_weight(count: int, latest: str | None, robocall_share: float | Non
     return round(weight, 1)
 
 
-def evidence_from_findings(findings: Sequence[Finding], reliability: Mapping[str, float] | None = None) -> list[Evidence]:
-    ev: list[Evidence] = []
+def complaint_spam(count: int, latest: str | None, *, today: date, robocall_share: float | None = None) -> float:
+    """:func:`complaint_weight` as a complaint source's 0.5..1 spam signal (0.5 for none)."""
+    points = complaint_weight(count, latest, robocall_share, today)
+    return round(0.5 + points / (2 * MAX_COMPLAINT_POINTS), 4)
+
+
+def complaint_points(spam: float | None) -> float:
+    """The points a complaint finding's ``spam`` stands for (the inverse of :func:`complaint_spam`)."""
+    if spam is None:
+        return 0.0
+    return round(max(0.0, min(spam, 1.0) - 0.5) * 2 * MAX_COMPLAINT_POINTS, 1)
+
+
+def one_per_source(findings: Sequence[Finding]) -> list[Finding]:
+    """Every failure, and one definite finding per source: its latest (a source that answers
+    live and from synced data counts once)."""
+    latest: dict[str, Finding] = {}
+    out: list[Finding] = []
     for f in findings:
-        if f.status is Status.FOUND and isinstance(f.facts.get("complaints"), int):
-            weight = complaint_weight(f.facts["complaints"], f.facts.get("latest") or f.last_reported, f.facts.get("robocall_share"))
-            ev.append(Evidence(f"complaints:{f.source}", weight, f.detail or _default_detail(f), f.source))
-        elif f.status is Status.FOUND and f.facts.get("assigned") is False:
-            ev.append(Evidence("unassigned_prefix", 40, f.detail or "No carrier holds this number's prefix: the caller ID is spoofed.", f.source))
-        elif f.status is Status.FOUND and f.source == "localcallingguide_com":
-            ev.append(Evidence(f"source:{f.source}", 0, f.detail or _default_detail(f), f.source))
-        elif f.status is Status.FOUND and f.spam is not None:
+        if not f.status.is_definite:
+            out.append(f)
+        elif f.source not in latest or f.fetched_at > latest[f.source].fetched_at:
+            latest[f.source] = f
+    return out + list(latest.values())
+
+
+def evidence_from_findings(findings: Sequence[Finding], reliability: Mapping[str, float] | None = None) -> list[Evidence]:
+    """One evidence item per definite finding, weighed by what it is evidence of."""
+    ev: list[Evidence] = []
+    for f in one_per_source(findings):
+        if f.status is Status.NOT_FOUND:
+            ev.append(Evidence(f"source:{f.source}", 0, f.detail or "no reports", f.source))
+            continue
+        if f.status is not Status.FOUND:
+            continue
+        detail = f.detail or _default_detail(f)
+        if f.evidence is EvidenceKind.COMPLAINTS:
+            ev.append(Evidence(f"complaints:{f.source}", complaint_points(f.spam), detail, f.source))
+        elif f.evidence is EvidenceKind.NUMBERING and f.spam is not None and f.spam > 0.5:
+            detail = f.detail or "No carrier holds this number's prefix: the caller ID is spoofed."
+            ev.append(Evidence("unassigned_prefix", UNASSIGNED_POINTS, detail, f.source))
+        elif f.evidence is EvidenceKind.OPINION and f.spam is not None:
             r = (reliability or {}).get(f.source, DEFAULT_RELIABILITY)
             weight = (f.spam - 0.5) * 2 * MAX_SOURCE_WEIGHT * r * confidence(f.reports)
-            detail = f.detail or _default_detail(f)
             ev.append(Evidence(f"source:{f.source}", round(weight, 1), detail, f.source))
-        elif f.status is Status.FOUND:
-            ev.append(Evidence(f"source:{f.source}", 0, f.detail or _default_detail(f), f.source))
-        elif f.status is Status.NOT_FOUND:
-            ev.append(Evidence(f"source:{f.source}", 0, f.detail or "no reports", f.source))
+        else:  # a carrier record, a listing (weighed by issue 14), an opinion without a signal
+            ev.append(Evidence(f"source:{f.source}", 0, detail, f.source))
     return ev
 
 

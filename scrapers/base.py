@@ -1,9 +1,28 @@
-"""The Source protocol, the request/page types the fetcher trades in, and bot-wall detection.
+"""The source contract: one interface per kind of source, the request/page types the fetcher
+trades in, and bot-wall detection.
 
-A source never does I/O and never touches the database. The engine asks it
-for a :class:`Request`, fetches that through :mod:`scrapers.http`, and hands
-the resulting :class:`Page` to :meth:`Source.read`, which checks for a bot
-wall first and then calls the source's pure :meth:`Source.parse`.
+A source never does I/O and never touches the store. There are four kinds, each
+an explicit class here; a source subclasses the one (or two) that fit:
+
+- :class:`Source` (per number, ``SourceKind.LOOKUP``): the engine asks it for a
+  :class:`Request`, fetches that through :mod:`scrapers.http`, and hands the
+  resulting :class:`Page` to :meth:`Source.read`, which checks for a bot wall
+  first and then calls the source's pure :meth:`Source.parse`.
+- :class:`PrefixSource` (per number block, ``SourceKind.PREFIX``): fetched like a
+  per-number source but once per :meth:`PrefixSource.cache_key`; the engine
+  keeps the answer's facts per block and hands a stored one back to
+  :meth:`PrefixSource.cached_finding` for any number of that block.
+- :class:`DatasetSource` (bulk dataset, ``SourceKind.DATASET``): synced into
+  local tables by :mod:`lookup.sync`; at lookup time the engine reads what the
+  source needs (its sync state and per-number complaint summaries) and hands it
+  over as a :class:`DatasetView` to :meth:`DatasetSource.local_findings`.
+- :class:`ListingSource` (listing directory, ``SourceKind.LISTING``): named
+  places or organisations synced in bulk; the engine hands the listings that
+  match a number to :meth:`ListingSource.listing_findings`.
+
+Every source declares what its findings are evidence of (``evidence``, an
+:class:`~lookup.models.EvidenceKind`); :meth:`SourceBase.finding` stamps it on
+each finding, and the verdict weighs findings by that field alone.
 
 A missing element that the site always renders is ``layout_changed`` (raise
 :class:`LayoutChanged`), never ``not_found``: a broken scraper must not look
@@ -13,10 +32,15 @@ like a clean number.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Mapping, Sequence
 
-from lookup.models import Finding, Number, NumberKind, SourceKind, Status, iso_now
+from datetime import date
+
+from lookup.models import (
+    CachedPrefix, ComplaintSummary, EvidenceKind, Finding, Number, NumberKind, SourceKind, Status, SyncState, iso_now,
+)
 from lookup.settings import SourceConfig
 
 
@@ -132,10 +156,33 @@ class Case:
     http_status: int = 200
     content_type: str = "text/html; charset=utf-8"
 
+    def mismatches(self, finding: Finding) -> list[str]:
+        """How ``finding`` differs from ``expect`` (empty when it matches). ``facts`` compares
+        the named keys only, ``comments`` the count, a ``(low, high)`` spam a range."""
+        out = []
+        for name, want in self.expect.items():
+            got = getattr(finding, name)
+            if name == "status":
+                ok = got is Status(want)
+            elif name == "comments":
+                ok = len(got) == want
+            elif name == "facts":
+                got = {key: got.get(key) for key in want}
+                ok = got == want
+            elif name == "spam" and isinstance(want, tuple):
+                ok = got is not None and want[0] <= got <= want[1]
+            elif isinstance(want, float):
+                ok = got is not None and abs(got - want) < 1e-6
+            else:
+                ok = got == want
+            if not ok:
+                out.append(f"{name}: got {got!r}, want {want!r} ({finding.status.value}: {finding.detail})")
+        return out
 
-class Source:
-    """Base class for a lookup source. Subclasses set the class attributes and
-    implement :meth:`request` and :meth:`parse`.
+
+class SourceBase(ABC):
+    """What every source is, whatever its kind: a name, what it covers, its configuration,
+    what its findings are evidence of, its recorded test pages and its live canaries.
 
     ``regions`` is a set of ISO region codes the source covers; empty means
     every region. ``reliability`` (0..1) is how far the verdict trusts it.
@@ -144,6 +191,7 @@ class Source:
     name: ClassVar[str]
     title: ClassVar[str]  # as a person would name it: "shouldianswer.com"
     kind: ClassVar[SourceKind] = SourceKind.LOOKUP
+    evidence: ClassVar[EvidenceKind] = EvidenceKind.OPINION
     regions: ClassVar[frozenset[str]] = frozenset()
     default_base_url: ClassVar[str] = ""
     needs_key: ClassVar[bool] = False  # off until the user configures credentials
@@ -153,9 +201,11 @@ class Source:
     rate: ClassVar[float] = 1.0  # polite default: requests per second to its host
     ttl_found_days: ClassVar[float] = 30.0
     ttl_not_found_days: ClassVar[float] = 7.0
+    # Recorded pages (tests/pages/<name>/) and what reading each must give; the case-table
+    # tests iterate the registry, so every source's table runs.
     CASES: ClassVar[tuple[Case, ...]] = ()
-    # Live canaries for `pytest --online` and `whocalled sources --check`: a number the site
-    # lists as spam, and an unremarkable one. Empty: the source has no canary yet.
+    # Live canaries for `pytest --online` and `whocalled sources --check`: numbers whose answer
+    # must parse to found or not_found (usually a much-reported one and an unremarkable one).
     CANARIES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: SourceConfig | None = None):
@@ -191,14 +241,30 @@ class Source:
             return False
         return not self.regions or (number.region or "") in self.regions
 
-    # -- the two halves a subclass writes
-    def request(self, number: Number) -> Request:
-        raise NotImplementedError
+    # -- helpers for subclasses and the engine
+    def finding(self, number: Number, status: Status, **fields: Any) -> Finding:
+        fields.setdefault("fetched_at", iso_now())
+        return Finding(source=self.name, e164=number.e164 or "", status=status, evidence=self.evidence, **fields)
 
+    def failure(self, number: Number, status: Status, reason: str) -> Finding:
+        return self.finding(number, status, detail=reason)
+
+
+class Source(SourceBase):
+    """A per-number source (``SourceKind.LOOKUP``): subclasses set the class attributes and
+    implement :meth:`request` and :meth:`parse`; the engine fetches and calls :meth:`read`."""
+
+    kind: ClassVar[SourceKind] = SourceKind.LOOKUP
+
+    # -- the two halves a subclass writes
+    @abstractmethod
+    def request(self, number: Number) -> Request:
+        """What to fetch for ``number``."""
+
+    @abstractmethod
     def parse(self, page: Page, number: Number) -> Finding:
         """Pure: turn a fetched page into a finding. Raise LayoutChanged when the page
         lacks what the site always renders."""
-        raise NotImplementedError
 
     # -- optional: a second request for --deep (e.g. the next page of comments)
     def deep_request(self, finding: Finding, number: Number) -> Request | None:
@@ -208,13 +274,6 @@ class Source:
     def merge(self, first: Finding, later: Finding) -> Finding:
         """Combine the first answer with the follow-up's."""
         return first
-
-    # -- helpers for subclasses and the engine
-    def finding(self, number: Number, status: Status, **fields: Any) -> Finding:
-        return Finding(source=self.name, e164=number.e164 or "", status=status, fetched_at=iso_now(), **fields)
-
-    def failure(self, number: Number, status: Status, reason: str) -> Finding:
-        return self.finding(number, status, detail=reason)
 
     def read(self, page: Page, number: Number) -> Finding:
         """Bot-wall check, then :meth:`parse`; every failure becomes a finding status."""
@@ -229,3 +288,60 @@ class Source:
             return self.failure(number, exc.status, exc.reason)
         except Exception as exc:  # a parser bug must not take the other sources down
             return self.failure(number, Status.ERROR, f"parser failed: {type(exc).__name__}: {exc}")
+
+
+NumberSource = Source  # the per-number kind, under the name the other kinds follow
+
+
+class PrefixSource(Source):
+    """A per-block source (``SourceKind.PREFIX``): asked once per :meth:`cache_key` (an NPA-NXX)
+    with the per-number :meth:`request`/:meth:`parse`; its answer's ``facts`` are stored per block
+    by the engine and turned back into a finding for any number of the block."""
+
+    kind: ClassVar[SourceKind] = SourceKind.PREFIX
+    evidence: ClassVar[EvidenceKind] = EvidenceKind.NUMBERING
+
+    @abstractmethod
+    def cache_key(self, number: Number) -> str:
+        """The block this source answers for (``"780-809"``)."""
+
+    @abstractmethod
+    def cached_finding(self, number: Number, cached: CachedPrefix) -> Finding:
+        """A stored block answer as a finding for ``number`` (marked cached)."""
+
+
+@dataclass(frozen=True)
+class DatasetView:
+    """What the engine read from the store for a dataset source: its sync state (None when never
+    synced) and the complaint summaries of the numbers asked that have rows."""
+
+    state: SyncState | None
+    summaries: Mapping[str, ComplaintSummary]
+    today: date
+
+
+class DatasetSource(SourceBase):
+    """A bulk dataset (``SourceKind.DATASET``) synced into local tables by :mod:`lookup.sync`.
+    ``dataset`` names its rows in the store; the engine reads them and calls
+    :meth:`local_findings`, which never touches the store itself."""
+
+    kind: ClassVar[SourceKind] = SourceKind.DATASET
+    evidence: ClassVar[EvidenceKind] = EvidenceKind.COMPLAINTS
+    dataset: ClassVar[str]
+
+    @abstractmethod
+    def local_findings(self, numbers: Sequence[Number], view: DatasetView) -> dict[str, Finding]:
+        """One finding per covered number (by E.164) from the synced data in ``view``."""
+
+
+class ListingSource(SourceBase):
+    """A listing directory (``SourceKind.LISTING``): named places or organisations and their
+    numbers, synced in bulk and matched locally (a number found there belongs to someone
+    named). The engine hands the listings whose number matches to :meth:`listing_findings`."""
+
+    kind: ClassVar[SourceKind] = SourceKind.LISTING
+    evidence: ClassVar[EvidenceKind] = EvidenceKind.LISTING
+
+    @abstractmethod
+    def listing_findings(self, numbers: Sequence[Number], listings: Mapping[str, Sequence[Any]]) -> dict[str, Finding]:
+        """One finding per number (by E.164) from the listings that carry it."""

@@ -34,11 +34,17 @@ NANP_REGIONS = frozenset(
 _INVISIBLE = ("script", "style", "noscript", "template", "iframe", "object", "embed")
 _INT = re.compile(r"\d[\d,.\u00a0 ]*")
 
-# (needle, category): the first needle found in a lower-cased site word wins.
+# (needle, category): the first needle found in a lower-cased site word wins. Besides English:
+# the words of tellows' German and French sites and of shouldianswer's sister sites (Spanish,
+# Italian, French, German), which share its markup and name categories in their own language.
 _CATEGORY_WORDS: tuple[tuple[str, Category], ...] = (
     ("robo", Category.ROBOCALL),
     ("recorded", Category.ROBOCALL),
     ("automated", Category.ROBOCALL),
+    ("bandansage", Category.ROBOCALL),  # de: Bandansage (recorded announcement)
+    ("mensaje grabado", Category.ROBOCALL),
+    ("message enregistré", Category.ROBOCALL),
+    ("messaggio registrato", Category.ROBOCALL),
     ("scam", Category.SCAM),
     ("fraud", Category.SCAM),
     ("phishing", Category.SCAM),
@@ -49,26 +55,61 @@ _CATEGORY_WORDS: tuple[tuple[str, Category], ...] = (
     ("betrug", Category.SCAM),  # German words as tellows.de and PhoneBlock users write them
     ("kostenfalle", Category.SCAM),
     ("gewinnspiel", Category.SCAM),
+    ("abzocke", Category.SCAM),
+    ("estafa", Category.SCAM),  # es
+    ("arnaque", Category.SCAM),  # fr
+    ("escroquerie", Category.SCAM),
+    ("truffa", Category.SCAM),  # it
     ("debt", Category.DEBT_COLLECTOR),
     ("collect", Category.DEBT_COLLECTOR),
     ("inkasso", Category.DEBT_COLLECTOR),
+    ("recouvrement", Category.DEBT_COLLECTOR),  # fr: Agence de recouvrement
+    ("cobro", Category.DEBT_COLLECTOR),  # es: cobro de deudas, agencia de cobro
+    ("cobrador", Category.DEBT_COLLECTOR),
+    ("recobro", Category.DEBT_COLLECTOR),
+    ("recupero crediti", Category.DEBT_COLLECTOR),  # it
     ("telemarket", Category.TELEMARKETER),
+    ("télémarket", Category.TELEMARKETER),
     ("marketing", Category.TELEMARKETER),
     ("advertis", Category.TELEMARKETER),
     ("werbung", Category.TELEMARKETER),
+    ("telefonverkauf", Category.TELEMARKETER),  # de
+    ("vendedor telef", Category.TELEMARKETER),  # es: Vendedor telefónico
+    ("venta telef", Category.TELEMARKETER),
+    ("publicidad", Category.TELEMARKETER),
+    ("démarchage", Category.TELEMARKETER),  # fr
+    ("télévente", Category.TELEMARKETER),
+    ("vente par téléphone", Category.TELEMARKETER),
+    ("publicit", Category.TELEMARKETER),  # fr publicité, it pubblicità is below
+    ("pubblicit", Category.TELEMARKETER),
+    ("vendita telefonica", Category.TELEMARKETER),  # it
+    ("venditore telefonico", Category.TELEMARKETER),
     ("sales", Category.TELEMARKETER),
     ("cold call", Category.TELEMARKETER),
     ("survey", Category.SURVEY),
     ("poll", Category.SURVEY),
     ("umfrage", Category.SURVEY),
+    ("encuesta", Category.SURVEY),  # es
+    ("sondage", Category.SURVEY),  # fr
+    ("sondaggio", Category.SURVEY),  # it
     ("politic", Category.POLITICAL),
+    ("politique", Category.POLITICAL),
+    ("política", Category.POLITICAL),
     ("campaign", Category.POLITICAL),
     ("silent", Category.SILENT),
     ("ping call", Category.SILENT),
     ("ping-anruf", Category.SILENT),
+    ("llamada silenciosa", Category.SILENT),
+    ("appel silencieux", Category.SILENT),
+    ("chiamata muta", Category.SILENT),
     ("no one", Category.SILENT),
     ("hang up", Category.SILENT),
     ("harass", Category.OTHER),
+    ("harcèlement", Category.OTHER),  # fr: Harcèlement téléphonique
+    ("acoso", Category.OTHER),  # es
+    ("molesti", Category.OTHER),  # es molestias, it molestie
+    ("belästigung", Category.OTHER),  # de
+    ("telefonterror", Category.OTHER),
     ("prank", Category.OTHER),
     ("nuisance", Category.OTHER),
     ("spam", Category.OTHER),

@@ -1,19 +1,8 @@
-"""What the government complaint sources share: row ids, row tallies, number fields, the spam curve.
+"""What the government complaint sources share: row ids, row tallies, number fields.
 
-The spam curve (one place, used by ``ftc_gov`` and ``fcc_gov``). Complaints
-are first-hand reports filed with a regulator, so one complaint already leans
-to spam and each further one adds less:
-
-    strength(n) = 1 - 0.4 * decay ** (n - 1)
-
-With the FTC's ``decay`` 0.7: 1 complaint 0.60, 2 0.72, 3 0.80, 5 0.90,
-10 0.98. The FCC uses 0.5, steeper, because FreePBX Superfecta already calls
-a number spam at two FCC rows: 1 0.60, 2 0.80, 3 0.90, 5 0.975. A robocall
-share ``r`` adds ``0.05 * r`` (recorded messages are illegal sales calls
-without consent). Age: when the latest complaint is more than 60 days old the
-signal is pulled toward neutral 0.5, a little each day, down to a quarter of
-its strength after about 10 months (numbers are spoofed for a while, then
-dropped and reassigned). The result is capped at 0.99.
+Their spam signal is the verdict's one complaint curve,
+:func:`lookup.verdict.complaint_spam` (count, recency, robocall share), so a
+source and the verdict never score the same complaints two ways.
 """
 
 from __future__ import annotations
@@ -21,16 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
 from functools import partial
 from typing import Iterator, TextIO
 
 from lookup.models import Number
 from lookup.numbers import nanp_e164
 
-MAX_SPAM = 0.99
 MAX_LINE_CHARS = 1 << 20  # a longer line is read in pieces (and then fails csv's field limit)
-FRESH_DAYS = 60
 _NON_DIGITS = re.compile(r"[^0-9]+")
 _SEP = "\x1f"
 
@@ -86,36 +72,6 @@ def nanp_field(text: str) -> str | None:
     if e164 is None and len(text) >= 10:
         e164 = nanp_e164(_NON_DIGITS.sub("", text))
     return e164
-
-
-def complaint_spam(
-    count: int,
-    latest: str | None,
-    *,
-    today: date,
-    robocall_share: float | None = None,
-    decay: float = 0.7,
-) -> float:
-    """The spam signal (0.5..0.99) for ``count`` complaints, the latest on ``latest`` (ISO date)."""
-    if count <= 0:
-        return 0.5
-    strength = 1.0 - 0.4 * decay ** (count - 1)
-    strength += 0.05 * (robocall_share or 0.0)
-    age = days_since(latest, today)
-    if age is not None and age > FRESH_DAYS:
-        keep = max(0.25, 1.0 - (age - FRESH_DAYS) / 365)
-        strength = 0.5 + (strength - 0.5) * keep
-    return round(min(strength, MAX_SPAM), 3)
-
-
-def days_since(when: str | None, today: date) -> int | None:
-    """Whole days from the ISO date or datetime ``when`` to ``today`` (None if unreadable)."""
-    if not when:
-        return None
-    try:
-        return (today - date.fromisoformat(when[:10])).days
-    except ValueError:
-        return None
 
 
 def top_values(pairs: tuple[tuple[str, int], ...], limit: int = 3) -> dict[str, int]:

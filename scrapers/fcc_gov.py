@@ -10,9 +10,11 @@ never into a URL, a finding or a log.
 Bulk: the CSV export (display-name headers such as "Caller ID Number",
 "Date of Issue" as MM/DD/YYYY) and the SODA ``.csv`` pages (field-name
 headers) both read into ``complaints`` as dataset ``fcc``, keyed by ticket id,
-so re-imports add nothing. Decision: bulk rows serve exports
-(``iter_complaint_numbers``); per-number answers stay with the online query,
-which is always current.
+so re-imports add nothing. The source is of two kinds (:mod:`scrapers.base`):
+per number online, and a :class:`~scrapers.base.DatasetSource` whose synced rows
+answer ``lookup --offline`` (and a live lookup whose query failed) the way the
+FTC's do; when both answer, the verdict counts the latest once. Bulk rows also
+serve exports (``iter_complaint_numbers``).
 """
 
 from __future__ import annotations
@@ -22,17 +24,17 @@ import json
 import re
 from collections import Counter
 from datetime import date, datetime, timezone
-from typing import Any, Iterator, TextIO
+from typing import Any, Iterator, Sequence, TextIO
 from urllib.parse import quote
 
-from lookup.models import Category, Finding, Number, Status
-from scrapers.base import Case, LayoutChanged, Page, Request, Source, SourceError
+from lookup.models import Category, ComplaintSummary, EvidenceKind, Finding, Number, SourceKind, Status
+from lookup.verdict import complaint_spam
+from scrapers.base import Case, DatasetSource, DatasetView, LayoutChanged, Page, Request, Source, SourceError
 from scrapers.community_parse import NANP_REGIONS, clean_text, nanp_dashed, plural
 from scrapers.complaints import (
     NotDatasetFile,
     RowTally,
     bounded_lines,
-    complaint_spam,
     is_nanp,
     nanp_field,
     row_id,
@@ -42,7 +44,6 @@ from scrapers.complaints import (
 DATASET = "fcc"
 RESOURCE = "vakf-fz8e"
 LIMIT = 200
-SPAM_DECAY = 0.5  # steeper than the FTC's: Superfecta calls two FCC rows spam (see scrapers.complaints)
 MAX_HEADER_CHARS = 8192
 
 # CSV header (display name or field name, lower-cased) -> our key
@@ -218,14 +219,18 @@ def error_message(body: str) -> str:
     return ""
 
 
-class FccGov(Source):
+class FccGov(Source, DatasetSource):
     name = "fcc_gov"
     title = "FCC unwanted-call complaints"
+    kind = SourceKind.LOOKUP  # asked per number online; also a dataset (``local_findings``)
+    evidence = EvidenceKind.COMPLAINTS
+    dataset = DATASET
     regions = NANP_REGIONS
     default_base_url = "https://opendata.fcc.gov"
     enable_hint = "works without a key; an app token ([sources.fcc_gov] app_token) raises the API's limits"
     # Same kind of evidence as the FTC's: first-hand complaints to a regulator.
     reliability = 0.7
+    CANARIES = ("+18008291040", "+12024561111")  # a spoofed agency line, a plain public line
     ttl_found_days = 14.0
 
     def supports(self, number: Number) -> bool:
@@ -274,6 +279,48 @@ class FccGov(Source):
             raise LayoutChanged("FCC rows lack issue_date and caller_id_number")
         return self.rows_finding(number, rows, page.url)
 
+    def local_findings(self, numbers: Sequence[Number], view: DatasetView) -> dict[str, Finding]:
+        """Findings from the synced bulk rows, dated when they were synced; nothing when FCC data
+        was never synced (the live query is the source's first way to answer)."""
+        state = view.state
+        if state is None or not (state.rows or state.last_date):
+            return {}
+        out: dict[str, Finding] = {}
+        dated = {"fetched_at": state.updated_at} if state.updated_at else {}
+        for number in numbers:
+            if not (number.e164 and self.supports(number)):
+                continue
+            summary = view.summaries.get(number.e164)
+            if summary is None:
+                out[number.e164] = self.finding(
+                    number, Status.NOT_FOUND, detail="no FCC complaints in the synced data", facts={"complaints": 0},
+                    **dated)
+            else:
+                out[number.e164] = self.summary_finding(number, summary, view.today, **dated)
+        return out
+
+    def summary_finding(self, number: Number, summary: ComplaintSummary, today: date, **dated: str) -> Finding:
+        """A finding from the synced rows' summary (issues are stored as subjects)."""
+        latest = summary.latest[:10] if summary.latest else None
+        share = summary.robocall_share
+        categories: list[str] = []
+        for word, _ in [*summary.subjects, *summary.call_types]:
+            category = word_category(word)
+            if category is not None and category.value not in categories:
+                categories.append(category.value)
+        top = [pairs[0][0] for pairs in (summary.subjects, summary.call_types) if pairs]
+        detail = plural(summary.complaints, "FCC complaint") + " in the synced data"
+        detail += (f", latest {latest}" if latest else "") + (f": {', '.join(top)}" if top else "")
+        return self.finding(
+            number, Status.FOUND, reports=summary.complaints, last_reported=latest, detail=detail,
+            spam=complaint_spam(summary.complaints, latest, today=today, robocall_share=share),
+            categories=tuple(categories) or (Category.OTHER.value,),
+            facts={"complaints": summary.complaints, "latest": latest, "synced": True,
+                   "robocall_share": round(share, 2) if share is not None else None,
+                   "issues": top_values(summary.subjects), "call_types": top_values(summary.call_types)},
+            **dated,
+        )
+
     def rows_finding(self, number: Number, rows: list[dict[str, Any]], url: str) -> Finding:
         issues = Counter(field_text(r, "issue") for r in rows)
         call_types = Counter(call_type_of(r) for r in rows)
@@ -295,7 +342,7 @@ class FccGov(Source):
         today = datetime.now(timezone.utc).date()
         return self.finding(
             number, Status.FOUND, url=url, reports=count, last_reported=latest, detail=detail,
-            spam=complaint_spam(count, latest, today=today, robocall_share=share, decay=SPAM_DECAY),
+            spam=complaint_spam(count, latest, today=today, robocall_share=share),
             categories=tuple(categories) or (Category.OTHER.value,),
             facts={"complaints": count, "latest": latest, "limit_reached": count >= LIMIT,
                    "robocall_share": round(share, 2) if share is not None else None,
@@ -306,7 +353,7 @@ class FccGov(Source):
     CASES = (
         Case("found", "found.json", "+18664100458", {
             "status": "found", "reports": 3, "last_reported": "2016-05-25",
-            "categories": ("telemarketer", "robocall", "silent"), "spam": (0.6, 0.75),
+            "categories": ("telemarketer", "robocall", "silent"), "spam": (0.58, 0.59),  # 3, years old
             "detail": "3 FCC complaints, latest 2016-05-25: Telemarketing (including do not call and spoofing),"
                       " Live Voice",
             "facts": {"complaints": 3, "limit_reached": False, "robocall_share": 0.33},
@@ -316,7 +363,7 @@ class FccGov(Source):
         Case("blocked", "captcha.html", "+18664100458", {"status": "blocked"}),
         Case("layout-changed", "layout_changed.json", "+18664100458", {"status": "layout_changed"},
              content_type="application/json"),
-        Case("not-json", "not_json.txt", "+18664100458", {"status": "layout_changed"}, content_type="text/plain"),
+        Case("not-json", "not_json.txt", "+18664100458", {"status": "layout_changed"}, content_type="application/json"),
         Case("bad-token", "bad_token.json", "+18664100458", {"status": "error"}, http_status=403,
              content_type="application/json"),
         Case("bad-query", "bad_query.json", "+18664100458", {"status": "error"}, http_status=400,

@@ -5,7 +5,8 @@
 and holidays). A body whose first line does not start with
 ``Company_Phone_Number`` is "no file that day" (an HTML 404 page), not a
 failure. The FTC API has no filter by phone number, so there is no per-number
-query: lookups read the local table (``local_findings``).
+query: a :class:`~scrapers.base.DatasetSource`; at lookup time the engine reads
+the synced rows' summaries and hands them to ``local_findings``.
 
 Rows are normalised with :func:`lookup.numbers.nanp_e164` (no phonenumbers
 parse per row) and keyed ``ftc:<hash of the raw fields>``, so importing a file
@@ -16,37 +17,26 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence, TextIO
+from datetime import date
+from typing import Any, Iterator, Mapping, Sequence, TextIO
 
-from lookup.models import Category, Finding, Number, SourceKind, Status, iso_now
-from scrapers.base import Source
+from lookup.ftc_columns import FTC_COLUMNS
+from lookup.models import Category, ComplaintSummary, EvidenceKind, Finding, Number, SourceKind, Status
+from lookup.verdict import complaint_spam
+from scrapers.base import DatasetSource, DatasetView
 from scrapers.community_parse import NANP_REGIONS, plural
 from scrapers.complaints import (
     NotDatasetFile,
     RowTally,
     bounded_lines,
-    complaint_spam,
     is_nanp,
     nanp_field,
     row_id,
     top_values,
 )
 
-if TYPE_CHECKING:
-    from db.datasets import ComplaintSummary, DatasetsMixin
-
 DATASET = "ftc"
-COLUMNS = (
-    "Company_Phone_Number",
-    "Created_Date",
-    "Violation_Date",
-    "Consumer_City",
-    "Consumer_State",
-    "Consumer_Area_Code",
-    "Subject",
-    "Recorded_Message_Or_Robocall",
-)
+COLUMNS = FTC_COLUMNS
 FILE_DATE = re.compile(r"DNC_Complaint_Numbers_(\d{4}-\d{2}-\d{2})\.csv$", re.IGNORECASE)
 MAX_HEADER_CHARS = 4096
 
@@ -173,16 +163,20 @@ def synced_days(state: Mapping[str, Any]) -> int:
     return done + (len(files) if isinstance(files, dict) else 0)
 
 
-class FtcGov(Source):
+class FtcGov(DatasetSource):
     name = "ftc_gov"
     title = "FTC Do-Not-Call complaints"
     kind = SourceKind.DATASET
+    evidence = EvidenceKind.COMPLAINTS
+    dataset = DATASET
     regions = NANP_REGIONS
     default_base_url = "https://www.ftc.gov"
     enable_hint = "run `whocalled sync ftc` to download the FTC's daily complaint files"
     # Complaints filed with a regulator by the people called; spoofed numbers collect some too.
     reliability = 0.7
     rate = 1.0
+    # Numbers that collect DNC complaints (the IRS-impersonation favourite) and an unremarkable line.
+    CANARIES = ("+18008291040", "+12024561111")
 
     def supports(self, number: Number) -> bool:
         return is_nanp(number)
@@ -190,47 +184,36 @@ class FtcGov(Source):
     def file_url(self, day: date) -> str:
         return f"{self.base_url}/sites/default/files/{file_name(day)}"
 
-    def local_findings(
-        self, store: DatasetsMixin, numbers: Sequence[Number], *, today: date | None = None
-    ) -> dict[str, Finding]:
-        """One finding per covered number from the synced table: found, not_found, or
+    def local_findings(self, numbers: Sequence[Number], view: DatasetView) -> dict[str, Finding]:
+        """One finding per covered number from the synced rows: found, not_found, or
         skipped when no FTC data was ever synced."""
         wanted = {n.e164: n for n in numbers if n.e164 and self.supports(n)}
         if not wanted:
             return {}
-        state = store.get_sync_state(DATASET)
+        state = view.state
         days = synced_days(state.state) if state else 0
         if state is None or days == 0:
             return {
                 key: self.failure(n, Status.SKIPPED, "FTC data not synced: run whocalled sync ftc")
                 for key, n in wanted.items()
             }
-        today = today or datetime.now(timezone.utc).date()
-        summaries = store.complaint_summaries(list(wanted), DATASET)
         out: dict[str, Finding] = {}
         for key, number in wanted.items():
-            summary = summaries.get(key)
+            summary = view.summaries.get(key)
             if summary is None:
-                out[key] = self.dated_finding(
-                    number,
-                    Status.NOT_FOUND,
-                    state.updated_at,
+                out[key] = self.finding(
+                    number, Status.NOT_FOUND, **({"fetched_at": state.updated_at} if state.updated_at else {}),
                     detail=f"no FTC complaints in the synced data ({plural(days, 'day')} synced)",
                     facts={"complaints": 0, "days_synced": days},
                 )
             else:
-                out[key] = self.summary_finding(number, summary, today=today, fetched_at=state.updated_at)
+                out[key] = self.summary_finding(number, summary, today=view.today, fetched_at=state.updated_at)
         return out
-
-    def dated_finding(self, number: Number, status: Status, fetched_at: str | None, **fields: Any) -> Finding:
-        """A finding dated when the data was synced (not now): that is when it was fetched."""
-        return Finding(
-            source=self.name, e164=number.e164 or "", status=status, fetched_at=fetched_at or iso_now(), **fields
-        )
 
     def summary_finding(
         self, number: Number, summary: ComplaintSummary, *, today: date, fetched_at: str | None = None
     ) -> Finding:
+        """A finding dated when the data was synced (not now): that is when it was fetched."""
         share = summary.robocall_share
         latest = summary.latest[:10] if summary.latest else None
         top = next((s for s, _ in summary.subjects if s.strip().lower() not in UNINFORMATIVE_SUBJECTS), None)
@@ -241,10 +224,10 @@ class FtcGov(Source):
             detail += f", {round(share * 100)}% robocalls"
         if top:
             detail += f": {top}"
-        return self.dated_finding(
+        dated = {"fetched_at": fetched_at} if fetched_at else {}
+        return self.finding(
             number,
             Status.FOUND,
-            fetched_at,
             spam=complaint_spam(summary.complaints, latest, today=today, robocall_share=share),
             reports=summary.complaints,
             categories=summary_categories(summary),
@@ -256,4 +239,5 @@ class FtcGov(Source):
                 "robocall_share": round(share, 2) if share is not None else None,
                 "subjects": top_values(summary.subjects),
             },
+            **dated,
         )

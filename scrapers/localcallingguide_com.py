@@ -1,10 +1,13 @@
 """Local Calling Guide: who holds a NANP prefix (NPA-NXX): carrier, company type, rate centre.
 
 ``GET /xmlprefix.php?npa=NPA&nxx=NXX``. The answer is ``<root><inputdata/>
-<prefixdata/>*</root>``; zero ``prefixdata`` means no carrier holds the
-prefix, so a call "from" it had a forged caller ID (found, ``assigned``
-False, a high spam signal). ``<root><error>text</error></root>`` is an error
-with that text. The carrier is not the caller: ``name`` stays empty and an
+<prefixdata/>*</root>``, but some answers come without ``inputdata`` (captured
+from the real site, 2026-12), so the answer is decided from the ``prefixdata``
+elements alone. Zero ``prefixdata`` means no carrier holds the prefix, so a
+call "from" it had a forged caller ID (found, ``assigned`` False, a high spam
+signal); an unassigned prefix can also come back as a bare ``<root></root>``.
+``<root><error>text</error></root>`` is an error with that text; a root with
+other elements only is layout_changed. The carrier is not the caller: ``name`` stays empty and an
 assigned prefix carries no spam signal of its own.
 
 Answers are per prefix, not per number: :meth:`LocalCallingGuide.cache_key`
@@ -27,15 +30,13 @@ import re
 from html.entities import name2codepoint
 from typing import TYPE_CHECKING, Any
 
-from lookup.models import Finding, Number, SourceKind, Status
-from scrapers.base import Case, LayoutChanged, Page, Request, Source, SourceError
+from lookup.models import CachedPrefix, EvidenceKind, Finding, Number, SourceKind, Status
+from scrapers.base import Case, LayoutChanged, Page, PrefixSource, Request, SourceError
 from scrapers.community_parse import NANP_REGIONS, clean_text
 from scrapers.complaints import is_nanp
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
-
-    from db.datasets import CachedPrefix
 
 COMPANY_TYPES = {"I": "ILEC", "C": "CLEC", "W": "wireless", "R": "RBOC", "B": "cable", "P": "paging"}
 TYPE_WORDS = {
@@ -112,6 +113,17 @@ def parse_xml(body: str) -> Element:
         raise LayoutChanged(f"the answer is not readable XML ({clean_text(str(exc))[:80]})") from None
 
 
+def blocks_for(blocks: list[Element], key: str) -> list[Element]:
+    """The ``prefixdata`` blocks of the asked prefix. A block naming another NPA-NXX means the
+    answer is not about the number asked (with or without ``inputdata`` to say so)."""
+    npa, nxx = key.split("-")
+    named = [b for b in blocks if (b.findtext("npa") or "").strip() or (b.findtext("nxx") or "").strip()]
+    mine = [b for b in named if (b.findtext("npa") or "").strip() == npa and (b.findtext("nxx") or "").strip() == nxx]
+    if named and not mine:
+        raise LayoutChanged(f"the answer's prefixdata is not about {key}")
+    return mine or blocks
+
+
 def pick_block(blocks: list[Element], digit: str) -> Element:
     """The thousands block holding the number (``x`` = its 7th digit), else the whole prefix (``A``)."""
     for wanted in (digit, "A"):
@@ -121,14 +133,16 @@ def pick_block(blocks: list[Element], digit: str) -> Element:
     return blocks[0]
 
 
-class LocalCallingGuide(Source):
+class LocalCallingGuide(PrefixSource):
     name = "localcallingguide_com"
     title = "Local Calling Guide"
     kind = SourceKind.PREFIX
+    evidence = EvidenceKind.NUMBERING
     regions = NANP_REGIONS
     default_base_url = "https://localcallingguide.com"
     # Numbering-plan records, not opinions: an unassigned prefix is near-certain proof of spoofing.
     reliability = 0.9
+    CANARIES = ("+17808091234", "+12024561111")  # two assigned prefixes (Edmonton, Washington DC)
     rate = 0.5
     ttl_found_days = 90.0
     ttl_not_found_days = 90.0
@@ -160,9 +174,11 @@ class LocalCallingGuide(Source):
         blocks = root.findall("prefixdata")
         key = self.cache_key(number)
         if not blocks:
-            if root.find("inputdata") is None:
-                raise LayoutChanged("neither inputdata nor prefixdata in the answer")
+            others = sorted({child.tag for child in root if child.tag != "inputdata"})
+            if others:
+                raise LayoutChanged(f"no prefixdata, but <{'>, <'.join(others)[:60]}>")
             return self.prefix_finding(number, {"assigned": False, "prefix": key}, url=page.url)
+        blocks = blocks_for(blocks, key)
         block = pick_block(blocks, (number.e164 or "")[8:9])
         facts: dict[str, Any] = {"assigned": True, "prefix": key}
         for tag, fact in FIELDS.items():
@@ -190,16 +206,15 @@ class LocalCallingGuide(Source):
             extra["fetched_at"] = fetched_at
         if not facts.get("assigned", True):
             detail = f"the prefix {key} is not assigned to any carrier: the caller ID is spoofed"
-            return Finding(source=self.name, e164=number.e164 or "", status=Status.FOUND, spam=UNASSIGNED_SPAM,
-                           url=url, detail=detail, facts=dict(facts), **extra)
+            return self.finding(number, Status.FOUND, spam=UNASSIGNED_SPAM, url=url, detail=detail,
+                                facts=dict(facts), **extra)
         kind = TYPE_WORDS.get(facts.get("company_type") or "", "carrier")
         where = " ".join(p for p in (facts.get("rate_centre"), facts.get("region")) if p)
         detail = f"{kind} {facts.get('company') or 'OCN ' + str(facts.get('ocn'))}"
         detail += f", rate centre {where}" if where else ""
         if facts.get("disconnected"):
             detail += f" (disconnected {facts['disconnected']})"
-        return Finding(source=self.name, e164=number.e164 or "", status=Status.FOUND, url=url, detail=detail,
-                       facts=dict(facts), **extra)
+        return self.finding(number, Status.FOUND, url=url, detail=detail, facts=dict(facts), **extra)
 
     def cached_finding(self, number: Number, cached: CachedPrefix) -> Finding:
         """A stored prefix answer as a finding for ``number`` (marked cached)."""
@@ -221,6 +236,15 @@ class LocalCallingGuide(Source):
         Case("wireless-block", "wireless_blocks.xml", "+12065550147", {
             "status": "found", "facts": {"company_type": "wireless", "block": "206-555-0"},
         }, content_type="text/xml"),
+        Case("no-inputdata", "no_inputdata_780_809.xml", "+17808091234", {
+            "status": "found", "detail": "competitive carrier (CLEC) Distributel Communications Ltd-AB, rate centre Edmonton AB",
+            "facts": {"assigned": True, "prefix": "780-809", "ocn": "081E"},
+        }, content_type="text/xml"),
+        Case("bare-root-unassigned", "bare_root_unassigned.xml", "+17809591234", {
+            "status": "found", "spam": UNASSIGNED_SPAM, "facts": {"assigned": False, "prefix": "780-959"},
+        }, content_type="text/xml"),
+        Case("other-prefix", "no_inputdata_780_809.xml", "+17809591234", {"status": "layout_changed"},
+             content_type="text/xml"),
         Case("blocked", "blocked.html", "+17808091234", {"status": "blocked"}, http_status=503),
         Case("layout-changed", "layout_changed.xml", "+17808091234", {"status": "layout_changed"},
              content_type="text/xml"),

@@ -1,7 +1,9 @@
 """nomorobo.com: a curated robocall blocker's public lookup pages.
 
-``/lookup/NPA-NXX-XXXX``; HTTP 404 means the number is not listed. The markup
-changed three times and all three are read, newest last:
+``/lookup/NPANXXXXXX`` (the ten digits, no dashes: the form current clients
+ask for; the site redirects between that and the older dashed form, and the
+fetcher follows). HTTP 404 means the number is not listed. The markup changed
+three times and all three are read, newest last:
 
 - 2020: ``.profile-position`` says "DO NOT ANSWER" for spam; ``.profile-title`` is the reason;
 - 2021+: ``.profile-preword`` says UNKNOWN / SCAM / ROBOCALL; ``.profile-list .label`` "SEVERE";
@@ -10,7 +12,9 @@ changed three times and all three are read, newest last:
 
 UNKNOWN / "unknown caller" pages are not_found. A 200 page with none of these is
 layout_changed. nomorobo wants a User-Agent (the fetcher sends one) and added a
-low daily limit in 2025, hence the slow rate and long cache.
+low daily limit for anonymous lookups in 2025, hence the slow rate and long
+cache; the page it shows past the limit is ``rate_limited`` (never cached),
+whatever its HTTP status.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from lookup.models import Category, Finding, Number, Status
-from scrapers.base import Case, LayoutChanged, Page, Request, Source
+from scrapers.base import Case, LayoutChanged, Page, RateLimited, Request, Source
 from scrapers.community_parse import (
-    categories_of, check_status, clean_text, excerpt_of, make_soup, nanp_dashed, text_of,
+    categories_of, check_status, clean_text, excerpt_of, make_soup, nanp_digits, text_of,
 )
 
 if TYPE_CHECKING:
@@ -29,6 +33,21 @@ if TYPE_CHECKING:
 
 BLOCK_KINDS = {"robocall", "telemarketer", "political", "scam", "debt collector", "do not answer"}
 _KIND = re.compile(r"\bis (?:a|an) ([^.]+)", re.IGNORECASE)
+# The anonymous daily limit (2025): "You've reached your daily lookup limit", "limit of 5 free lookups".
+_LIMIT = re.compile(
+    r"reached (?:your|the) (?:daily |free )?(?:lookup |search )?limit|daily (?:lookup |search )?limit"
+    r"|limit of \d+ (?:free )?(?:lookups|searches)",
+    re.IGNORECASE,
+)
+
+
+def limit_reason(soup: BeautifulSoup) -> str | None:
+    """The limit notice's text when the page is nomorobo's daily-limit page, else None."""
+    for tag in soup.select("title, h1, h2, .limit-reached, .lookup-limit, [role=alert], main p"):
+        text = text_of(tag)
+        if _LIMIT.search(text):
+            return text[:160]
+    return None
 
 
 def read_markup(soup: BeautifulSoup) -> tuple[str, str, float | None, dict[str, Any]]:
@@ -64,19 +83,23 @@ class NomoroboCom(Source):
     default_base_url = "https://www.nomorobo.com"
     # Curated from honeypot lines and reviewed reports: few false positives.
     reliability = 0.85
+    CANARIES = ("+18008291040", "+12024561111")  # a spoofed agency line, a plain public line
     rate = 0.5
     ttl_found_days = 60.0
     ttl_not_found_days = 14.0
 
     def request(self, number: Number) -> Request:
-        return Request(url=f"{self.base_url}/lookup/{nanp_dashed(number)}", expect="html")
+        return Request(url=f"{self.base_url}/lookup/{nanp_digits(number)}", expect="html")
 
     def parse(self, page: Page, number: Number) -> Finding:
         if page.status == 404:
             return self.finding(number, Status.NOT_FOUND, url=page.url, detail="not in nomorobo's list",
                                 facts={"http_status": 404})
-        check_status(page)
         soup = make_soup(page.body)
+        limit = limit_reason(soup)
+        if limit:
+            raise RateLimited(f"nomorobo's daily lookup limit: {limit}")
+        check_status(page)
         markup, label, spam, facts = read_markup(soup)
         facts = {"markup": markup, **{k: v for k, v in facts.items() if v}}
         excerpt = excerpt_of(text_of(soup.select_one(".profile, .profile-container, main")) or label)
@@ -115,4 +138,8 @@ class NomoroboCom(Source):
         }, http_status=404),
         Case("blocked", "blocked.html", "+12065550147", {"status": "blocked"}, http_status=403),
         Case("layout-changed", "layout_changed.html", "+12065550147", {"status": "layout_changed"}),
+        Case("daily-limit-2025", "daily_limit_2025.html", "+13157859930", {
+            "status": "rate_limited",
+            "detail": "nomorobo's daily lookup limit: You've reached your daily lookup limit",
+        }),
     )

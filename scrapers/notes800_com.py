@@ -25,6 +25,7 @@ class Notes800Com(OosSource):
     # Large, long-running, moderated community; free text is noisy, but volume and
     # call types make a many-report number a strong signal.
     reliability = 0.7
+    CANARIES = ("+18008291040", "+12024561111")  # a spoofed agency line, a plain public line
     ttl_found_days = 14.0  # comments keep coming in on active numbers
 
     def number_path(self, number: Number) -> str:
@@ -52,4 +53,9 @@ class Notes800Com(OosSource):
         }, http_status=403),
         Case("layout-changed", "layout_changed.html", "+12065550147", {"status": "layout_changed"}),
         Case("bodiless-comments", "bodiless_comments.html", "+12065550147", {"status": "layout_changed"}),
+        Case("div-items-2015", "spam_2015_div_items.html", "+13125550182", {
+            "status": "found", "name": "Island Getaways", "reports": 2, "comments": 2,
+            "categories": ("robocall", "scam"), "last_reported": "2015-06-09",
+        }),
+        Case("unknown-item-layout", "unknown_item_layout.html", "+12065550147", {"status": "layout_changed"}),
     )

@@ -1,15 +1,17 @@
 """The OctoNet "oos_" platform that runs 800notes.com and whocallsme.com.
 
-A number page lists comments as ``li.oos_contlet`` inside ``.oos_contletList``;
-each real comment has a ``div.oos_contletBody`` and a ``<time>``, and
-``ul.callDetails li`` lines read "Caller: X" / "Call type: Y". Ad slots reuse
-``li.oos_contlet`` without a body and are skipped.
+A number page lists comments inside ``.oos_contletList``: ``li.oos_contlet``
+items since 2019, ``div.oos_contlet`` in 2015; both are read. Each real comment
+has a ``div.oos_contletBody`` and a ``<time>``, and ``ul.callDetails li`` lines
+read "Caller: X" / "Call type: Y". Ad slots reuse the item class without a body
+and are skipped.
 
 Not listed versus layout changed: every page the platform serves sits in its
 frame (``#oos_page`` or the ``oos_im`` meta tag). A page in that frame without
 a single real comment is a number nobody has reported (``not_found``); a 200
 page without the frame is ``layout_changed``, and so is a frame whose comment
-items have lost their body element while still carrying text.
+list holds text-bearing items the parser cannot read (items that lost their
+body element, or items in an unknown markup).
 """
 
 from __future__ import annotations
@@ -80,18 +82,30 @@ def parse_comment(item: Tag) -> Comment | None:
     return Comment(text=_multiline_text(body), at=at, caller=caller or None, call_type=call_type or None)
 
 
+ITEMS = "li.oos_contlet, div.oos_contlet"  # 2019 and later; 2015
+UNREAD_TEXT_CHARS = 80  # an unread item with more text than this is a comment we failed to read
+
+
 def parse_comments(soup: BeautifulSoup) -> list[Comment]:
-    """Real comments in page order; raises LayoutChanged if items lost their body but kept text."""
+    """Real comments in page order. Raises LayoutChanged when none could be read but the
+    comment list holds text: items that lost their body, or items in an unknown markup."""
     comments: list[Comment] = []
     bodiless_with_text = 0
-    for item in soup.select("li.oos_contlet"):
+    for item in soup.select(ITEMS):
         comment = parse_comment(item)
         if comment is not None:
             comments.append(comment)
-        elif not item.select_one(".oos_ad") and len(text_of(item)) > 80:
+        elif not item.select_one(".oos_ad") and len(text_of(item)) > UNREAD_TEXT_CHARS:
             bodiless_with_text += 1
-    if not comments and bodiless_with_text:
+    if comments:
+        return comments
+    if bodiless_with_text:
         raise LayoutChanged("comment items no longer have div.oos_contletBody")
+    for container in soup.select(".oos_contletList"):
+        for child in container.find_all(recursive=False):
+            classes = child.get("class") or []
+            if "oos_contlet" not in classes and len(text_of(child)) > UNREAD_TEXT_CHARS:
+                raise LayoutChanged(f"comment list items in an unknown layout (<{child.name} class={' '.join(classes)[:40]!r}>)")
     return comments
 
 
@@ -181,18 +195,3 @@ def merge_pages(first: Finding, later: Finding) -> Finding:
     return replace(first, comments=newest_first([*first.comments, *extra]),
                    reports=max(first.reports or 0, len(first.comments) + len(extra)))
 
-
-def parse_previews(html: str) -> list[tuple[str, int]]:
-    """The home page's latest-posts list as (ten NANP digits, report count) pairs."""
-    soup = make_soup(html)
-    previews: list[tuple[str, int]] = []
-    for item in soup.select("ul#previews > li.oos_listItem"):
-        link = item.select_one("h4.oos_previewHeader a")
-        count = item.select_one("div.oos_previewSide span.postCount")
-        if link is None or count is None:
-            continue
-        digits = re.sub(r"\D", "", text_of(link))[-10:]
-        reports = text_of(count)
-        if len(digits) == 10 and reports.isdigit():
-            previews.append((digits, int(reports)))
-    return previews

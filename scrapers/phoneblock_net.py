@@ -1,11 +1,14 @@
 """PhoneBlock.net: a German community blocklist with explicit ratings, by API (free token).
 
 Privacy first: by default only the first ``options.prefix_length`` (6) hex
-characters of ``sha1("+CC...")`` leave the machine (``GET /api/check-prefix``)
-and the full hash is matched here. ASSUMPTION, to verify with ``--online``: the
-answer is taken to be a JSON list (or ``{"numbers": [...]}``) of entries with
-``sha1``, ``rating``, ``votes``. ``options.privacy = false`` uses the
-documented ``/api/check`` instead. No entry, or no votes, is not_found. Also
+characters of ``sha1("+CC...")`` leave the machine (``GET /api/check-prefix``).
+Upstream's OpenAPI file (``phoneblock.json``) documents the answer as
+``{"numbers": [{"phone": "+49...", "votes": 42, "rating": ..., ...}], "range10": [...],
+"range100": [...]}``: every entry of the hash bucket, named by its E.164 ``phone`` (no
+hash), so the number is matched here on ``phone``. ``options.privacy = false`` uses
+``/api/check`` (one ``PhoneInfo`` object) instead. No entry, or no votes, is
+not_found. A rating name we do not know (upstream's own examples carry ``C_POLL``)
+is kept as an unknown rating of category "other", never a layout change. Also
 builds the deliberate report ``POST /api/rate`` for ``report --submit phoneblock``.
 """
 
@@ -45,15 +48,40 @@ def sha1_upper(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest().upper()
 
 
-def find_entry(data: Any, full_hash: str) -> tuple[dict[str, Any] | None, str]:
-    """(our entry or None, "full" or "prefix") from either answer shape."""
-    if isinstance(data, dict) and "rating" in data:
+UNKNOWN_RATING_SPAM = 0.7  # voted onto the list, kind unknown: leans to spam, less than a known kind
+
+
+def phone_key(value: Any) -> str:
+    """An entry's ``phone`` as ``+digits`` ("+49 30 123456" and "004930123456" alike)."""
+    text = str(value or "").strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if text.startswith("00"):
+        digits = digits[2:]
+    elif not text.startswith("+"):
+        return ""
+    return "+" + digits if digits else ""
+
+
+def find_entry(data: Any, e164: str) -> tuple[dict[str, Any] | None, str]:
+    """(our entry or None, "full" or "prefix") from either documented answer shape: a
+    ``PhoneInfo`` object (``/api/check``) or ``{"numbers": [PhoneInfo, ...]}`` (``/api/check-prefix``)."""
+    if isinstance(data, dict) and "rating" in data and "numbers" not in data:
         return data, "full"
-    entries = data.get("numbers", data.get("entries")) if isinstance(data, dict) else data
+    entries = data.get("numbers") if isinstance(data, dict) else None
     if not isinstance(entries, list):
-        raise LayoutChanged("PhoneBlock answer is neither a rating nor a list of entries")
-    hits = [e for e in entries if isinstance(e, dict) and str(e.get("sha1", "")).upper() == full_hash]
+        raise LayoutChanged("PhoneBlock answer is neither a rating nor {\"numbers\": [...]}")
+    if any(isinstance(e, dict) and "phone" not in e for e in entries):
+        raise LayoutChanged("PhoneBlock entries without a phone field")
+    hits = [e for e in entries if isinstance(e, dict) and phone_key(e.get("phone")) == e164]
     return (hits[0] if hits else None), "prefix"
+
+
+def rating_of(entry: dict[str, Any]) -> tuple[str, float, Category | None, str]:
+    """(rating name, spam, category, plain words); an unknown name stays as written, category other."""
+    rating = clean_text(str(entry.get("rating", ""))).upper()[:30]
+    if rating in RATINGS:
+        return (rating, *RATINGS[rating])
+    return rating or "NONE", UNKNOWN_RATING_SPAM, Category.OTHER, f"rated {rating or 'without a rating'} (unknown rating)"
 
 
 class PhoneblockNet(Source):
@@ -66,6 +94,7 @@ class PhoneblockNet(Source):
                    "to the config file (or set WHOCALLED_SOURCE_PHONEBLOCK_NET_TOKEN)")
     # Explicit per-number ratings with vote counts from a moderated community.
     reliability = 0.8
+    CANARIES = ("+4930182720", "+4989233000")  # a spoofed agency line, a plain public line
 
     @property
     def is_private(self) -> bool:
@@ -95,15 +124,12 @@ class PhoneblockNet(Source):
             data = json.loads(page.body)
         except ValueError:
             raise LayoutChanged("PhoneBlock answer is not JSON") from None
-        entry, mode = find_entry(data, sha1_upper(number.e164 or ""))
+        entry, mode = find_entry(data, number.e164 or "")
         votes = (to_int(entry.get("votes")) or 0) if entry else 0
         if entry is None or votes <= 0:
             return self.finding(number, Status.NOT_FOUND, url=page.url, detail="not in PhoneBlock's list",
                                 facts={"mode": mode})
-        rating = str(entry.get("rating", "")).upper()
-        if rating not in RATINGS:
-            raise LayoutChanged(f"unknown PhoneBlock rating {rating[:30]!r}")
-        spam, category, words = RATINGS[rating]
+        rating, spam, category, words = rating_of(entry)
         archived = bool(entry.get("archived"))
         updated = to_int(entry.get("lastUpdate"))
         last = datetime.fromtimestamp(updated / 1000, timezone.utc).date().isoformat() if updated else None
@@ -144,6 +170,9 @@ class PhoneblockNet(Source):
         Case("not-listed", "not_listed_prefix.json", "+41441234567", {
             "status": "not_found", "facts": {"mode": "prefix"}}, content_type=JSON),
         Case("not-listed-empty", "empty_prefix.json", "+4940123456", {"status": "not_found"}, content_type=JSON),
+        Case("unknown-rating", "unknown_rating_prefix.json", "+49891234567", {
+            "status": "found", "spam": UNKNOWN_RATING_SPAM, "reports": 42, "categories": ("other",),
+            "detail": "rated C_POLL (unknown rating) (42 votes)", "facts": {"rating": "C_POLL"}}, content_type=JSON),
         Case("full-check", "full_check.json", "+4989123456", {
             "status": "found", "spam": 0.85, "reports": 42, "categories": ("telemarketer",),
             "last_reported": "2024-01-02", "facts": {"mode": "full", "votes_wildcard": 15}}, content_type=JSON),

@@ -45,6 +45,7 @@ class PhonespamfilterCom(Source):
     default_base_url = REGIONAL_HOSTS["US"]
     # A bare count with no text or category behind it; thresholds differ by peer.
     reliability = 0.5
+    CANARIES = ("+18008291040", "+12024561111")  # a spoofed agency line, a plain public line
 
     def host_for(self, number: Number) -> str:
         region = (number.region or "US").upper()

@@ -2,13 +2,23 @@
 
 Two markups are read: the newer search page (``/search?q=+E164``;
 ``div.mainInfo div.score.<rating>``, the caller's name in the first ``span`` of
-mainInfo) and the older number page (``/phone-number/<n>``;
-``.scoreContainer div > .negative``, name in ``.number div > span``). Requests
-use the newer URL. A rating of ``unknown`` is the site's "no reviews" page:
-not_found. A page with neither block is layout_changed.
+mainInfo that is not a rating label) and the older number page
+(``/phone-number/<n>``; ``.scoreContainer div > .negative``, name in
+``.number div > span``). The rating labels are spans that are direct children
+of ``div.number`` (``<span class="negative">Negative</span>``): they are never
+taken for the caller's name. Requests use the newer URL. A rating of
+``unknown`` is the site's "no reviews" page: not_found. A page with neither
+block is layout_changed.
 
-Coverage: all NANP regions (pages are keyed on +1 numbers); the site also has
-pages for other countries, not claimed here until their markup is checked.
+The Spanish, Italian, French and German sister sites share this markup and
+write their category and review lines in their own language ("Categoría:
+VENDEDOR TELEFÓNICO", "Catégorie : Agence de recouvrement", "Kategorie:
+Telefonverkauf"); those words map to categories too
+(:mod:`scrapers.community_parse`).
+
+Coverage: all NANP regions (pages are keyed on +1 numbers) and Spain, Italy,
+France and Germany, whose sister sites share the markup (the search takes any
+``+E164``).
 """
 
 from __future__ import annotations
@@ -28,9 +38,15 @@ if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
 
 RATINGS = ("negative", "neutral", "positive", "unknown")
+SISTER_REGIONS = frozenset({"ES", "IT", "FR", "DE"})  # sister sites with the same markup
 SPAM_OF = {"negative": 0.9, "neutral": 0.5, "positive": 0.1}
-_REVIEWS = re.compile(r"(\d[\d,]*)\s+(?:user\s+)?(?:reviews?|ratings?|comments?)", re.IGNORECASE)
-_CATEGORY = re.compile(r"(?:category|call type)\s*:\s*([^\n]{2,40})", re.IGNORECASE)
+_REVIEWS = re.compile(
+    r"(\d[\d,.]*)\s+(?:user\s+)?(?:reviews?|ratings?|comments?|reseñas?|valoraciones|opiniones|comentarios"
+    r"|avis|évaluations|commentaires|recensioni|valutazioni|commenti|bewertungen|kommentare)",
+    re.IGNORECASE,
+)
+_CATEGORY = re.compile(r"(?:category|call type|categoría|categoria|catégorie|kategorie)\s*:\s*([^\n]{2,40})",
+                       re.IGNORECASE)
 _LATEST = re.compile(r"(?:last|latest)\s+(?:review|rating|report)\w*\s*:\s*([^\n]{6,20})", re.IGNORECASE)
 
 
@@ -58,19 +74,30 @@ def is_newer(block: Tag) -> bool:
     return "mainInfo" in (block.get("class") or [])
 
 
+def is_rating_label(span: Tag) -> bool:
+    """A rating span: a direct child of ``div.number``, or one whose class names a rating."""
+    parent = span.parent
+    in_number = parent is not None and parent.name == "div" and "number" in (parent.get("class") or [])
+    return in_number or any(c in RATINGS for c in span.get("class") or [])
+
+
 def find_name(soup: BeautifulSoup, block: Tag) -> str | None:
-    span = block.find("span") if is_newer(block) else soup.select_one(".number div > span")
+    if is_newer(block):
+        span = next((s for s in block.find_all("span") if not is_rating_label(s)), None)
+    else:
+        span = soup.select_one(".number div > span")
     return real_name(text_of(span))
 
 
 class ShouldianswerCom(Source):
     name = "shouldianswer_com"
     title = "shouldianswer.com"
-    regions = NANP_REGIONS
+    regions = NANP_REGIONS | SISTER_REGIONS
     default_base_url = "https://www.shouldianswer.com"
     # Ratings come from reviews plus the site's own activity detection; a rating
     # with few reviews is weak, so reports carry the confidence.
     reliability = 0.7
+    CANARIES = ("+18008291040", "+12024561111")  # a spoofed agency line, a plain public line
 
     def request(self, number: Number) -> Request:
         return Request(url=f"{self.base_url}/search?{urlencode({'q': number.e164})}", expect="html")
@@ -116,6 +143,19 @@ class ShouldianswerCom(Source):
         Case("older-markup", "older_spam.html", "+18005550142", {
             "status": "found", "name": "Card Services", "spam": 0.9, "reports": 17,
             "facts": {"markup": "older"}, "categories": ("robocall",),
+        }),
+        Case("name-after-rating-span", "name_after_rating_span.html", "+12065550199", {
+            "status": "found", "name": "Sunny Roof Solar", "spam": 0.9, "reports": 9, "categories": ("telemarketer",),
+        }),
+        Case("sister-es", "sister_es_responderono.html", "+34912345678", {
+            "status": "found", "name": "Energía Ahorro SL", "reports": 27, "categories": ("telemarketer",),
+        }),
+        Case("sister-fr", "sister_fr.html", "+33123456789", {
+            "status": "found", "name": None, "reports": 6, "categories": ("debt_collector",),
+        }),
+        Case("sister-de", "sister_de.html", "+49301234567", {
+            "status": "found", "name": "Umfrage-Institut Nord", "spam": 0.5, "reports": 4,
+            "categories": ("telemarketer",),
         }),
         Case("blocked", "blocked.html", "+12065550147", {"status": "blocked", "detail": "hCaptcha"},
              http_status=403),

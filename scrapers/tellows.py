@@ -63,6 +63,7 @@ class Tellows(Source):
                    "or set WHOCALLED_SOURCE_TELLOWS_API_KEY")
     # A scored, comment-backed community API; strong where it has comments.
     reliability = 0.75
+    CANARIES = ("+4930182720", "+4989233000")  # a spoofed agency line, a plain public line
 
     def key_md5(self) -> str:
         key = self.config.api_key or ""
@@ -111,6 +112,12 @@ class Tellows(Source):
         }, content_type="application/json"),
         Case("not-listed", "not_listed.json", "+41441234567", {
             "status": "not_found", "reports": None, "detail": "score 5 of 9 with no comments",
+        }, content_type="application/json"),
+        Case("french-caller-types", "french_caller_types.json", "+33123456789", {
+            "status": "found", "reports": 11, "categories": ("debt_collector", "other"),
+        }, content_type="application/json"),
+        Case("german-caller-types", "german_caller_types.json", "+498912345678", {
+            "status": "found", "reports": 5, "categories": ("telemarketer", "scam", "other"),
         }, content_type="application/json"),
         Case("blocked", "blocked.html", "+4930123456", {"status": "blocked"}, http_status=403),
         Case("layout-changed", "layout_changed.json", "+4930123456", {"status": "layout_changed"},

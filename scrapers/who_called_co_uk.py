@@ -39,6 +39,7 @@ class WhoCalledCoUk(Source):
     default_base_url = "https://who-called.co.uk"
     # Reputation is a crowd vote with the comment count behind it; a middling site.
     reliability = 0.6
+    CANARIES = ("+443002003300", "+442072195000")  # a spoofed agency line, a plain public line
 
     def request(self, number: Number) -> Request:
         return Request(url=f"{self.base_url}/Number/0{number.national_significant}", expect="html")

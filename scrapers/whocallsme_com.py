@@ -20,6 +20,7 @@ class WhocallsmeCom(OosSource):
     # Same moderation as 800notes but far fewer reports per number, and peers
     # describe its data as weak: a supporting voice rather than a decider.
     reliability = 0.5
+    CANARIES = ("+18008291040", "+12024561111")  # a spoofed agency line, a plain public line
 
     def number_path(self, number: Number) -> str:
         return f"/Phone-Number.aspx/{nanp_digits(number)}"

@@ -72,20 +72,19 @@ def test_the_domain_does_not_import_a_front_end(name: str) -> None:
     assert not [m for m in used if any(is_in(m, f) for f in FRONT_ENDS)], f"{name} imports a front end"
 
 
-# Two sources still reach the store (issue 13's source contract removes that); strict, so the
-# mark must go once they stop.
-_STILL_IMPORT_DB = {"scrapers.ftc_gov", "scrapers.localcallingguide_com"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="issue 13")) if m in _STILL_IMPORT_DB else m
-        for m in sorted(m for m in MODULES if is_in(m, "scrapers"))
-    ],
-)
+@pytest.mark.parametrize("name", sorted(m for m in MODULES if is_in(m, "scrapers")))
 def test_sources_never_import_the_store(name: str) -> None:
     assert not [m for m in imports(MODULES[name]) if is_in(m, "db")], f"{name} imports db"
+
+
+FORMATS = ("lookup.blocklists", "lookup.calllogs")
+
+
+@pytest.mark.parametrize("name", sorted(m for m in MODULES if any(is_in(m, f) for f in FORMATS)))
+def test_file_formats_never_import_a_source(name: str) -> None:
+    """Export, import and call-log formats share facts with sources through neutral modules
+    (``lookup.ftc_columns``), never by importing a scraper."""
+    assert not [m for m in imports(MODULES[name]) if is_in(m, "scrapers")], f"{name} imports a source"
 
 
 SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|BEGIN|COMMIT|ROLLBACK)\s+[\w*(]")

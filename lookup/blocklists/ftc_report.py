@@ -23,9 +23,9 @@ from datetime import datetime, timezone, tzinfo
 from typing import Iterable, Iterator, Mapping, TextIO
 
 from lookup.blocklists.common import clean_text
+from lookup.ftc_columns import FTC_COLUMNS as COLUMNS
 from lookup.models import Category, Number, Report
 from lookup.text import safe_cell
-from scrapers.ftc_gov import COLUMNS
 
 # The FTC's own daily complaint-file layout, so `whocalled sync ftc --file` reads these back.
 FTC_HEADER = COLUMNS

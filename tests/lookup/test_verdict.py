@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from lookup.models import CallBack, Category, Finding, History, Level, ListEntry, ListKind, Report, Status
+from lookup.models import (
+    CallBack, Category, EvidenceKind, Finding, History, Level, ListEntry, ListKind, Report, Status,
+)
 from lookup.numbers import normalize_number
 from lookup.settings import Settings
-from lookup.verdict import confidence, score
+from lookup.verdict import complaint_points, complaint_spam, confidence, score
 
 HOME = Settings(region="US", own_numbers=("+1 202 555 0100",))
 
@@ -138,8 +142,11 @@ def test_thresholds_come_from_settings() -> None:
 
 
 def _complaints(n: int, latest: str, share: float | None = 1.0, source: str = "ftc_gov") -> Finding:
-    return Finding(source, "+14155550199", Status.FOUND, reports=n, last_reported=latest,
-                   detail=f"{n} FTC complaints", facts={"complaints": n, "latest": latest, "robocall_share": share})
+    from datetime import date
+
+    spam = complaint_spam(n, latest, today=date.today(), robocall_share=share)
+    return Finding(source, "+14155550199", Status.FOUND, reports=n, last_reported=latest, spam=spam,
+                   detail=f"{n} FTC complaints", evidence=EvidenceKind.COMPLAINTS)
 
 
 def test_many_recent_complaints_mean_likely_spam() -> None:
@@ -153,15 +160,35 @@ def test_many_recent_complaints_mean_likely_spam() -> None:
     assert many.level is Level.LIKELY_SPAM and many.call_back is CallBack.NO
     assert "20 FTC complaints" in [e.detail for e in many.evidence]
     assert verdict("+1 415 555 0199", findings=[_complaints(20, old, None)]).level is Level.UNKNOWN
-    none = Finding("ftc_gov", "+14155550199", Status.NOT_FOUND, facts={"complaints": 0})
+    none = Finding("ftc_gov", "+14155550199", Status.NOT_FOUND, evidence=EvidenceKind.COMPLAINTS)
     assert verdict("+1 415 555 0199", findings=[none]).score == 0
 
 
 def test_unassigned_prefix_is_spoofing() -> None:
-    f = Finding("localcallingguide_com", "+14155550199", Status.FOUND, detail="the prefix 415-555 is not assigned",
-                facts={"assigned": False})
+    f = Finding("any_numbering_source", "+14155550199", Status.FOUND, detail="the prefix 415-555 is not assigned",
+                spam=0.95, evidence=EvidenceKind.NUMBERING)
     v = verdict("+1 415 555 0199", findings=[f])
     assert "unassigned_prefix" in signals(v) and v.level is Level.SUSPICIOUS and v.call_back is CallBack.NO
-    carrier = Finding("localcallingguide_com", "+14155550199", Status.FOUND, detail="wireless carrier T-Mobile",
-                      facts={"assigned": True, "company_type": "wireless"})
+    carrier = Finding("any_numbering_source", "+14155550199", Status.FOUND, detail="wireless carrier T-Mobile",
+                      evidence=EvidenceKind.NUMBERING)
     assert verdict("+1 415 555 0199", findings=[carrier]).score == 0
+
+
+def test_the_verdict_reads_the_evidence_kind_never_a_source_name_or_its_facts() -> None:
+    """The same spam means different things by kind; a source's name or facts change nothing."""
+    opinion = Finding("localcallingguide_com", "+14155550199", Status.FOUND, spam=0.95, reports=40,
+                      facts={"assigned": False, "complaints": 40})
+    v = verdict("+1 415 555 0199", findings=[opinion], reliability={"localcallingguide_com": 1.0})
+    assert signals(v) == {"source:localcallingguide_com"} and v.evidence[0].weight == pytest.approx(45, abs=0.1)
+    complaints = replace(opinion, source="x", evidence=EvidenceKind.COMPLAINTS)
+    assert {e.signal: e.weight for e in verdict("+1 415 555 0199", findings=[complaints]).evidence} == {
+        "complaints:x": complaint_points(0.95)}
+    listing = replace(opinion, evidence=EvidenceKind.LISTING)
+    assert verdict("+1 415 555 0199", findings=[listing]).score == 0
+
+
+def test_a_source_answering_live_and_from_synced_data_counts_once() -> None:
+    live = _complaints(7, "2026-12-01")
+    synced = replace(live, fetched_at="2020-01-01T00:00:00+00:00", spam=0.99, reports=99)
+    v = verdict("+1 415 555 0199", findings=[synced, live])
+    assert [e.weight for e in v.evidence if e.signal.startswith("complaints:")] == [complaint_points(live.spam)]

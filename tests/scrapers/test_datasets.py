@@ -22,7 +22,9 @@ from lookup.models import Finding, Number, Status
 from lookup.numbers import normalize_number
 from lookup.sync import import_fcc_files, import_ftc_files
 from scrapers import ftc_gov
-from scrapers.complaints import RowTally, complaint_spam, nanp_field
+from scrapers.base import DatasetView
+from lookup.verdict import complaint_points, complaint_spam, complaint_weight
+from scrapers.complaints import RowTally, nanp_field
 from scrapers.ftc_gov import FtcGov, subject_category
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,7 +222,10 @@ def synced() -> Store:
 
 
 def find(store: Store, *raws: str) -> dict[str, Finding]:
-    return FtcGov().local_findings(store, [number(r) for r in raws], today=TODAY)
+    """What the FTC source says from the synced rows, handed over as the engine does."""
+    numbers = [number(r) for r in raws]
+    summaries = store.complaint_summaries([n.e164 for n in numbers if n.e164], "ftc")
+    return FtcGov().local_findings(numbers, DatasetView(store.get_sync_state("ftc"), summaries, TODAY))
 
 
 def test_a_complained_about_number_is_found_with_its_summary(synced: Store) -> None:
@@ -279,20 +284,27 @@ def test_subjects_map_to_categories(subject: str, category: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("count", "latest", "share", "low", "high"),
+    ("count", "latest", "share", "points"),
     [
-        (1, "2026-11-17", None, 0.6, 0.6),
-        (1, "2026-11-17", 1.0, 0.64, 0.66),
-        (2, "2026-11-17", 0.0, 0.71, 0.73),
-        (5, "2026-11-10", 0.8, 0.93, 0.96),
-        (30, "2026-11-10", 1.0, 0.99, 0.99),
-        (5, "2025-01-10", 0.8, 0.5, 0.65),
-        (1, "not a date", None, 0.6, 0.6),
+        (1, "2026-11-17", None, 15.0),
+        (1, "2026-11-17", 1.0, 25.0),
+        (3, "2026-11-17", 0.0, 30.0),
+        (7, "2026-11-10", 0.8, 55.0),
+        (30, "2026-11-10", 1.0, 70.0),
+        (3, "2026-09-10", None, 21.0),  # 69 days old: x0.7
+        (3, "2025-01-10", None, 12.0),  # older than 90 days: x0.4
+        (1, "not a date", None, 15.0),
+        (0, "2026-11-17", 1.0, 0.0),
     ],
-    ids=["one", "one-robocall", "two", "five-recent", "many", "five-stale", "unreadable-date"],
+    ids=["one", "one-robocall", "three", "seven-recent", "many", "three-aging", "three-stale", "unreadable-date",
+         "none"],
 )
-def test_the_spam_curve(count: int, latest: str, share: float | None, low: float, high: float) -> None:
-    assert low <= complaint_spam(count, latest, today=TODAY, robocall_share=share) <= high
+def test_one_complaint_curve_for_sources_and_verdict(count: int, latest: str, share: float | None, points: float) -> None:
+    """The sources' spam signal is the verdict's points on a 0.5..1 scale, and reads back exactly."""
+    assert complaint_weight(count, latest, share, TODAY) == points
+    spam = complaint_spam(count, latest, today=TODAY, robocall_share=share)
+    assert spam == pytest.approx(0.5 + points / 140, abs=1e-4)
+    assert complaint_points(spam) == points
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import resource
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,7 +19,6 @@ from scrapers.localcallingguide_com import LocalCallingGuide, parse_xml, replace
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 SOURCES: list[type[Source]] = [FccGov, LocalCallingGuide]
-ROWS = [(cls, case) for cls in SOURCES for case in cls.CASES]
 REAL = (PAGES / "localcallingguide_com" / "npa780_nxx809.xml").read_text(encoding="utf-8")
 
 
@@ -34,30 +32,8 @@ def read_case(source: Source, case: Case) -> Finding:
     return source.read(Page(source.request(n).url, case.http_status, body, case.content_type), n)
 
 
-def check(finding: Finding, field: str, want: Any) -> None:
-    got = getattr(finding, field)
-    if field == "status":
-        assert got is Status(want), f"{got}: {finding.detail}"
-    elif field == "facts":
-        assert {key: got.get(key) for key in want} == want
-    elif field == "spam" and isinstance(want, tuple):
-        assert got is not None and want[0] <= got <= want[1], got
-    else:
-        assert got == want
-
-
-@pytest.mark.parametrize(("cls", "case"), ROWS, ids=[f"{cls.name}-{case.id}" for cls, case in ROWS])
-def test_recorded_answer_gives_expected_finding(cls: type[Source], case: Case) -> None:
-    finding = read_case(cls(SourceConfig(app_token="tok")), case)
-    for field, want in case.expect.items():
-        check(finding, field, want)
-    assert finding.source == cls.name and finding.e164 == number(case.number).e164
-    assert finding.spam is None or 0.0 <= finding.spam <= 1.0
-    assert finding.detail
-    if finding.status.is_definite:
-        assert finding.url
-    else:
-        assert finding.spam is None
+# Their recorded answers run in the registry-wide case tables (test_sources_parse.py and, through
+# the engine and a local server, test_sources_engine.py); here: what is particular to them.
 
 
 @pytest.mark.parametrize("cls", [*SOURCES, FtcGov], ids=lambda c: c.name)

@@ -17,7 +17,7 @@ from lookup.models import Number, Status
 from lookup.numbers import normalize_number
 from lookup.settings import Settings, SourceConfig
 from lookup.sync import sync_fcc, sync_ftc
-from scrapers.base import FetchError
+from scrapers.base import DatasetView, FetchError
 from scrapers.fcc_gov import FccGov
 from scrapers.ftc_gov import FtcGov
 from scrapers.http import Fetcher
@@ -107,7 +107,9 @@ async def test_sync_ftc_downloads_each_day_once_and_rechecks_recent_ones_with_et
     assert site.log[-1].path == FILES.format("2026-11-18") and site.log[-1].headers["If-None-Match"] == '"wed-1"'
     assert site.hits[FILES.format("2026-11-17")] == 2, "a recent day without a file is asked again"
 
-    found = FtcGov().local_findings(store, [number("2025550143")], today=TODAY)["+12025550143"]
+    n = number("2025550143")
+    view = DatasetView(store.get_sync_state("ftc"), store.complaint_summaries([n.e164], "ftc"), TODAY)
+    found = FtcGov().local_findings([n], view)["+12025550143"]
     assert found.status is Status.FOUND and found.reports == 4 and found.last_reported == "2026-11-18"
 
 

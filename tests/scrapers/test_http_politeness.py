@@ -12,7 +12,7 @@ from aiohttp import web
 
 from lookup.models import Status
 from lookup.settings import ConfigError, Settings, SourceConfig
-from scrapers.base import FetchError, Request, Source
+from scrapers.base import FetchError, Request, SourceBase
 from scrapers.bodies import format_size, parse_retry_after
 from scrapers.http import Fetcher, FetchSettings
 
@@ -262,14 +262,14 @@ async def test_concurrency_per_host_is_capped(web_site, fast_settings):
 # -- settings and small helpers
 
 
-class SlowSite(Source):
+class SlowSite(SourceBase):
     name = "slow_site"
     title = "slow.example"
     default_base_url = "https://www.slow.example"
     rate = 0.5
 
 
-class ApiSite(Source):
+class ApiSite(SourceBase):
     name = "api_site"
     title = "api.example"
     default_base_url = "https://api.example:8443/v1"
