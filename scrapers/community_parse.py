@@ -37,7 +37,7 @@ _INT = re.compile(r"\d[\d,.\u00a0 ]*")
 # (needle, category): the first needle found in a lower-cased site word wins. Besides English:
 # the words of tellows' German and French sites and of shouldianswer's sister sites (Spanish,
 # Italian, French, German), which share its markup and name categories in their own language.
-_CATEGORY_WORDS: tuple[tuple[str, Category], ...] = (
+_CATEGORY_NEEDLES: tuple[tuple[str, Category], ...] = (
     ("robo", Category.ROBOCALL),
     ("recorded", Category.ROBOCALL),
     ("automated", Category.ROBOCALL),
@@ -192,7 +192,7 @@ def category_of(word: str | None) -> Category | None:
     low = clean_text(word).lower()
     if not low:
         return None
-    for needle, category in _CATEGORY_WORDS:
+    for needle, category in _CATEGORY_NEEDLES:
         if needle in low:
             return category
     return None

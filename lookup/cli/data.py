@@ -122,6 +122,7 @@ def sources_command(
 
     Example: whocalled sources --check
     """
+    from scrapers.base import DatasetSource
     from scrapers.registry import load_sources
 
     with opened(db, config) as (settings, store):
@@ -134,7 +135,7 @@ def sources_command(
         health = store.source_health()
         synced = {}
         for s in sources:
-            dataset = getattr(sys.modules.get(type(s).__module__), "DATASET", None)
+            dataset = s.dataset if isinstance(s, DatasetSource) else None
             state = store.get_sync_state(dataset) if dataset else None
             if state is not None:
                 synced[s.name] = {"synced_at": state.updated_at, "synced_rows": state.rows or 0}
