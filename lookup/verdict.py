@@ -2,8 +2,8 @@
 
 Every signal becomes an :class:`Evidence` item ``(signal, weight, detail,
 source)``. Positive weights point to an unwanted caller, negative ones to a
-genuine one. The weights are summed into a raw score; the 0..100 spam score is
-that sum clamped, and the level comes from the thresholds in the settings.
+genuine one. The weights are summed into the score, kept within -100..100 (negative: more
+speaks for the caller than against), and the level comes from the thresholds in the settings.
 The user's own lists always win: allow beats block beats everything else.
 
 How the weights were chosen (points, where 60 = likely spam by default):
@@ -295,7 +295,9 @@ def score(
     ev += evidence_from_history(history)
 
     raw = sum(e.weight for e in ev)
-    spam_score = int(round(min(max(raw, 0), 100)))
+    # The score is the sum itself, kept within -100..100, so the level and the number shown
+    # always agree: likely OK is -20 and less, likely spam 60 and more (the default thresholds).
+    spam_score = int(round(min(max(raw, -100), 100)))
     th = settings.thresholds
     if allow:
         level = Level.ALLOWED
@@ -311,8 +313,6 @@ def score(
         level = Level.LIKELY_OK
     else:
         level = Level.UNKNOWN
-    if level is Level.ALLOWED:
-        spam_score = 0
     advice, why = call_back_advice(number, level, ev)
     ordered = tuple(sorted(ev, key=lambda e: -abs(e.weight)))
     return Verdict(level=level, score=spam_score, call_back=advice, call_back_reason=why, evidence=ordered)

@@ -21,7 +21,7 @@ def render_result(result: LookupResult, *, verbose: bool = False) -> str:
     name = caller_name(result.findings, result.history)
     if name:
         lines.append(f"  caller:    {name}")
-    lines.append(f"  verdict:   {LEVEL_WORDS[v.level]} (spam score {v.score}/100)")
+    lines.append(f"  verdict:   {LEVEL_WORDS[v.level]} (spam score {v.score})")
     lines.append(f"  call back: {v.call_back.value}: {v.call_back_reason}")
     reasons = [e for e in v.evidence if e.weight != 0 and not _from_source(e.signal)]
     sources = [e for e in v.evidence if _from_source(e.signal)]

@@ -189,7 +189,7 @@ def render_result(result: LookupResult, complete: bool, comments: Sequence[Comme
         out.append(f'<p class="name">Caller: <strong id="caller">{esc(name)}</strong></p>')
     out.append(
         f'<p class="level" id="verdict">{esc(LEVEL_WORDS[v.level])}'
-        f' <span class="score">spam score {v.score}/100</span></p>'
+        f' <span class="score">spam score {v.score}</span></p>'
     )
     out.append(
         f'<p class="callback callback-{esc(v.call_back.value)}" id="callback">Call back?'

@@ -81,7 +81,8 @@ def test_allow_beats_block_beats_everything() -> None:
     report = Report("+449098790000", Category.SCAM)
     spam = Finding("x", "+449098790000", Status.FOUND, spam=1.0, reports=100)
     v = verdict(n, lists=[block, allow], reports=[report], findings=[spam])
-    assert v.level is Level.ALLOWED and v.call_back is CallBack.YES and v.score == 0
+    # your allowlist decides the level; the score still says what the evidence adds up to
+    assert v.level is Level.ALLOWED and v.call_back is CallBack.YES and v.score == 35
     v = verdict(n, lists=[block], findings=[Finding("x", "+449098790000", Status.FOUND, spam=0.0, reports=100)])
     assert v.level is Level.BLOCKED and v.call_back is CallBack.NO
     assert "range +44909*" in v.evidence[0].detail
@@ -192,3 +193,15 @@ def test_a_source_answering_live_and_from_synced_data_counts_once() -> None:
     synced = replace(live, fetched_at="2020-01-01T00:00:00+00:00", spam=0.99, reports=99)
     v = verdict("+1 415 555 0199", findings=[synced, live])
     assert [e.weight for e in v.evidence if e.signal.startswith("complaints:")] == [complaint_points(live.spam)]
+
+
+def test_the_score_shown_agrees_with_the_level() -> None:
+    """Likely OK is -20 and less: the score shown is the sum itself (within -100..100), never 0."""
+    from lookup.models import History
+
+    history = History(outgoing_calls=3)
+    v = score(normalize_number("+1 312 555 0123"), history=history)
+    assert v.level is Level.LIKELY_OK and v.score <= Settings().thresholds.likely_ok
+    many = [Finding(f"s{i}", "+18768812345", Status.FOUND, spam=1.0, reports=100) for i in range(8)]
+    assert score(normalize_number("+1 876 881 2345"), findings=many).score == 100
+
