@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, TextIO
 
 from db.datasets import DatasetsMixin
 from lookup.settings import Settings
+from lookup.text import plural
 from scrapers.complaints import NotDatasetFile, RowTally
 
 if TYPE_CHECKING:
@@ -49,21 +50,37 @@ class SyncResult:
         return not self.failures
 
     def summary(self) -> str:
-        parts = [f"{self.files_read} file{'s' if self.files_read != 1 else ''} read",
-                 f"{self.rows_added:,} rows added", f"{self.rows_present:,} already present"]
+        parts = [f"{plural(self.files_read, 'file')} read", f"{plural(self.rows_added, 'row')} added",
+                 f"{self.rows_present:,} already present"]
         if self.rows_skipped:
             parts.append(f"{self.rows_skipped:,} without a usable number")
         if self.rows_out_of_range:
             parts.append(f"{self.rows_out_of_range:,} older than asked")
         if self.days_without_file:
-            parts.append(f"{len(self.days_without_file)} days without a file")
+            parts.append(f"{plural(len(self.days_without_file), 'day')} without a file")
         if self.unchanged:
             parts.append(f"{len(self.unchanged)} unchanged")
         if self.skipped_files:
-            parts.append(f"{len(self.skipped_files)} files skipped")
+            parts.append(f"{plural(len(self.skipped_files), 'file')} skipped")
         if self.failures:
             parts.append(f"{len(self.failures)} failed")
         return f"{self.dataset}: " + ", ".join(parts)
+
+    def failure_lines(self) -> list[str]:
+        """The failures, one line per reason: a sync without a network fails every day for the
+        same reason, and that is said once, with the days it concerns."""
+        by_reason: dict[str, list[str]] = {}
+        for where, why in self.failures:
+            # "...; not asked again for 60 s" is the same failure seen from a paused host
+            by_reason.setdefault(why.split("; not asked again")[0], []).append(where)
+        lines = []
+        for why, places in by_reason.items():
+            if len(places) == 1:
+                lines.append(f"{places[0]}: {why}")
+            else:
+                ordered = sorted(places)
+                lines.append(f"{len(places)} failed ({ordered[0]} .. {ordered[-1]}): {why}")
+        return lines
 
 
 def open_text(path: Path) -> TextIO:

@@ -41,3 +41,23 @@ def safe_cell(text: str | None) -> str:
     if not text:
         return ""
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 file``, ``2 files``, ``3 searches``, ``1,200 rows`` (``many`` for irregular plurals)."""
+    if count == 1:
+        return f"{count:,} {noun}"
+    return f"{count:,} {many or (noun + 'es' if noun.endswith(('s', 'sh', 'ch', 'x')) else noun + 's')}"
+
+
+def describe_start(text: str) -> str:
+    """What the start of a file that is not the expected one looks like, in words that are
+    safe to print: "the file is empty", "it is not text", or "it starts with '...'"."""
+    head = text[:200]
+    if not head.strip():
+        return "the file is empty"
+    odd = sum(1 for ch in head if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\r\n"))
+    if odd > len(head) // 10:
+        return "it is not text (binary data)"
+    return f"it starts with {clean_text(head[:40])!r}"
+

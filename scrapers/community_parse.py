@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from lookup.text import clean_text
+from lookup.text import clean_text, plural  # noqa: F401  plural: re-exported for the sources
 from lookup.models import Category, Number
 from scrapers.base import LayoutChanged, Page, SourceError
 
@@ -211,12 +211,6 @@ def categories_of(words: Iterable[str | None]) -> tuple[str, ...]:
 def saturate(count: int | float, half: float) -> float:
     """0 for no reports, 0.5 at ``half`` reports, approaching 1 as reports pile up."""
     return 0.0 if count <= 0 else round(count / (count + half), 3)
-
-
-def plural(count: int, word: str) -> str:
-    if count == 1:
-        return f"{count} {word}"
-    return f"{count} {word}es" if word.endswith(("s", "sh", "ch", "x")) else f"{count} {word}s"
 
 
 def check_status(page: Page) -> None:

@@ -27,6 +27,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Iterator, Sequence, TextIO
 from urllib.parse import quote
 
+from lookup.text import describe_start
 from lookup.models import Category, ComplaintSummary, EvidenceKind, Finding, Number, SourceKind, Status
 from lookup.verdict import complaint_spam
 from scrapers.base import Case, DatasetSource, DatasetView, LayoutChanged, Page, Request, Source, SourceError
@@ -136,7 +137,7 @@ def bulk_columns(line: str) -> dict[str, int]:
         if key and key not in columns:
             columns[key] = index
     if "number" not in columns:
-        what = "an HTML or XML page" if text.lstrip().startswith("<") else f"it starts with {text[:40].strip()!r}"
+        what = "an HTML or XML page" if text.lstrip().startswith("<") else describe_start(text)
         raise NotDatasetFile(f"not the FCC complaints CSV: {what}")
     if "issue_date" not in columns:
         raise NotDatasetFile("the FCC CSV header lacks the date of issue", changed=True)

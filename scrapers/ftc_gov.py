@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any, Iterator, Mapping, Sequence, TextIO
 
 from lookup.ftc_columns import FTC_COLUMNS
+from lookup.text import describe_start
 from lookup.models import Category, ComplaintSummary, EvidenceKind, Finding, Number, SourceKind, Status
 from lookup.verdict import complaint_spam
 from scrapers.base import DatasetSource, DatasetView
@@ -82,7 +83,7 @@ def header_columns(line: str) -> tuple[int, ...]:
     if not text.lower().startswith(COLUMNS[0].lower()):
         if text.lstrip().startswith("<"):
             raise NotDatasetFile("not the FTC complaint CSV: an HTML or XML page")
-        raise NotDatasetFile(f"not the FTC complaint CSV: it starts with {text[:40].strip()!r}")
+        raise NotDatasetFile(f"not the FTC complaint CSV: {describe_start(text)}")
     names = [name.strip().lower() for name in next(csv.reader([text]))]
     missing = [c for c in COLUMNS if c.lower() not in names]
     if missing:

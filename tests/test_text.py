@@ -58,3 +58,13 @@ def test_read_tally_counts_past_the_kept_reasons():
     assert len(tally.problems) == MAX_PROBLEMS
     assert tally.summary().startswith(f"skipped {MAX_PROBLEMS + 6} rows (line 3: bad date; ")
     assert tally.summary().endswith("; ...)")
+
+
+def test_plural_and_describe_start():
+    from lookup.text import describe_start, plural
+
+    assert [plural(1, "file"), plural(2, "file"), plural(3, "search"), plural(1200, "row")] == [
+        "1 file", "2 files", "3 searches", "1,200 rows"]
+    assert describe_start("") == "the file is empty"
+    assert describe_start("\x00\x01\x02\ufffd\ufffdjunk") == "it is not text (binary data)"
+    assert describe_start("\x1b]0;title\x07Hello,World") == "it starts with ']0;title Hello,World'"

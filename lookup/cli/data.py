@@ -243,8 +243,10 @@ def _run_sync(kind: str, settings, store, **kwargs) -> None:
     typer.echo(result.summary())
     for name, why in result.skipped_files:
         warn(f"skipped {name}: {why}")
-    for where, why in result.failures:
-        warn(f"{where}: {why}")
+    for line in result.failure_lines():
+        warn(line)
+    if kwargs.get("files") and not result.files_read and result.skipped_files:
+        raise typer.Exit(2)  # none of the files the user gave could be read: bad input
     if not result.ok and not result.rows_added and not result.files_read:
         raise typer.Exit(1)
 
@@ -268,6 +270,8 @@ def _sync_progress(label: str):
 
 def _check_files(files: list[Path] | None) -> list[Path]:
     for f in files or []:
+        if f.is_dir():
+            fail(f"{f} is a folder: give the CSV files in it")
         if not f.is_file():
             fail(f"no such file: {f}")
     return list(files or [])

@@ -103,3 +103,31 @@ def test_a_report_without_a_time_keeps_when_it_was_made_and_shows_local_time(tmp
     assert obj["at"] is not None
     text = run("reports").stdout
     assert ("EST" in text or "EDT" in text) and "UTC" not in text
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\xff\xfe junk \x89PNG\r\n"], ids=["empty", "binary"])
+def test_sync_of_files_that_are_not_the_csv_is_bad_input(tmp_path, content) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    result = run("sync", "ftc", str(path))
+    assert result.exit_code == 2
+    assert "\ufffd" not in result.stderr and "\x00" not in result.stderr
+    assert "file is empty" in result.stderr or "not text" in result.stderr
+    folder = run("sync", "ftc", str(tmp_path))
+    assert folder.exit_code == 2 and "is a folder" in folder.stderr
+
+
+def test_an_offline_sync_says_why_once(tmp_path, monkeypatch) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: every day is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "c.toml"
+    config.write_text(f'[sources.ftc_gov]\nbase_url = "http://127.0.0.1:{port}"\n')
+    monkeypatch.setenv("WHOCALLED_CONFIG", str(config))
+    result = run("sync", "ftc", "--days", "10")
+    lines = [line for line in result.stderr.splitlines() if line.startswith("whocalled:")]
+    assert result.exit_code == 1
+    assert len(lines) <= 2, lines  # not one line per day
+    assert "summary" not in result.stdout and "failed" in result.stdout

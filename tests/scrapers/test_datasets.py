@@ -101,9 +101,9 @@ def test_importing_the_same_day_twice_adds_nothing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (b"", "it starts with ''"),
+        (b"", "the file is empty"),
         (b"<html><body>Not found</body></html>", "an HTML or XML page"),
-        (b"\x00\xff\xfe junk \x89PNG\r\n\x1a\n", "it starts with"),
+        (b"\x00\xff\xfe junk \x89PNG\r\n\x1a\n", "it is not text"),
         (b'{"error": "no such file"}', "it starts with '{\"error\""),
         (b"Company_Phone_Number,Created_Date,Subject\n2025550143,2026-11-13 00:00:02,Other\n", "header lacks"),
     ],
