@@ -219,7 +219,10 @@ def gather_rows(
         if days:
             from datetime import datetime, timedelta, timezone
 
-            window = (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%d")
+            try:
+                window = (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%d")
+            except OverflowError:  # more days than the calendar has: every complaint counts
+                window = None
         streams.append(_datasets(store, min_complaints, window))
     allowlist = Allowlist(store.iter_list_entries(ListKind.ALLOW))
     if len(streams) == 1 and include == [Include.BLOCKED] and allowlist.is_empty:
@@ -246,10 +249,14 @@ def import_list(
     and for a file that yields no number at all (the wrong ``--format``, or not a list): then
     nothing is stored."""
     path = Path(path)
+    if path.is_dir():
+        raise BlocklistError(f"{path} is a folder: give the list file in it")
+    if not path.exists():
+        raise BlocklistError(f"no such file: {path}")
     try:
         detected = detect_import_format(path) if fmt == ImportFormat.AUTO else ImportFormat(fmt)
     except ValueError:
-        raise BlocklistError(f"cannot import format {fmt!r}; choose one of: {', '.join(ImportFormat)}") from None
+        raise BlocklistError(f"cannot import format {str(fmt)!r}; choose one of: {', '.join(ImportFormat)}") from None
     kind = kind or (ListKind.ALLOW if detected in CONTACT_FORMATS else ListKind.BLOCK)
     result = ImportResult(detected, kind)
     allowlist = Allowlist(store.iter_list_entries(ListKind.ALLOW))

@@ -131,3 +131,12 @@ def test_an_offline_sync_says_why_once(tmp_path, monkeypatch) -> None:
     assert result.exit_code == 1
     assert len(lines) <= 2, lines  # not one line per day
     assert "summary" not in result.stdout and "failed" in result.stdout
+
+
+def test_export_with_a_huge_day_count_and_import_of_a_folder(tmp_path) -> None:
+    result = run("export", "--include", "datasets", "--days", "1000000", "-f", "txt")
+    assert result.exit_code == 0
+    folder = run("import", str(tmp_path))
+    assert folder.exit_code == 2 and "is a folder" in folder.stderr
+    missing = run("import", str(tmp_path / "nope.txt"))
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
