@@ -255,6 +255,8 @@ def import_list(
         raise BlocklistError(f"no such file: {path}")
     try:
         detected = detect_import_format(path) if fmt == ImportFormat.AUTO else ImportFormat(fmt)
+    except BlocklistError:
+        raise
     except ValueError:
         raise BlocklistError(f"cannot import format {str(fmt)!r}; choose one of: {', '.join(ImportFormat)}") from None
     kind = kind or (ListKind.ALLOW if detected in CONTACT_FORMATS else ListKind.BLOCK)

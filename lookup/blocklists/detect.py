@@ -12,7 +12,7 @@ from lookup.blocklists.common import open_text
 HEAD = 64 * 1024
 _SPAM_NAME = re.compile(r"spam|scam|block|junk|robo|telemarket|fraud", re.IGNORECASE)
 _NCID_MARK = re.compile(r"^\^|#=|\[0-9\]|\\d|\{\d", re.MULTILINE)
-_NUMBERISH = re.compile(r"[+\d][\d\s().\-/]*\*?(\s*(;\s*ext\s*=|x|ext\.?)\s*\d+)?(\s+#.*)?", re.IGNORECASE)
+_NUMBERISH = re.compile(r"(?:tel:)?[+(\d][\d\s().\-/]*\*?(\s*(;\s*ext\s*=|x|ext\.?)\s*\d+)?(\s+#.*)?", re.IGNORECASE)
 _TEL_LINE = re.compile(r"(?:[\w-]+\.)?TEL[;:]", re.IGNORECASE)
 _NAME_LINE = re.compile(r"(?:[\w-]+\.)?(?:FN|N)[;:]", re.IGNORECASE)
 SPAM_CONTACT_TELS = 20  # a "contact" with this many numbers is a blocklist, not a person

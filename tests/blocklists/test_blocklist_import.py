@@ -310,3 +310,12 @@ def test_astdb_and_freepbx_readers(tmp_path: Path) -> None:
 def test_csv_without_header(tmp_path: Path) -> None:
     entries, _ = read_all(write(tmp_path, "bare.csv", "2025550123,friend's list\n+4930123456\n"), "csv")
     assert [(e.pattern, e.description) for e in entries] == [("+12025550123", "friend's list"), ("+4930123456", None)]
+
+
+def test_a_list_in_national_notation_with_comments_is_detected_as_text(tmp_path) -> None:
+    from lookup.blocklists import detect_import_format
+
+    path = tmp_path / "friends.txt"
+    path.write_text("# from Anna\n(212) 555-0177   # twice, no message\n(212) 555-0178\ntel:+442079460123\n")
+    assert detect_import_format(path) == "txt"
+
