@@ -233,6 +233,18 @@ class CallStatus(StrEnum):
     BLOCKED = "blocked"
 
 
+class LogFormat(StrEnum):
+    """The call-log formats whocalled reads (one reader module each, in ``lookup.calllogs``)."""
+
+    ANDROID_XML = "android_xml"
+    GVOICE_TAKEOUT = "gvoice_takeout"
+    IOS_CALLHISTORY = "ios_callhistory"
+    FRITZBOX_CSV = "fritzbox_csv"
+    ASTERISK_CSV = "asterisk_csv"
+    GENERIC_CSV = "generic_csv"
+    PLAIN_TEXT = "plain_text"
+
+
 class Call(NamedTuple):
     """One call from an imported call log. ``e164`` is ``None`` when the caller was withheld.
 

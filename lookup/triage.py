@@ -12,6 +12,7 @@ number and looked up in batches through the engine.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from hashlib import sha1
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,17 +21,23 @@ from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from db.store import Store
-from lookup.calllogs import ReadStats, is_night, read_calls
+from lookup.calllogs import read_calls
 from lookup.calllogs.common import resolve_zone
-from lookup.calllogs.silent import DEFAULT_VOICEMAIL_WINDOW_S, has_near, is_refused, is_unanswered_incoming
+from lookup.calllogs.rules import (
+    DEFAULT_VOICEMAIL_WINDOW_S,
+    WITHHELD,
+    has_near,
+    is_night,
+    is_refused,
+    is_unanswered_incoming,
+)
 from lookup.engine import Engine, LookupResult
-from lookup.models import Call, CallBack, CallStatus, Direction, Level
+from lookup.models import Call, CallBack, CallStatus, Direction, Level, ReadTally
 from lookup.prefetch import FactsPrefetch
 
 # Logs whose names come from the user's own address book (so a name means "a contact").
 # Asterisk's clid and a generic CSV's name column can be caller-ID text, which anyone can fake.
 CONTACT_FORMATS = frozenset({"android_xml", "gvoice_takeout", "ios_callhistory", "fritzbox_csv"})
-WITHHELD = ""
 # Numbers looked up online per run unless told otherwise. The slowest default site takes one
 # request every 2 seconds, so 100 numbers take three to four minutes; later runs go on with
 # the numbers that still have no cached answers.
@@ -47,8 +54,11 @@ _ORDER = {
 }
 
 
+# ---------------------------------------------------------------- reading and grouping
+
+
 @dataclass
-class Tally:
+class CallerTally:
     """What triage keeps in memory about one number while reading the logs."""
 
     unanswered: array = field(default_factory=lambda: array("d"))
@@ -93,7 +103,7 @@ class TriageRow:
 @dataclass
 class LogSummary:
     path: Path
-    stats: ReadStats
+    tally: ReadTally
     calls: int = 0
 
 
@@ -153,7 +163,7 @@ _UTC = timezone.utc
 
 
 def _row(call: Call, zone: ZoneInfo | None) -> tuple:
-    """The ``calls`` row for ``call``; its key is :func:`lookup.calllogs.call_key` cut to 80 bits
+    """The ``calls`` row for ``call``; its key is :func:`lookup.calllogs.rules.call_key` cut to 80 bits
     (computed here from the one ISO timestamp the row needs anyway). An unanswered incoming
     call is stored as silent; the few that a voicemail followed are cleared afterwards."""
     at = call.at if call.at.tzinfo is _UTC else call.at.astimezone(_UTC)
@@ -179,13 +189,24 @@ def _row(call: Call, zone: ZoneInfo | None) -> tuple:
     )
 
 
-def _note(tallies: dict[str, Tally], call: Call, include_all: bool, prefetch: FactsPrefetch | None = None) -> None:
+def tally_calls(
+    calls: Iterable[Call], tallies: dict[str, CallerTally] | None = None, *, include_all: bool = False,
+    prefetch: FactsPrefetch | None = None,
+) -> dict[str, CallerTally]:
+    """Add ``calls`` to the per-number ``tallies`` (a new dict when None) and return them."""
+    tallies = {} if tallies is None else tallies
+    for call in calls:
+        _note(tallies, call, include_all, prefetch)
+    return tallies
+
+
+def _note(tallies: dict[str, CallerTally], call: Call, include_all: bool, prefetch: FactsPrefetch | None = None) -> None:
     if call.direction is not Direction.INCOMING:
         return
     key = call.e164 or WITHHELD
     tally = tallies.get(key)
     if tally is None:
-        tally = tallies[key] = Tally()
+        tally = tallies[key] = CallerTally()
     when = call.at.timestamp()
     if call.name and call.log_format in CONTACT_FORMATS:
         tally.name = call.name
@@ -204,10 +225,10 @@ def _note(tallies: dict[str, Tally], call: Call, include_all: bool, prefetch: Fa
 def import_logs(
     store: Store, paths: Sequence[Path], *, region: str, fmt: str | None, tz: str | None, include_all: bool = False,
     batch: int = 25_000,
-) -> tuple[dict[str, Tally], list[LogSummary], int]:
+) -> tuple[dict[str, CallerTally], list[LogSummary], int]:
     """Stream every log into the store (de-duplicated by call key), tallying per number what
     triage needs. Raises CallLogError for a file of the wrong kind (also mid-read)."""
-    tallies: dict[str, Tally] = {}
+    tallies: dict[str, CallerTally] = {}
     logs: list[LogSummary] = []
     added = 0
     pending: list[tuple] = []
@@ -215,9 +236,9 @@ def import_logs(
     prefetch = FactsPrefetch(region)
     try:
         for path in paths:
-            stats = ReadStats()
-            summary = LogSummary(Path(path), stats)
-            for call in read_calls(path, region=region, fmt=fmt, stats=stats, tz=tz):
+            tally = ReadTally()
+            summary = LogSummary(Path(path), tally)
+            for call in read_calls(path, region=region, fmt=fmt, tally=tally, tz=tz):
                 summary.calls += 1
                 pending.append(_row(call, zone))
                 _note(tallies, call, include_all, prefetch)
@@ -235,7 +256,7 @@ def import_logs(
 
 
 def group_calls(
-    tallies: dict[str, Tally], *, since: datetime | None, include_all: bool, window_s: int = DEFAULT_VOICEMAIL_WINDOW_S
+    tallies: dict[str, CallerTally], *, since: datetime | None, include_all: bool, window_s: int = DEFAULT_VOICEMAIL_WINDOW_S
 ) -> tuple[list[CallerGroup], list[tuple[str, float]], int, int]:
     """Per number: the silent missed calls (missed with no voicemail from it close in time;
     with ``include_all`` every incoming call). Also the unanswered calls a voicemail excused

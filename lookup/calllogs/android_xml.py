@@ -30,12 +30,13 @@ from .common import (
     LogFormat,
     ReadContext,
     SkipRow,
-    clean_text,
+    name_or_none,
     emit_calls,
     outgoing_status,
     parse_int,
     read_head,
     utc_from_epoch,
+    value_or_none,
 )
 
 FORMAT = LogFormat.ANDROID_XML
@@ -111,9 +112,9 @@ def iter_call_elements(ctx: ReadContext) -> Iterator[tuple[tuple[int, int], Attr
 
 def _note_broken(ctx: ReadContext, count: int, exc: expat.ExpatError) -> None:
     reason = expat.ErrorString(exc.code) if exc.code else str(exc)
-    if count == 0 and ctx.stats.read == 0:
+    if count == 0 and ctx.tally.read == 0:
         raise CallLogError(f"{ctx.name}: not well-formed XML at line {exc.lineno} ({reason})")
-    ctx.stats.note_skip(f"line {exc.lineno}", f"XML breaks off ({reason}); the rest is not read")
+    ctx.tally.skip(f"line {exc.lineno}", f"XML breaks off ({reason}); the rest is not read")
 
 
 def _refusal(exc: Exception) -> str:
@@ -162,7 +163,7 @@ def parse_call(item: Attrs, ctx: ReadContext) -> Call:
         direction,
         status,
         duration=duration,
-        name=clean_text(attrs.get("contact_name")),
+        name=name_or_none(attrs.get("contact_name")),
         withheld=presentation in WITHHELD_PRESENTATIONS,
     )
 
@@ -170,7 +171,7 @@ def parse_call(item: Attrs, ctx: ReadContext) -> Call:
 def _presentation(value: str | None) -> int | None:
     if value == "1":  # number shown: nearly every row
         return 1
-    text = clean_text(value)
+    text = value_or_none(value)
     if text is None or not text.isdigit():
         return None
     return int(text)

@@ -27,7 +27,7 @@ from pathlib import Path
 from lookup.models import Call, CallStatus, Direction
 from lookup.numbers import is_withheld_text
 
-from .common import IgnoreRow, LogFormat, ReadContext, SkipRow, clean_text, emit_calls, head_lines, parse_int
+from .common import IgnoreRow, LogFormat, ReadContext, SkipRow, emit_calls, head_lines, name_or_none, parse_int
 from .textrows import iter_rows, split_line
 
 FORMAT = LogFormat.ASTERISK_CSV
@@ -97,7 +97,7 @@ def parse_clid(value: str) -> tuple[str | None, str]:
     match = _CLID.match(value or "")
     if not match:
         return None, (value or "").strip()
-    name = clean_text(match.group("name"))
+    name = name_or_none(match.group("name"))
     number = match.group("number").strip()
     if name and (name == number or is_withheld_text(name)):
         name = None

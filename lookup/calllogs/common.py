@@ -1,4 +1,4 @@
-"""What every call-log reader shares: formats, errors, counters, numbers, times and lines.
+"""What every call-log reader shares: errors, the read context, numbers, times, names and lines.
 
 A reader turns one row of its log into a :class:`~lookup.models.Call` or raises
 :class:`SkipRow` (the row does not parse: counted with its position) or
@@ -12,32 +12,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from lookup.models import Call, CallStatus, Direction, NumberKind
+from lookup.models import Call, CallStatus, Direction, LogFormat, NumberKind, ReadTally
 from lookup.numbers import NumberError, nanp_e164, normalize_number, region_is_nanp
+from lookup.text import clean_text
 
 Row = TypeVar("Row")
 
-MAX_WHERE = 20  # positions of skipped rows kept for the warning
 MAX_LINE_BYTES = 1 << 20  # a longer "line" is junk: skipped without being held in memory
 NUMBER_CACHE_SIZE = 200_000  # distinct raw numbers remembered per read
 EARLIEST_YEAR = 1980  # dates outside these years are junk, not calls
 LATEST_YEAR = 2100
+MAX_NAME = 200  # characters of a caller name kept: a log is a stranger's text too
 NULL_WORDS = frozenset({"", "null", "none", "(null)", "(unknown)", "unknown", "-"})
-
-
-class LogFormat(StrEnum):
-    ANDROID_XML = "android_xml"
-    GVOICE_TAKEOUT = "gvoice_takeout"
-    IOS_CALLHISTORY = "ios_callhistory"
-    FRITZBOX_CSV = "fritzbox_csv"
-    ASTERISK_CSV = "asterisk_csv"
-    GENERIC_CSV = "generic_csv"
-    PLAIN_TEXT = "plain_text"
 
 
 class CallLogError(ValueError):
@@ -50,30 +40,6 @@ class SkipRow(Exception):
 
 class IgnoreRow(Exception):
     """This row parses but holds no caller to look up (short code, emergency number, a text)."""
-
-
-@dataclass
-class ReadStats:
-    """Counters of one read: calls yielded, rows skipped (with where and why) and rows ignored."""
-
-    read: int = 0
-    skipped: int = 0
-    ignored: int = 0  # short codes, emergency numbers, texts, internal calls: not callers
-    skipped_where: list[str] = field(default_factory=list)  # "line 14: bad date", at most MAX_WHERE
-    log_format: str = ""
-
-    def note_skip(self, where: str, why: str) -> None:
-        self.skipped += 1
-        if len(self.skipped_where) < MAX_WHERE:
-            self.skipped_where.append(f"{where}: {why}" if why else where)
-
-    def summary(self) -> str:
-        """One line for the CLI's warning, e.g. ``skipped 2 rows (line 3: bad date; line 9: ...)``."""
-        if not self.skipped:
-            return ""
-        more = "; ..." if self.skipped > len(self.skipped_where) else ""
-        rows = "row" if self.skipped == 1 else "rows"
-        return f"skipped {self.skipped} {rows} ({'; '.join(self.skipped_where)}{more})"
 
 
 def resolve_zone(tz: str | None) -> ZoneInfo | None:
@@ -94,7 +60,7 @@ class ReadContext:
     log_format: LogFormat
     region: str = "US"
     zone: ZoneInfo | None = None  # None: local times are in the machine's zone
-    stats: ReadStats = field(default_factory=ReadStats)
+    tally: ReadTally = field(default_factory=ReadTally)
     _numbers: dict[tuple[str, str], str | None | Exception] = field(default_factory=dict, repr=False)
 
     @property
@@ -193,29 +159,37 @@ def emit_calls(
 
     ``where`` is named only when its row is skipped, as ``label.format(where)``, so a reader
     can pass a bare line number (``label="line {}"``) instead of building a string per row."""
-    stats = ctx.stats
+    tally = ctx.tally
     for where, row in rows:
         try:
             call = parse(row, ctx)
         except SkipRow as exc:
-            stats.note_skip(label.format(where), str(exc))
+            tally.skip(label.format(where), str(exc))
             continue
         except IgnoreRow:
-            stats.ignored += 1
+            tally.ignored += 1
             continue
-        stats.read += 1
+        tally.read += 1
         yield call
 
 
 # ---------------------------------------------------------------- small parsers
 
 
-def clean_text(value: str | None) -> str | None:
-    """``None`` for the empty and placeholder values logs write ("null", "(Unknown)")."""
+def value_or_none(value: str | None) -> str | None:
+    """A field's value stripped, or ``None`` for the empty and placeholder values logs write
+    ("null", "(Unknown)")."""
     if value is None:
         return None
     text = value.strip()
     return None if text.lower() in NULL_WORDS else text
+
+
+def name_or_none(value: str | None) -> str | None:
+    """A caller or contact name as one printable line of at most MAX_NAME characters
+    (:func:`lookup.text.clean_text`), or ``None`` when the log writes none."""
+    text = value_or_none(value)
+    return (clean_text(text, MAX_NAME) or None) if text is not None else None
 
 
 def check_date(at: datetime) -> datetime:
@@ -238,7 +212,7 @@ def parse_int(value: str | None, what: str) -> int | None:
         return int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         pass
-    text = clean_text(value)
+    text = value_or_none(value)
     if text is None:
         return None
     try:
@@ -285,13 +259,13 @@ def iter_lines(path: Path, ctx: ReadContext | None = None) -> Iterator[tuple[int
                 while (rest := fh.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
                     pass
                 if ctx is not None:
-                    ctx.stats.note_skip(f"line {number}", "line too long")
+                    ctx.tally.skip(f"line {number}", "line too long")
                 continue
             if number == 1 and data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
             if b"\x00" in data:
                 if ctx is not None:
-                    ctx.stats.note_skip(f"line {number}", "binary junk")
+                    ctx.tally.skip(f"line {number}", "binary junk")
                 continue
             yield number, decode_line(data).rstrip("\r\n")
 

@@ -29,10 +29,10 @@ from .common import (
     LogFormat,
     ReadContext,
     SkipRow,
-    clean_text,
     emit_calls,
     head_lines,
     iter_lines,
+    name_or_none,
     outgoing_status,
 )
 from .textrows import DateReader, iter_rows, parse_duration, split_line
@@ -134,7 +134,7 @@ def parse_row(
     duration = _duration(cells, columns)
     if direction is Direction.OUTGOING:
         status = outgoing_status(duration)
-    name = clean_text(cells[columns["name"]]) if "name" in columns else None
+    name = name_or_none(cells[columns["name"]]) if "name" in columns else None
     return ctx.make_call(cells[columns["number"]], at, direction, status, duration=duration, name=name)
 
 

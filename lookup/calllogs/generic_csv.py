@@ -32,9 +32,9 @@ from .common import (
     LogFormat,
     ReadContext,
     SkipRow,
-    clean_text,
     emit_calls,
     head_lines,
+    name_or_none,
     outgoing_status,
     read_head,
 )
@@ -187,7 +187,7 @@ def parse_row(
         at = fallback
     duration = parse_duration(cells[layout.duration]) if layout.duration is not None else None
     direction, status = call_kind([cells[i] for i in layout.types], duration)
-    name = clean_text(cells[layout.name]) if layout.name is not None else None
+    name = name_or_none(cells[layout.name]) if layout.name is not None else None
     return ctx.make_call(cells[layout.number], at, direction, status, duration=duration, name=name)
 
 

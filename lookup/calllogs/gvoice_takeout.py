@@ -37,6 +37,7 @@ from .common import (
     SkipRow,
     check_date,
     emit_calls,
+    name_or_none,
     outgoing_status,
     read_head,
 )
@@ -221,7 +222,7 @@ def parse_page(page: Page, ctx: ReadContext) -> Call:
     duration = _duration(box.xpath(f".//abbr[{_has_class('duration')}]/@title"))
     if direction is Direction.OUTGOING:
         status = outgoing_status(duration)
-    return ctx.make_call(raw, _published(box, named), direction, status, duration=duration, name=name)
+    return ctx.make_call(raw, _published(box, named), direction, status, duration=duration, name=name_or_none(name))
 
 
 def _kind(box: lxml.html.HtmlElement, label: str) -> tuple[Direction, CallStatus]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from lookup.models import Call, CallStatus, Direction
 
-from .common import CallLogError, IgnoreRow, LogFormat, ReadContext, SkipRow, check_date, emit_calls, outgoing_status
+from .common import CallLogError, IgnoreRow, LogFormat, ReadContext, SkipRow, check_date, emit_calls, name_or_none, outgoing_status
 
 FORMAT = LogFormat.IOS_CALLHISTORY
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=timezone.utc)
@@ -78,7 +78,7 @@ def _rows(ctx: ReadContext, query: str) -> Iterator[tuple[str, sqlite3.Row]]:
                 key = row["Z_PK"] if row["Z_PK"] is not None else index
                 yield f"record {key}", row
         except sqlite3.DatabaseError as exc:
-            ctx.stats.note_skip("database", f"read stopped: {exc}")
+            ctx.tally.skip("database", f"read stopped: {exc}")
 
 
 def parse_row(row: sqlite3.Row, ctx: ReadContext) -> Call:
@@ -104,7 +104,7 @@ def parse_row(row: sqlite3.Row, ctx: ReadContext) -> Call:
         direction, status = Direction.INCOMING, CallStatus.MISSED
     country = row["ZISO_COUNTRY_CODE"]
     region = country.strip().upper() if isinstance(country, str) and len(country.strip()) == 2 else None
-    name = row["ZNAME"].strip() if isinstance(row["ZNAME"], str) and row["ZNAME"].strip() else None
+    name = name_or_none(row["ZNAME"]) if isinstance(row["ZNAME"], str) else None
     return ctx.make_call(address, at, direction, status, duration=duration, name=name, region=region)
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 
-from .common import ReadContext, SkipRow, clean_text, iter_lines, utc_from_epoch
+from .common import ReadContext, SkipRow, iter_lines, utc_from_epoch, value_or_none
 
 DELIMITERS = (",", ";", "|", "\t")
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
@@ -80,7 +80,7 @@ class DateReader:
         self.formats = [f.replace("{md}", md) for f in _DATE_FORMATS]
 
     def parse(self, value: str | None) -> datetime:
-        text = clean_text(value)
+        text = value_or_none(value)
         if text is None:
             raise SkipRow("no date")
         if text.isdigit() and len(text) >= 9:
@@ -103,7 +103,7 @@ class DateReader:
 
 def parse_duration(value: str | None) -> int | None:
     """Seconds from ``72``, ``72.4``, ``1:12``, ``0:01:12``, ``1m 12s`` or ``PT1M12S``; None when empty."""
-    text = clean_text(value)
+    text = value_or_none(value)
     if text is None:
         return None
     try:

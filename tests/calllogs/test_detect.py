@@ -20,21 +20,22 @@ CALLS_DIR = TAKEOUT / "Takeout" / "Voice" / "Calls"
 TRIED = "tried: " + ", ".join(fmt.value for fmt in READERS)
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        pytest.param("calls-20240310091245.xml", LogFormat.ANDROID_XML, id="android_xml"),
-        pytest.param("smses-with-calls.xml", LogFormat.ANDROID_XML, id="android_xml-smses"),
-        pytest.param("takeout", LogFormat.GVOICE_TAKEOUT, id="gvoice_takeout-folder"),
-        pytest.param("fritzbox_de_7col.csv", LogFormat.FRITZBOX_CSV, id="fritzbox_csv"),
-        pytest.param("fritzbox_en.csv", LogFormat.FRITZBOX_CSV, id="fritzbox_csv-english"),
-        pytest.param("Master.csv", LogFormat.ASTERISK_CSV, id="asterisk_csv"),
-        pytest.param("generic_calls.csv", LogFormat.GENERIC_CSV, id="generic_csv"),
-        pytest.param("numbers.txt", LogFormat.PLAIN_TEXT, id="plain_text"),
-    ],
-)
-def test_detects_fixture(name: str, expected: LogFormat) -> None:
-    assert detect_format(DATA / name) is expected
+def test_every_format_has_one_registry_row() -> None:
+    assert list(LogFormat) == sorted(READERS, key=list(LogFormat).index) and len(READERS) == len(LogFormat)
+    for fmt, reader in READERS.items():
+        assert reader.module.FORMAT is fmt
+        assert (reader.is_format, reader.read) == (reader.module.is_format, reader.module.read)
+
+
+def test_every_format_has_samples(samples: dict[LogFormat, tuple[str, ...]]) -> None:
+    """The sample table the format tests iterate covers the registry: no format escapes them."""
+    assert set(samples) == set(READERS) and all(samples.values())
+
+
+def test_detects_sample(sample: tuple[LogFormat, str], sample_path: Callable[[str], Path]) -> None:
+    fmt, name = sample
+    assert detect_format(sample_path(name)) is fmt
+    assert next(iter(read_calls(sample_path(name))), None) is not None
 
 
 @pytest.mark.parametrize(

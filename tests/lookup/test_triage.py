@@ -136,7 +136,7 @@ def test_stored_call_keys_are_the_documented_call_key() -> None:
     or logs imported by an older version would be stored a second time."""
     from datetime import datetime, timedelta, timezone
 
-    from lookup.calllogs.silent import call_key
+    from lookup.calllogs.rules import call_key
     from lookup.models import Call, CallStatus, Direction
     from lookup.triage import _row
 

@@ -1,23 +1,20 @@
-"""Silent missed calls, refused calls kept apart, per-number histories, and de-duplication keys."""
+"""What a logged call means, as triage applies it: silent missed calls (no voicemail close in
+time), refused calls kept apart, night calls in the user's zone, the histories the store builds
+from triage's rows, and the de-duplication key."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from lookup.calllogs import (
-    build_histories,
-    call_key,
-    find_silent_calls,
-    is_night,
-    read_calls,
-    separate_calls,
-)
-from lookup.models import Call, CallStatus, Direction, History
+from db.store import Store
+from lookup.calllogs import read_calls
+from lookup.calllogs.rules import call_key, is_night
+from lookup.models import Call, CallStatus, Direction
+from lookup.triage import _row, group_calls, import_logs, tally_calls
 
 DATA = Path(__file__).parent / "data"
 
@@ -29,9 +26,21 @@ NUMBER, OTHER = "+18765550123", "+12125550148"
 
 
 def call(status: CallStatus, minutes: float = 0, *, e164: str | None = NUMBER, direction: Direction = IN,
-         duration: int | None = 0, name: str | None = None) -> Call:
+         duration: int | None = 0, name: str | None = None, log_format: str = "") -> Call:
     return Call(e164=e164, at=T0 + timedelta(minutes=minutes), direction=direction, status=status,
-                duration=duration, name=name)
+                duration=duration, name=name, log_format=log_format)
+
+
+def silent_of(calls: list[Call], **kwargs) -> set[tuple[str, float]]:
+    """``(key, time)`` of every silent missed call triage finds in ``calls``."""
+    groups, _excused, count, _refused = group_calls(tally_calls(calls), since=None, include_all=False, **kwargs)
+    found = {(g.key, t) for g in groups for t in g.times}
+    assert count == len(found)
+    return found
+
+
+def expected(calls: list[Call], indexes: list[int]) -> set[tuple[str, float]]:
+    return {(calls[i].e164 or "", calls[i].at.timestamp()) for i in indexes}
 
 
 @pytest.mark.parametrize(
@@ -52,20 +61,26 @@ def call(status: CallStatus, minutes: float = 0, *, e164: str | None = NUMBER, d
     ],
 )
 def test_silent_missed(calls: list[Call], silent_indexes: list[int]) -> None:
-    assert find_silent_calls(calls) == [calls[i] for i in silent_indexes]
+    assert silent_of(calls) == expected(calls, silent_indexes)
 
 
 def test_refused_calls_are_kept_apart() -> None:
     calls = [call(M), call(R, 10), call(B, 20), call(B, 30, direction=OUT)]
-    groups = separate_calls(calls)
-    assert groups.silent == [calls[0]]
-    assert groups.refused == [calls[1], calls[2]]
+    groups, _excused, silent, refused = group_calls(tally_calls(calls), since=None, include_all=False)
+    assert (silent, refused) == (1, 2)  # the outgoing "blocked" call is no refused caller
+    assert [(g.key, g.count, g.refused) for g in groups] == [(NUMBER, 1, 2)]
 
 
 def test_window_is_configurable() -> None:
     calls = [call(M), call(V, 8, duration=30)]
-    assert find_silent_calls(calls, voicemail_window_s=600) == []
-    assert find_silent_calls(calls, voicemail_window_s=300) == [calls[0]]
+    assert silent_of(calls, window_s=600) == set()
+    assert silent_of(calls, window_s=300) == expected(calls, [0])
+
+
+def test_excused_calls_are_named_for_the_store() -> None:
+    calls = [call(M), call(V, 1, duration=30), call(M, 60)]
+    _groups, excused, silent, _refused = group_calls(tally_calls(calls), since=None, include_all=False)
+    assert excused == [(NUMBER, T0.timestamp())] and silent == 1
 
 
 @pytest.mark.parametrize(
@@ -85,39 +100,50 @@ def test_is_night(utc_hour: int, zone: str, night: bool) -> None:
 
 
 def test_histories_from_android_backup() -> None:
-    histories = build_histories(read_calls(DATA / "calls-20240310091245.xml"), tz="America/New_York")
-    assert histories["+18765550123"] == History(
-        silent_calls=2, first_at="2024-03-05T07:14:03+00:00", last_at="2024-03-06T06:58:47+00:00",
-        night_calls=2, outgoing_calls=0, answered_calls=0, contact_name=None, voicemails=0,
-    )
-    assert histories["+12125550148"] == History(
-        silent_calls=0, first_at="2024-03-04T23:02:11+00:00", last_at="2024-03-05T00:15:40+00:00",
-        night_calls=0, outgoing_calls=1, answered_calls=1, contact_name="Maria Lopez", voicemails=0,
-    )
+    with Store(":memory:") as store:
+        tallies, _logs, _added = import_logs(store, [DATA / "calls-20240310091245.xml"], region="US", fmt=None,
+                                             tz="America/New_York")
+        groups, excused, _silent, _refused = group_calls(tallies, since=None, include_all=False)
+        store.clear_silent((key or None, datetime.fromtimestamp(t, timezone.utc).isoformat()) for key, t in excused)
+        histories = store.histories(["+18765550123", "+12125550148", "+14155550199", "+12015550123",
+                                     "+18005550111", "+12125559876"])
+    jamaica = histories["+18765550123"]
+    assert (jamaica.silent_calls, jamaica.night_calls, jamaica.first_at, jamaica.last_at) == (
+        2, 2, "2024-03-05T07:14:03+00:00", "2024-03-06T06:58:47+00:00")
+    maria = histories["+12125550148"]
+    assert (maria.silent_calls, maria.outgoing_calls, maria.answered_calls, maria.contact_name) == (
+        0, 1, 1, "Maria Lopez")
     assert histories["+14155550199"].silent_calls == 0 and histories["+14155550199"].voicemails == 1
     assert histories["+12015550123"].silent_calls == 1 and histories["+12015550123"].night_calls == 1
-    assert histories[""].silent_calls == 4  # restricted, unknown, payphone zero-second, "null"
     assert histories["+18005550111"].silent_calls == 0  # rejected: not silent
-    assert "+12125559876" in histories  # blocked calls still have a history entry
+    assert "+12125559876" in histories  # blocked calls are stored too
+    withheld = [g for g in groups if g.key == ""]
+    assert withheld[0].count == 4  # restricted, unknown, payphone zero-second, "null"
 
 
-def test_history_prefers_the_latest_contact_name() -> None:
-    calls = [call(A, 0, e164=OTHER, duration=5, name="Old Name"), call(A, 60, e164=OTHER, duration=5, name="Maria"),
-             call(M, 120, e164=OTHER)]
-    history = build_histories(calls, tz="UTC")[OTHER]
-    assert (history.contact_name, history.answered_calls, history.silent_calls) == ("Maria", 2, 1)
+def test_triage_keeps_the_latest_contact_name() -> None:
+    calls = [call(A, 0, e164=OTHER, duration=5, name="Old Name", log_format="android_xml"),
+             call(A, 60, e164=OTHER, duration=5, name="Maria", log_format="android_xml"), call(M, 120, e164=OTHER)]
+    groups, *_ = group_calls(tally_calls(calls), since=None, include_all=False)
+    assert [(g.key, g.name, g.count) for g in groups] == [(OTHER, "Maria", 1)]
+
+
+def night_calls(calls: list[Call], zone: ZoneInfo | None) -> int:
+    with Store(":memory:") as store:
+        store.save_calls(_row(c, zone) for c in calls)
+        return store.histories([NUMBER])[NUMBER].night_calls
 
 
 def test_night_calls_use_the_given_zone() -> None:
     calls = [call(M, 60 * h) for h in (0, 3, 6, 9, 12)]  # 15:00, 18:00, 21:00, 00:00, 03:00 UTC
-    assert build_histories(calls, tz="UTC")[NUMBER].night_calls == 3
-    assert build_histories(calls, tz="America/Los_Angeles")[NUMBER].night_calls == 1  # 07, 10, 13, 16, 19 PST
+    assert night_calls(calls, ZoneInfo("UTC")) == 3
+    assert night_calls(calls, ZoneInfo("America/Los_Angeles")) == 1  # 07, 10, 13, 16, 19 PST
 
 
 def test_night_calls_default_to_the_machine_zone(local_zone) -> None:
     calls = [call(M, 60 * h) for h in (0, 3, 6, 9, 12)]
     local_zone("America/Los_Angeles")
-    assert build_histories(calls)[NUMBER].night_calls == 1
+    assert night_calls(calls, None) == 1
 
 
 def test_call_key_is_stable_and_distinguishes() -> None:
