@@ -36,7 +36,7 @@ from typing import NamedTuple
 from lookup.models import Call, LogFormat, ReadTally
 
 from . import android_xml, asterisk_csv, fritzbox_csv, generic_csv, gvoice_takeout, ios_callhistory, plain_text
-from .common import CallLogError, ReadContext, is_text, read_head, resolve_zone
+from .common import CallLogError, ReadContext, SkipRow, is_text, read_head, resolve_zone
 
 __all__ = ["CallLogError", "LogFormat", "LogReader", "READERS", "detect_format", "read_calls"]
 
@@ -126,8 +126,11 @@ def _read_head(path: Path) -> bytes:
 
 
 def _guard(ctx: ReadContext, calls: Iterator[Call]) -> Iterator[Call]:
-    """Turn I/O failures in the middle of a read into CallLogError."""
+    """Turn I/O failures in the middle of a read, and a row problem outside any row (say in a
+    header), into CallLogError: the file as a whole cannot be read."""
     try:
         yield from calls
     except OSError as exc:
         raise CallLogError(f"{ctx.name}: read failed ({exc.strerror or exc})") from None
+    except SkipRow as exc:
+        raise CallLogError(f"{ctx.name}: {exc}") from None

@@ -32,6 +32,7 @@ from .common import (
     SkipRow,
     name_or_none,
     emit_calls,
+    is_digits,
     outgoing_status,
     parse_int,
     read_head,
@@ -159,7 +160,7 @@ def parse_call(item: Attrs, ctx: ReadContext) -> Call:
     presentation = _presentation(attrs.get("presentation"))
     return ctx.make_call(
         attrs.get("number"),
-        utc_from_epoch(millis / 1000),
+        utc_from_epoch(millis, 1000),
         direction,
         status,
         duration=duration,
@@ -172,6 +173,6 @@ def _presentation(value: str | None) -> int | None:
     if value == "1":  # number shown: nearly every row
         return 1
     text = value_or_none(value)
-    if text is None or not text.isdigit():
+    if text is None or not is_digits(text):
         return None
     return int(text)

@@ -9,6 +9,7 @@ all of them, so counting and the position list behave the same everywhere.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -26,6 +27,7 @@ MAX_LINE_BYTES = 1 << 20  # a longer "line" is junk: skipped without being held 
 NUMBER_CACHE_SIZE = 200_000  # distinct raw numbers remembered per read
 EARLIEST_YEAR = 1980  # dates outside these years are junk, not calls
 LATEST_YEAR = 2100
+MAX_DURATION_S = 31 * 86400  # a call logged as lasting longer than a month is junk
 MAX_NAME = 200  # characters of a caller name kept: a log is a stranger's text too
 NULL_WORDS = frozenset({"", "null", "none", "(null)", "(unknown)", "unknown", "-"})
 
@@ -85,13 +87,17 @@ class ReadContext:
         return found  # type: ignore[return-value]
 
     def to_utc(self, local: datetime) -> datetime:
-        """A naive log time read in the context's zone (or the machine's), as aware UTC."""
+        """A log time as aware UTC: one with an offset as it says, a naive one read in the
+        context's zone (or the machine's). SkipRow for a date outside the plausible years."""
         if local.tzinfo is not None:
-            return check_date(local.astimezone(timezone.utc))
+            return utc_of(local)
         check_date(local)
-        if self.zone is None:
-            return local.astimezone(timezone.utc)  # naive = the machine's local time, DST-aware
-        return local.replace(tzinfo=self.zone).astimezone(timezone.utc)
+        try:
+            if self.zone is None:
+                return local.astimezone(timezone.utc)  # naive = the machine's local time, DST-aware
+            return local.replace(tzinfo=self.zone).astimezone(timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise SkipRow(f"implausible date {local.isoformat()[:30]}") from None
 
     def make_call(
         self,
@@ -107,6 +113,8 @@ class ReadContext:
     ) -> Call:
         """Build a Call with a normalised number; ``withheld`` forces a withheld caller."""
         raw = (raw_number or "").strip()
+        if duration is not None and not 0 <= duration <= MAX_DURATION_S:
+            raise SkipRow(f"{'negative' if duration < 0 else 'implausible'} duration {str(duration)[:20]}")
         e164 = None if withheld else self.resolve_number(raw, region)
         return Call(
             e164=e164,
@@ -142,9 +150,9 @@ def _normalize(raw: str, region: str) -> str | None | Exception:
 
 def _nanp_fast(raw: str, region: str) -> str | None:
     """Plain NANP digits (``2125550148``, ``12125550148``, ``+12125550148``) without a full parse."""
-    if raw.startswith("+1") and raw[1:].isdigit():
+    if raw.startswith("+1") and is_digits(raw[1:]):
         return nanp_e164(raw[1:])
-    if raw.isdigit() and region_is_nanp(region):
+    if is_digits(raw) and region_is_nanp(region):
         return nanp_e164(raw)
     return None
 
@@ -192,17 +200,32 @@ def name_or_none(value: str | None) -> str | None:
     return (clean_text(text, MAX_NAME) or None) if text is not None else None
 
 
+def is_digits(text: str) -> bool:
+    """Only the ASCII digits 0-9 (``str.isdigit`` also takes ``²`` and ``①``, which ``int`` refuses)."""
+    return text.isascii() and text.isdigit()
+
+
 def check_date(at: datetime) -> datetime:
     if not EARLIEST_YEAR <= at.year <= LATEST_YEAR:
         raise SkipRow(f"implausible date {at.date().isoformat()}")
     return at
 
 
-def utc_from_epoch(seconds: float) -> datetime:
+def utc_of(at: datetime) -> datetime:
+    """A time with an offset as aware UTC; SkipRow when it lies outside the plausible years
+    (year 1 or 9999 with an offset does not even fit a datetime in UTC)."""
     try:
-        at = datetime.fromtimestamp(seconds, timezone.utc)
+        return check_date(at.astimezone(timezone.utc))
+    except (OverflowError, ValueError):
+        raise SkipRow(f"implausible date {at.isoformat()[:30]}") from None
+
+
+def utc_from_epoch(count: float, per_second: int = 1) -> datetime:
+    """Unix time as aware UTC: ``count`` seconds, or milliseconds with ``per_second=1000``."""
+    try:
+        at = datetime.fromtimestamp(count / per_second, timezone.utc)
     except (OverflowError, OSError, ValueError):
-        raise SkipRow(f"implausible timestamp {seconds!r}") from None
+        raise SkipRow(f"implausible timestamp {str(count)[:20]}") from None
     return check_date(at)
 
 
@@ -216,9 +239,12 @@ def parse_int(value: str | None, what: str) -> int | None:
     if text is None:
         return None
     try:
-        return int(float(text))
+        number = float(text)
     except ValueError:
         raise SkipRow(f"bad {what} {text[:20]!r}") from None
+    if not math.isfinite(number):  # inf, 1e999, nan
+        raise SkipRow(f"bad {what} {text[:20]!r}")
+    return int(number)
 
 
 def outgoing_status(duration: int | None) -> CallStatus:

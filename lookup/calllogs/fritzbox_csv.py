@@ -31,6 +31,7 @@ from .common import (
     SkipRow,
     emit_calls,
     head_lines,
+    is_digits,
     iter_lines,
     name_or_none,
     outgoing_status,
@@ -84,7 +85,10 @@ def _find_header(ctx: ReadContext) -> tuple[Columns, int]:
             break
         if line.strip().lower().startswith("sep=") or not line.strip():
             continue
-        cells = [cell.strip().lower() for cell in split_line(line, ";")]
+        try:
+            cells = [cell.strip().lower() for cell in split_line(line, ";")]
+        except SkipRow as exc:
+            raise CallLogError(f"{ctx.name}: FRITZ!Box header is not readable ({exc})") from None
         columns = {role: cells.index(name) for role, names in ROLES.items() for name in names if name in cells}
         missing = [role for role in ("type", "date", "number") if role not in columns]
         if missing:
@@ -127,7 +131,7 @@ def parse_row(
     if len(cells) <= max(columns.values()):
         raise SkipRow(f"{len(cells)} columns, expected {max(columns.values()) + 1}")
     code = cells[columns["type"]].strip()
-    if not code.isdigit() or int(code) not in codes:
+    if not is_digits(code) or int(code) not in codes:
         raise SkipRow(f"unknown Typ {code[:10]!r}")
     direction, status = codes[int(code)]
     at = dates.parse(cells[columns["date"]])
@@ -146,6 +150,6 @@ def _duration(cells: list[str], columns: Columns) -> int | None:
     if not text:
         return None
     hours, sep, minutes = text.partition(":")
-    if sep and hours.isdigit() and minutes.isdigit() and ":" not in minutes:
+    if sep and is_digits(hours) and is_digits(minutes):
         return (int(hours) * 60 + int(minutes)) * 60
     return parse_duration(text)

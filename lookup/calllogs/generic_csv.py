@@ -34,6 +34,7 @@ from .common import (
     SkipRow,
     emit_calls,
     head_lines,
+    is_digits,
     name_or_none,
     outgoing_status,
     read_head,
@@ -199,7 +200,7 @@ def call_kind(values: list[str], duration: int | None) -> tuple[Direction, CallS
         text = " ".join(value.strip().lower().replace("_", " ").replace("-", " ").split())
         if not text:
             continue
-        if text.isdigit():
+        if is_digits(text):
             if int(text) not in ANDROID_CODES:
                 raise SkipRow(f"unknown call type {text!r}")
             found: tuple[Direction | None, CallStatus | None] = ANDROID_CODES[int(text)]

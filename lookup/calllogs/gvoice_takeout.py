@@ -16,6 +16,7 @@ call counts as an answered incoming call.
 
 from __future__ import annotations
 
+import math
 import re
 import struct
 import zipfile
@@ -40,6 +41,7 @@ from .common import (
     name_or_none,
     outgoing_status,
     read_head,
+    utc_of,
 )
 
 FORMAT = LogFormat.GVOICE_TAKEOUT
@@ -248,7 +250,7 @@ def _published(box: lxml.html.HtmlElement, named: re.Match[str] | None) -> datet
         except ValueError:
             continue
         if at.tzinfo is not None:
-            return check_date(at.astimezone(timezone.utc))
+            return utc_of(at)
     if named:
         stamp = datetime.strptime(named.group("stamp"), "%Y-%m-%dT%H_%M_%SZ")
         return check_date(stamp.replace(tzinfo=timezone.utc))
@@ -260,7 +262,10 @@ def _duration(titles: list[str]) -> int | None:
         match = _DURATION.match(title.strip())
         if match and any(match.groups()):
             days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-            return round(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+            total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+            if not math.isfinite(total):
+                raise SkipRow(f"bad duration {title[:20]!r}")
+            return round(total)
     return None
 
 

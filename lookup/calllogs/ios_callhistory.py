@@ -14,6 +14,7 @@ by the phone is never changed.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -112,9 +113,12 @@ def _number(value: Any, what: str) -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise SkipRow(f"bad {what} {str(value)[:20]!r}") from None
+    if not math.isfinite(number):  # inf, nan
+        raise SkipRow(f"bad {what} {str(value)[:20]!r}")
+    return number
 
 
 def _address(value: Any) -> str:

@@ -7,11 +7,12 @@ the rest of the file (call logs do not put line breaks inside fields).
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Iterator
 from datetime import datetime
 
-from .common import ReadContext, SkipRow, iter_lines, utc_from_epoch, value_or_none
+from .common import ReadContext, SkipRow, is_digits, iter_lines, utc_from_epoch, value_or_none
 
 DELIMITERS = (",", ";", "|", "\t")
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
@@ -83,9 +84,9 @@ class DateReader:
         text = value_or_none(value)
         if text is None:
             raise SkipRow("no date")
-        if text.isdigit() and len(text) >= 9:
+        if is_digits(text) and len(text) >= 9:
             stamp = int(text)
-            return utc_from_epoch(stamp / 1000 if len(text) >= 12 else stamp)
+            return utc_from_epoch(stamp, 1000 if len(text) >= 12 else 1)
         try:
             return self.ctx.to_utc(datetime.fromisoformat(text.replace(" UTC", "Z")))
         except ValueError:
@@ -110,8 +111,10 @@ def parse_duration(value: str | None) -> int | None:
         seconds = float(text)
     except ValueError:
         seconds = _parse_duration_text(text)
+    if not math.isfinite(seconds):  # inf, 1e999, nan
+        raise SkipRow(f"bad duration {text[:20]!r}")
     if seconds < 0:
-        raise SkipRow(f"negative duration {text!r}")
+        raise SkipRow(f"negative duration {text[:20]!r}")
     return round(seconds)
 
 
