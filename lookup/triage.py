@@ -70,28 +70,37 @@ class CallerTally:
 
 @dataclass
 class CallerGroup:
-    """The silent missed calls of one number (``key`` "" = withheld callers), as sorted Unix
-    times in an array (8 bytes a call, where a list of floats takes 32)."""
+    """The calls of one number (``key`` "" = withheld callers) that triage shows: its silent
+    missed calls (``times``) and, with ``--all``, its other incoming calls (``others``: answered,
+    voicemail, missed but followed by a voicemail), each as sorted Unix times in an array
+    (8 bytes a call, where a list of floats takes 32)."""
 
     key: str
     times: array = field(default_factory=lambda: array("d"))
     refused: int = 0
     name: str | None = None
+    others: array = field(default_factory=lambda: array("d"))
 
     @property
     def count(self) -> int:
+        """Silent missed calls."""
         return len(self.times)
 
     @property
+    def shown(self) -> list[float]:
+        """The times of every call shown for this number, silent or not, in order."""
+        return sorted((*self.times, *self.others))
+
+    @property
     def first(self) -> datetime:
-        return datetime.fromtimestamp(self.times[0], timezone.utc)
+        return datetime.fromtimestamp(min(t[0] for t in (self.times, self.others) if t), timezone.utc)
 
     @property
     def last(self) -> datetime:
-        return datetime.fromtimestamp(self.times[-1], timezone.utc)
+        return datetime.fromtimestamp(max(t[-1] for t in (self.times, self.others) if t), timezone.utc)
 
     def local_times(self, zone: ZoneInfo | None) -> list[str]:
-        return [datetime.fromtimestamp(t, zone).strftime("%Y-%m-%d %H:%M") for t in self.times]
+        return [datetime.fromtimestamp(t, zone).strftime("%Y-%m-%d %H:%M") for t in self.shown]
 
 
 @dataclass
@@ -122,7 +131,8 @@ class TriageReport:
         """One line whose per-number counts add up to the number of numbers: each number falls
         in the first bucket that fits it (blocked, likely spam, suspicious, worth a call back,
         likely OK, unknown). Likely spam, worth a call back and unknown are shown even at 0."""
-        numbers = [r for r in self.rows if r.group.key]
+        numbers = [r for r in self.rows if r.group.key and r.group.count]
+        others = sum(1 for r in self.rows if r.group.key and not r.group.count)  # shown by --all
         buckets = dict.fromkeys(_BUCKETS, 0)
         for row in numbers:
             buckets[_bucket(row.result)] += 1
@@ -134,6 +144,8 @@ class TriageReport:
         )
         if withheld:
             text += f"; {withheld} from withheld numbers"
+        if others:
+            text += f"; {others} more number{'s' if others != 1 else ''} called without a silent call"
         if self.refused_calls:
             text += f"; {self.refused_calls} rejected or blocked calls kept apart"
         return text + "."
@@ -258,8 +270,8 @@ def import_logs(
 def group_calls(
     tallies: dict[str, CallerTally], *, since: datetime | None, include_all: bool, window_s: int = DEFAULT_VOICEMAIL_WINDOW_S
 ) -> tuple[list[CallerGroup], list[tuple[str, float]], int, int]:
-    """Per number: the silent missed calls (missed with no voicemail from it close in time;
-    with ``include_all`` every incoming call). Also the unanswered calls a voicemail excused
+    """Per number: the silent missed calls (missed with no voicemail from it close in time)
+    and, with ``include_all``, its other incoming calls apart. Also the unanswered calls a voicemail excused
     as ``(key, time)``, and the counts of silent and refused calls, all within ``since``."""
     floor = since.timestamp() if since else float("-inf")
     groups: list[CallerGroup] = []
@@ -267,20 +279,19 @@ def group_calls(
     silent_total = refused_total = 0
     for key, tally in tallies.items():
         voicemails = sorted(tally.voicemails)
-        silent = []
+        silent, answered = [], []  # answered: by a voicemail close in time
         for t in tally.unanswered:
-            if has_near(voicemails, t, window_s):
-                excused.append((key, t))
-            else:
-                silent.append(t)
+            (answered if has_near(voicemails, t, window_s) else silent).append(t)
+        excused.extend((key, t) for t in answered)
         picked = [t for t in silent if t >= floor]
         silent_total += len(picked)
+        others = []
         if include_all:
-            picked += [t for t in (*tally.other_incoming, *tally.voicemails) if t >= floor]
+            others = [t for t in (*tally.other_incoming, *tally.voicemails, *answered) if t >= floor]
         refused = sum(1 for t in tally.refused if t >= floor)
         refused_total += refused
-        if picked:
-            groups.append(CallerGroup(key, array("d", sorted(picked)), refused, tally.name))
+        if picked or others:
+            groups.append(CallerGroup(key, array("d", sorted(picked)), refused, tally.name, array("d", sorted(others))))
     return groups, excused, silent_total, refused_total
 
 
@@ -340,7 +351,7 @@ def pick_online(
     ]
     need = engine.needs_fetch([results[i].number for i in candidates])  # type: ignore[misc]
     todo = [i for i in candidates if results[i].number.e164 in need]  # type: ignore[union-attr]
-    todo.sort(key=lambda i: (-groups[i].count, -groups[i].times[-1]))
+    todo.sort(key=lambda i: (-groups[i].count, -groups[i].last.timestamp()))
     if limit is None or len(todo) <= limit:
         return todo, 0
     return todo[:limit], len(todo) - limit

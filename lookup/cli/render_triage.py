@@ -29,6 +29,7 @@ def row_json(row: TriageRow, settings: Settings) -> dict[str, Any]:
     out["calls"] = {
         "silent_missed": g.count,
         "rejected_or_blocked": g.refused,
+        "other_incoming": len(g.others),  # answered or left a message: shown only with --all
         "first_at": g.first.isoformat(timespec="seconds"),
         "last_at": g.last.isoformat(timespec="seconds"),
         "local_times": g.local_times(zone),

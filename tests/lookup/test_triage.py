@@ -153,3 +153,19 @@ def test_stored_call_keys_are_the_documented_call_key() -> None:
     assert rows[1][2] == "2026-03-01T22:00:00+00:00"  # stored in UTC, whole seconds
     assert [r[9] for r in rows] == [1, 0, 0]  # only the unanswered incoming call is silent
     assert rows[2][11] == 1  # a name from a contact-bearing log marks a contact
+
+
+def test_all_shows_every_caller_but_counts_only_silent_calls_as_silent() -> None:
+    """--all lists answered calls and calls that left a voicemail too, without calling them
+    silent: in the JSON, the CSV and the summary."""
+    got = objects(run("triage", str(ANDROID), "--offline", "--json", "--all").stdout)
+    maria, voicemail = got["+12125550148"]["calls"], got["+14155550199"]["calls"]
+    assert (maria["silent_missed"], maria["other_incoming"]) == (0, 1)  # an answered call
+    assert (voicemail["silent_missed"], voicemail["other_incoming"]) == (0, 2)  # missed, then a voicemail
+    assert got["+18765550123"]["calls"]["silent_missed"] == 2
+    rows = {row["number"]: row for row in csv.DictReader(io.StringIO(run("triage", str(ANDROID), "--offline", "--csv", "--all").stdout))}
+    assert rows["+12125550148"]["silent_calls"] == "0" and rows["+18765550123"]["silent_calls"] == "2"
+    summary = run("triage", str(ANDROID), "--offline", "--all").stdout.strip().splitlines()[-1]
+    plain = run("triage", str(ANDROID), "--offline").stdout.strip().splitlines()[-1]
+    assert summary.startswith("7 silent missed calls from 2 numbers:") and plain.startswith(summary.split(":")[0])
+    assert "3 more numbers called without a silent call" in summary
