@@ -9,12 +9,13 @@ all of them, so counting and the position list behave the same everywhere.
 
 from __future__ import annotations
 
+import codecs
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lookup.models import Call, CallStatus, Direction, LogFormat, NumberKind, ReadTally
@@ -255,8 +256,35 @@ def outgoing_status(duration: int | None) -> CallStatus:
 # ---------------------------------------------------------------- files
 
 
+def open_log(path: Path) -> BinaryIO:
+    """The file's bytes as UTF-8 when it is UTF-16 (with a byte-order mark, as Windows saves
+    "Unicode" text, or without one when every other byte is NUL); other files as they are."""
+    fh = path.open("rb")
+    encoding = sniff_utf16(fh.read(4096))
+    fh.seek(0)
+    if encoding is None:
+        return fh
+    return codecs.EncodedFile(fh, "utf-8", encoding, errors="replace")  # type: ignore[return-value]
+
+
+def sniff_utf16(head: bytes) -> str | None:
+    """The UTF-16 codec a file's first bytes show, or None."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not head.startswith(codecs.BOM_UTF32_LE):
+        return "utf-16"
+    pairs = len(head) // 2
+    if pairs < 8:
+        return None
+    odd_nuls, even_nuls = head[1 : pairs * 2 : 2].count(0), head[0 : pairs * 2 : 2].count(0)
+    if odd_nuls >= pairs * 0.9 and even_nuls == 0:
+        return "utf-16-le"
+    if even_nuls >= pairs * 0.9 and odd_nuls == 0:
+        return "utf-16-be"
+    return None
+
+
 def read_head(path: Path, size: int = 65536) -> bytes:
-    with path.open("rb") as fh:
+    """The first ``size`` bytes of the file, as UTF-8 when it is UTF-16 (see :func:`open_log`)."""
+    with open_log(path) as fh:
         return fh.read(size)
 
 
@@ -274,7 +302,7 @@ def iter_lines(path: Path, ctx: ReadContext | None = None) -> Iterator[tuple[int
     A line longer than MAX_LINE_BYTES is skipped (counted in ``ctx``) without
     being held in memory; a NUL byte marks binary junk and skips the line too.
     """
-    with path.open("rb") as fh:
+    with open_log(path) as fh:
         number = 0
         while True:
             data = fh.readline(MAX_LINE_BYTES)
@@ -307,5 +335,15 @@ def head_lines(head: bytes, limit: int = 50) -> list[str]:
     return [line for line in lines if line.strip()][:limit]
 
 
+# Bytes that text never holds (C0 controls but tab, line ends, form feed and ESC; DEL).
+_CONTROL = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+
+
 def is_text(head: bytes) -> bool:
-    return bool(head) and b"\x00" not in head[:8192]
+    """Whether a file's head is text: control bytes are rare (a stray NUL in a log costs its
+    line, not the whole file; binary files are full of them)."""
+    sample = head[:8192]
+    if not sample:
+        return False
+    controls = len(sample) - len(sample.translate(None, _CONTROL))
+    return controls * 100 <= len(sample)

@@ -135,3 +135,43 @@ def test_zip_of_a_takeout_without_calls_folder_name(tmp_path: Path) -> None:
     with pytest.raises(CallLogError, match="not a call log I can read"):
         detect_format(path)
     assert TAKEOUT.is_dir()
+
+
+def test_utf16_logs_read_like_their_utf8_originals(sample: tuple[LogFormat, str], sample_path: Callable[[str], Path],
+                                                   tmp_path: Path) -> None:
+    """Windows tools save "Unicode" text as UTF-16 with a byte-order mark: every text format
+    reads the same calls from it as from the UTF-8 original, in either byte order."""
+    fmt, name = sample
+    source = sample_path(name)
+    if READERS[fmt].binary or source.suffix == ".html":
+        pytest.skip("not a text format")
+    data = source.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")  # FRITZ!Box lists are Latin-1
+    text = text.replace("encoding='UTF-8'", "encoding='UTF-16'")
+    expected = list(read_calls(source, tz="Europe/Berlin"))
+    for codec in ("utf-16", "utf-16-be"):
+        path = tmp_path / f"{codec}-{Path(name).name}"
+        encoded = text.encode(codec)
+        path.write_bytes(encoded if codec == "utf-16" else b"\xfe\xff" + encoded)
+        assert detect_format(path) is fmt
+        got = list(read_calls(path, tz="Europe/Berlin"))
+        if fmt is LogFormat.PLAIN_TEXT:  # stamped with the file's time for now
+            got, expected = [c._replace(at=None) for c in got], [c._replace(at=None) for c in expected]
+        assert got == expected
+
+
+def test_a_nul_byte_costs_its_line_not_the_log(tmp_path: Path) -> None:
+    lines = (DATA / "generic_calls.csv").read_bytes().split(b"\n")
+    lines[2] = lines[2][:10] + b"\x00" + lines[2][10:]
+    path = tmp_path / "calls.csv"
+    path.write_bytes(b"\n".join(lines))
+    assert detect_format(path) is LogFormat.GENERIC_CSV
+    from lookup.models import ReadTally
+
+    tally = ReadTally()
+    calls = list(read_calls(path, tally=tally))
+    assert len(calls) == len(list(read_calls(DATA / "generic_calls.csv"))) - 1
+    assert "line 3: binary junk" in tally.problems

@@ -169,3 +169,11 @@ def test_all_shows_every_caller_but_counts_only_silent_calls_as_silent() -> None
     plain = run("triage", str(ANDROID), "--offline").stdout.strip().splitlines()[-1]
     assert summary.startswith("7 silent missed calls from 2 numbers:") and plain.startswith(summary.split(":")[0])
     assert "3 more numbers called without a silent call" in summary
+
+
+def test_triage_reads_a_utf16_log(tmp_path) -> None:
+    log = tmp_path / "calls.csv"
+    log.write_bytes((DATA / "generic_calls.csv").read_text(encoding="utf-8-sig").encode("utf-16"))
+    r = run("triage", str(log), "--offline", "--json")
+    assert r.exit_code == 0, r.output
+    assert objects(r.stdout) == objects(run("triage", str(DATA / "generic_calls.csv"), "--offline", "--json").stdout)
