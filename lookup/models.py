@@ -253,13 +253,14 @@ class Call(NamedTuple):
     seconds on it)."""
 
     e164: str | None
-    at: datetime  # timezone-aware, UTC
+    at: datetime | None  # timezone-aware, UTC; None when the log gives no time (a plain list of numbers)
     direction: Direction
     status: CallStatus
     duration: int | None = None  # seconds; None when the log does not say
     name: str | None = None  # contact name as the log shows it
     raw_number: str = ""
     log_format: str = ""
+    local_at: datetime | None = None  # the log's own clock time when it gave no offset (naive)
 
     @property
     def withheld(self) -> bool:

@@ -30,6 +30,7 @@ from lookup.calllogs.rules import (
     is_night,
     is_refused,
     is_unanswered_incoming,
+    key_time,
 )
 from lookup.engine import Engine, LookupResult
 from lookup.models import Call, CallBack, CallStatus, Direction, Level, ReadTally
@@ -66,6 +67,7 @@ class CallerTally:
     other_incoming: array = field(default_factory=lambda: array("d"))  # only with --all
     refused: array = field(default_factory=lambda: array("d"))
     name: str | None = None
+    listed: bool = False  # on a list of numbers without call times
 
 
 @dataclass
@@ -73,18 +75,20 @@ class CallerGroup:
     """The calls of one number (``key`` "" = withheld callers) that triage shows: its silent
     missed calls (``times``) and, with ``--all``, its other incoming calls (``others``: answered,
     voicemail, missed but followed by a voicemail), each as sorted Unix times in an array
-    (8 bytes a call, where a list of floats takes 32)."""
+    (8 bytes a call, where a list of floats takes 32). ``listed``: the number is on a list
+    without call times, which counts as one silent missed call when no timed one is known."""
 
     key: str
     times: array = field(default_factory=lambda: array("d"))
     refused: int = 0
     name: str | None = None
     others: array = field(default_factory=lambda: array("d"))
+    listed: bool = False
 
     @property
     def count(self) -> int:
         """Silent missed calls."""
-        return len(self.times)
+        return len(self.times) or int(self.listed)
 
     @property
     def shown(self) -> list[float]:
@@ -92,12 +96,15 @@ class CallerGroup:
         return sorted((*self.times, *self.others))
 
     @property
-    def first(self) -> datetime:
-        return datetime.fromtimestamp(min(t[0] for t in (self.times, self.others) if t), timezone.utc)
+    def first(self) -> datetime | None:
+        """The first call shown; None when the number is only on a list without times."""
+        starts = [t[0] for t in (self.times, self.others) if t]
+        return datetime.fromtimestamp(min(starts), timezone.utc) if starts else None
 
     @property
-    def last(self) -> datetime:
-        return datetime.fromtimestamp(max(t[-1] for t in (self.times, self.others) if t), timezone.utc)
+    def last(self) -> datetime | None:
+        ends = [t[-1] for t in (self.times, self.others) if t]
+        return datetime.fromtimestamp(max(ends), timezone.utc) if ends else None
 
     def local_times(self, zone: ZoneInfo | None) -> list[str]:
         return [datetime.fromtimestamp(t, zone).strftime("%Y-%m-%d %H:%M") for t in self.shown]
@@ -178,13 +185,19 @@ def _row(call: Call, zone: ZoneInfo | None) -> tuple:
     """The ``calls`` row for ``call``; its key is :func:`lookup.calllogs.rules.call_key` cut to 80 bits
     (computed here from the one ISO timestamp the row needs anyway). An unanswered incoming
     call is stored as silent; the few that a voicemail followed are cleared afterwards."""
-    at = call.at if call.at.tzinfo is _UTC else call.at.astimezone(_UTC)
-    stamp = at.isoformat(timespec="seconds")
+    at = call.at
+    if at is None:  # a list without times: stored, but never silent or at night (no repeats)
+        stamp, silent, night = None, False, False
+    else:
+        at = at if at.tzinfo is _UTC else at.astimezone(_UTC)
+        stamp = at.isoformat(timespec="seconds")
+        silent = is_unanswered_incoming(call)
+        night = silent and is_night(at, zone)
     direction = _VALUE[call.direction]
     status = _VALUE[call.status]
-    silent = is_unanswered_incoming(call)
     duration = call.duration
-    text = f"{call.e164 or WITHHELD}|{stamp}|{direction}|{status}|{'' if duration is None else duration}"
+    when = stamp if call.local_at is None else key_time(call)
+    text = f"{call.e164 or WITHHELD}|{when or ''}|{direction}|{status}|{'' if duration is None else duration}"
     return (
         sha1(text.encode("utf-8")).hexdigest()[:20],
         call.e164,
@@ -196,7 +209,7 @@ def _row(call: Call, zone: ZoneInfo | None) -> tuple:
         call.raw_number,
         call.log_format,
         int(silent),
-        int(silent and is_night(at, zone)),
+        int(night),
         int(bool(call.name) and call.log_format in CONTACT_FORMATS),
     )
 
@@ -219,9 +232,15 @@ def _note(tallies: dict[str, CallerTally], call: Call, include_all: bool, prefet
     tally = tallies.get(key)
     if tally is None:
         tally = tallies[key] = CallerTally()
-    when = call.at.timestamp()
     if call.name and call.log_format in CONTACT_FORMATS:
         tally.name = call.name
+    if call.at is None:  # listed without a time: the number is to be judged, once
+        if is_unanswered_incoming(call):
+            if prefetch is not None and key and not tally.listed and not tally.unanswered:
+                prefetch.add(key)
+            tally.listed = True
+        return
+    when = call.at.timestamp()
     if call.status is CallStatus.VOICEMAIL:
         tally.voicemails.append(when)
     elif is_unanswered_incoming(call):
@@ -284,14 +303,16 @@ def group_calls(
             (answered if has_near(voicemails, t, window_s) else silent).append(t)
         excused.extend((key, t) for t in answered)
         picked = [t for t in silent if t >= floor]
-        silent_total += len(picked)
+        listed = tally.listed and not picked  # no time to hold against --since
+        silent_total += len(picked) + listed
         others = []
         if include_all:
             others = [t for t in (*tally.other_incoming, *tally.voicemails, *answered) if t >= floor]
         refused = sum(1 for t in tally.refused if t >= floor)
         refused_total += refused
-        if picked or others:
-            groups.append(CallerGroup(key, array("d", sorted(picked)), refused, tally.name, array("d", sorted(others))))
+        if picked or others or listed:
+            groups.append(CallerGroup(key, array("d", sorted(picked)), refused, tally.name, array("d", sorted(others)),
+                                      listed))
     return groups, excused, silent_total, refused_total
 
 
@@ -351,7 +372,7 @@ def pick_online(
     ]
     need = engine.needs_fetch([results[i].number for i in candidates])  # type: ignore[misc]
     todo = [i for i in candidates if results[i].number.e164 in need]  # type: ignore[union-attr]
-    todo.sort(key=lambda i: (-groups[i].count, -groups[i].last.timestamp()))
+    todo.sort(key=lambda i: (-groups[i].count, -(groups[i].times[-1] if groups[i].times else 0.0)))
     if limit is None or len(todo) <= limit:
         return todo, 0
     return todo[:limit], len(todo) - limit

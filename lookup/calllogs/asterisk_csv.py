@@ -84,12 +84,12 @@ def parse_row(cells: list[str] | SkipRow, ctx: ReadContext) -> Call:
     talked = disposition == "ANSWERED" and bool(billsec)
     if direction is Direction.OUTGOING:
         status = CallStatus.ANSWERED if talked else CallStatus.MISSED
-        return ctx.make_call(dst, ctx.to_utc(local), direction, status, duration=billsec)
+        return ctx.make_call(dst, local, direction, status, duration=billsec)
     if talked and cells[LASTAPP].strip().lower() == "voicemail":
         status = CallStatus.VOICEMAIL
     else:
         status = CallStatus.ANSWERED if talked else CallStatus.MISSED
-    return ctx.make_call(src, ctx.to_utc(local), direction, status, duration=billsec, name=clid_name)
+    return ctx.make_call(src, local, direction, status, duration=billsec, name=clid_name)
 
 
 def parse_clid(value: str) -> tuple[str | None, str]:

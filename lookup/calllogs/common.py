@@ -103,7 +103,7 @@ class ReadContext:
     def make_call(
         self,
         raw_number: str | None,
-        at: datetime,
+        at: datetime | None,
         direction: Direction,
         status: CallStatus,
         *,
@@ -112,7 +112,13 @@ class ReadContext:
         region: str | None = None,
         withheld: bool = False,
     ) -> Call:
-        """Build a Call with a normalised number; ``withheld`` forces a withheld caller."""
+        """Build a Call with a normalised number; ``withheld`` forces a withheld caller.
+
+        ``at`` is the time as the log writes it: with an offset, or naive (local, read in the
+        context's zone; the call keeps it as ``local_at`` too), or None when the log has none."""
+        local_at = None
+        if at is not None and at.tzinfo is None:
+            local_at, at = at, self.to_utc(at)
         raw = (raw_number or "").strip()
         if duration is not None and not 0 <= duration <= MAX_DURATION_S:
             raise SkipRow(f"{'negative' if duration < 0 else 'implausible'} duration {str(duration)[:20]}")
@@ -126,6 +132,7 @@ class ReadContext:
             name=name,
             raw_number=raw,
             log_format=self.log_format.value,
+            local_at=local_at,
         )
 
 

@@ -7,8 +7,8 @@ UTF-8 BOM is dropped; lines that are not UTF-8 are read as Latin-1. Columns:
 - time: ``timestamp``/``datetime``/``start``, or ``date`` plus ``time``: ISO
   (with or without offset), Unix seconds or milliseconds, ``DD.MM.YYYY HH:MM``,
   ``MM/DD/YYYY`` (day first outside North America) and a few more. Times without
-  an offset are local, read in ``tz``. Without a time column every call gets the
-  file's modification time;
+  an offset are local, read in ``tz``. Without a time column the calls have no
+  time (``at`` None): they count neither as repeats nor at night;
 - duration: seconds, ``M:SS``, ``H:MM:SS`` or ``1m 12s``;
 - type/direction/status (any of them, combined): words such as incoming,
   outgoing, missed, voicemail, rejected, blocked, or Android's CallLog codes 1-7.
@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from lookup.models import Call, CallStatus, Direction
@@ -160,23 +160,23 @@ def read(ctx: ReadContext) -> Iterator[Call]:
     if layout is None:
         raise CallLogError(f"{ctx.name}: no header with a number column (number, phone, caller, from ...)")
     dates = DateReader(ctx, day_first=not region_is_nanp(ctx.region))
-    fallback = datetime.fromtimestamp(ctx.path.stat().st_mtime, timezone.utc).replace(microsecond=0)
     rows = iter_rows(ctx, layout.delimiter)
     next(rows, None)  # the header
 
     def parse(cells: list[str] | SkipRow, ctx: ReadContext) -> Call:
-        return parse_row(cells, ctx, layout, dates, fallback)
+        return parse_row(cells, ctx, layout, dates)
 
     return emit_calls(ctx, rows, parse, "line {}")
 
 
 def parse_row(
-    cells: list[str] | SkipRow, ctx: ReadContext, layout: Layout, dates: DateReader, fallback: datetime
+    cells: list[str] | SkipRow, ctx: ReadContext, layout: Layout, dates: DateReader
 ) -> Call:
     if isinstance(cells, SkipRow):
         raise cells
     if len(cells) < layout.width:
         raise SkipRow(f"{len(cells)} columns, expected {layout.width}")
+    at: datetime | None = None
     if layout.stamp is not None:
         at = dates.parse(cells[layout.stamp])
     elif layout.date is not None:
@@ -184,8 +184,6 @@ def parse_row(
         if layout.time is not None and cells[layout.time].strip():
             text = f"{text} {cells[layout.time].strip()}"
         at = dates.parse(text)
-    else:
-        at = fallback
     duration = parse_duration(cells[layout.duration]) if layout.duration is not None else None
     direction, status = call_kind([cells[i] for i in layout.types], duration)
     name = name_or_none(cells[layout.name]) if layout.name is not None else None

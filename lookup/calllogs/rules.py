@@ -51,10 +51,21 @@ def is_night(at: datetime | float, zone: ZoneInfo | None = None) -> bool:
 def call_key(call: Call) -> str:
     """A stable identity for de-duplication: the same call read twice gives the same key.
 
-    Built from number, time (UTC, whole seconds), direction, status and duration; the log
-    format is left out so one call exported twice in two formats collapses too. The
-    ``calls`` table stores its first 20 hex digits (see ``lookup.triage``)."""
-    at = call.at.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-    duration = "" if call.duration is None else str(call.duration)
-    text = "|".join((call.e164 or WITHHELD, at, call.direction.value, call.status.value, duration))
+    Built from number, time, direction, status and duration; the log format is left out so
+    one call exported twice in two formats collapses too. The time is the one the log
+    wrote: UTC (whole seconds) when it gave an offset; its own clock time, marked
+    ``local``, when it gave none, so reading the log again in another zone finds the same
+    calls; nothing for a list without times, so a number listed again is the same call. The
+    ``calls`` table stores the first 20 hex digits (see ``lookup.triage``)."""
+    text = "|".join((call.e164 or WITHHELD, key_time(call), call.direction.value, call.status.value,
+                     "" if call.duration is None else str(call.duration)))
     return sha1(text.encode("utf-8")).hexdigest()
+
+
+def key_time(call: Call) -> str:
+    """The time part of :func:`call_key`."""
+    if call.local_at is not None:
+        return "local " + call.local_at.replace(microsecond=0).isoformat()
+    if call.at is None:
+        return ""
+    return call.at.astimezone(timezone.utc).replace(microsecond=0).isoformat()

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 
-from .common import ReadContext, SkipRow, is_digits, iter_lines, utc_from_epoch, value_or_none
+from .common import ReadContext, SkipRow, check_date, is_digits, iter_lines, utc_from_epoch, utc_of, value_or_none
 
 DELIMITERS = (",", ";", "|", "\t")
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
@@ -70,7 +70,7 @@ class DateReader:
     """Reads one column's dates; remembers the format that worked so the next row tries it first.
 
     Times with an offset (ISO ``Z`` / ``+02:00``) are exact; times without
-    one are local and read in the context's zone. Digits alone are Unix time
+    one are local, returned naive for the context to read in its zone. Digits alone are Unix time
     (seconds, or milliseconds when 12 digits or more). ``day_first`` decides
     ``01/02/2024`` (True: 1 February).
     """
@@ -81,6 +81,8 @@ class DateReader:
         self.formats = [f.replace("{md}", md) for f in _DATE_FORMATS]
 
     def parse(self, value: str | None) -> datetime:
+        """The time as the log writes it: aware UTC when it gives an offset (or Unix time), else
+        naive local time (for :meth:`ReadContext.make_call` to read in the log's zone)."""
         text = value_or_none(value)
         if text is None:
             raise SkipRow("no date")
@@ -88,9 +90,11 @@ class DateReader:
             stamp = int(text)
             return utc_from_epoch(stamp, 1000 if len(text) >= 12 else 1)
         try:
-            return self.ctx.to_utc(datetime.fromisoformat(text.replace(" UTC", "Z")))
+            at = datetime.fromisoformat(text.replace(" UTC", "Z"))
         except ValueError:
             pass
+        else:
+            return utc_of(at) if at.tzinfo is not None else check_date(at)
         for index, fmt in enumerate(self.formats):
             try:
                 local = datetime.strptime(text, fmt)
@@ -98,7 +102,7 @@ class DateReader:
                 continue
             if index:
                 self.formats.insert(0, self.formats.pop(index))
-            return self.ctx.to_utc(local)
+            return check_date(local)
         raise SkipRow(f"bad date {text[:30]!r}")
 
 

@@ -30,8 +30,8 @@ def row_json(row: TriageRow, settings: Settings) -> dict[str, Any]:
         "silent_missed": g.count,
         "rejected_or_blocked": g.refused,
         "other_incoming": len(g.others),  # answered or left a message: shown only with --all
-        "first_at": g.first.isoformat(timespec="seconds"),
-        "last_at": g.last.isoformat(timespec="seconds"),
+        "first_at": g.first.isoformat(timespec="seconds") if g.first else None,  # None: listed without times
+        "last_at": g.last.isoformat(timespec="seconds") if g.last else None,
         "local_times": g.local_times(zone),
     }
     if g.name:
@@ -60,8 +60,8 @@ def print_triage(report: TriageReport, settings: Settings, *, json_out: bool = F
             writer.writerow([
                 row.group.key or "withheld",
                 row.group.count,
-                row.group.first.isoformat(timespec="seconds"),
-                row.group.last.isoformat(timespec="seconds"),
+                row.group.first.isoformat(timespec="seconds") if row.group.first else "",
+                row.group.last.isoformat(timespec="seconds") if row.group.last else "",
                 v.level.value if v else "",
                 v.score if v else "",
                 v.call_back.value if v else "",
@@ -95,7 +95,7 @@ def print_triage(report: TriageReport, settings: Settings, *, json_out: bool = F
         cells = [
             Text(label or ""),
             str(row.group.count),
-            row.group.last.astimezone(zone).strftime("%m-%d %H:%M"),
+            row.group.last.astimezone(zone).strftime("%m-%d %H:%M") if row.group.last else "",
             Text(level.replace("_", " "), style=LEVEL_STYLE.get(level, "")),
             v.call_back.value if v else "",
             Text(top_reason(row)),

@@ -162,3 +162,22 @@ def test_call_key_ignores_the_log_format() -> None:
     other = Call(one.e164, one.at.astimezone(timezone(timedelta(hours=-5))), one.direction, one.status,
                  one.duration, name="Someone", raw_number="876 555 0123", log_format="generic_csv")
     assert call_key(one) == call_key(other)
+
+
+def test_call_key_of_a_local_time_does_not_depend_on_the_zone() -> None:
+    """Asterisk writes local times without an offset: read in two zones, the calls keep their
+    keys (and their clock times), while their UTC times move."""
+    new_york = list(read_calls(DATA / "Master.csv", tz="America/New_York"))
+    berlin = list(read_calls(DATA / "Master.csv", tz="Europe/Berlin"))
+    assert [call_key(c) for c in new_york] == [call_key(c) for c in berlin]
+    assert [c.local_at for c in new_york] == [c.local_at for c in berlin] and new_york[0].local_at is not None
+    assert all(a.at != b.at for a, b in zip(new_york, berlin))
+    assert [_row(c, None)[0] for c in berlin] == [call_key(c)[:20] for c in berlin]
+
+
+def test_calls_without_a_time_have_one_key_per_number() -> None:
+    listed = Call(NUMBER, None, IN, M, raw_number="+1 876 555 0123")
+    again = Call(NUMBER, None, IN, M, raw_number="(876) 555-0123")
+    assert call_key(listed) == call_key(again) == _row(listed, None)[0] + call_key(listed)[20:]
+    assert _row(listed, None)[2] is None  # no time stored
+    assert _row(listed, None)[9:11] == (0, 0)  # neither silent (no repeats) nor at night

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from datetime import datetime, timezone
 import json
 from pathlib import Path
 
@@ -177,3 +178,42 @@ def test_triage_reads_a_utf16_log(tmp_path) -> None:
     r = run("triage", str(log), "--offline", "--json")
     assert r.exit_code == 0, r.output
     assert objects(r.stdout) == objects(run("triage", str(DATA / "generic_calls.csv"), "--offline", "--json").stdout)
+
+
+def count_calls() -> int:
+    with Store(os.environ["WHOCALLED_DB"]) as store:
+        return store.count_calls()
+
+
+def test_reading_logs_again_in_another_zone_adds_no_calls(tmp_path) -> None:
+    """Logs that write local times without an offset are keyed by the time they wrote, so a
+    change of `timezone` between two runs does not make the same calls new."""
+    config = tmp_path / "whocalled.toml"
+    logs = [str(DATA / "generic_calls.csv"), str(DATA / "Master.csv"), str(DATA / "fritzbox_de_7col.csv")]
+    config.write_text('timezone = "America/New_York"\n')
+    assert run("triage", *logs, "--offline", "--json", "--config", str(config)).exit_code == 0
+    first = count_calls()
+    config.write_text('timezone = "Europe/Berlin"\n')
+    assert run("triage", *logs, "--offline", "--json", "--config", str(config)).exit_code == 0
+    assert count_calls() == first > 20
+
+
+def test_a_plain_list_has_no_call_times(tmp_path) -> None:
+    """A list of numbers says nothing about when they called: no times, so no "at night"
+    and no repeats, and re-reading the list after an edit adds only the new numbers."""
+    log = tmp_path / "numbers.txt"
+    log.write_text("+1 876 555 0123\n(212) 555-0177\n+1 876 555 0123\n")
+    night = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc).timestamp()  # saved at night
+    os.utime(log, (night, night))
+    got = objects(run("triage", str(log), "--offline", "--json").stdout)
+    jamaica = got["+18765550123"]
+    assert (jamaica["calls"]["silent_missed"], jamaica["calls"]["first_at"], jamaica["calls"]["local_times"]) == (1, None, [])
+    assert not {r["signal"] for r in jamaica["reasons"]} & {"night_calls", "repeated_silent"}
+    assert count_calls() == 2
+    log.write_text(log.read_text() + "415-555-0199\n")
+    os.utime(log, (night + 3600, night + 3600))
+    r = run("triage", str(log), "--offline")
+    assert count_calls() == 3
+    assert r.stdout.strip().splitlines()[-1].startswith("3 silent missed calls from 3 numbers")
+    with Store(os.environ["WHOCALLED_DB"]) as store:
+        assert store.histories(["+18765550123"])["+18765550123"].silent_calls == 0  # no repeat, ever
