@@ -21,7 +21,9 @@ Conventions shared by all readers:
   kind raises :class:`CallLogError`.
 
 Reading streams: nothing holds a whole file, so a log of any size is read in
-bounded memory. ``read_calls`` checks the file before it returns; it can still
+bounded memory (tests/calllogs/test_streaming.py reads every format at two
+sizes). What grows is per distinct number (a cache of parsed numbers, capped),
+and for a Takeout .zip the archive's own directory, one entry per page. ``read_calls`` checks the file before it returns; it can still
 raise CallLogError while iterating when the content turns hostile or broken
 (an XML entity declaration, an XML broken before its first call).
 """

@@ -84,7 +84,9 @@ class ReadContext:
                 self._numbers.clear()
             self._numbers[key] = found
         if isinstance(found, Exception):
-            raise found
+            # Raised again and again from the cache: drop the last traceback, or each raise
+            # would chain its frames onto it and a log's memory would grow with its bad rows.
+            raise found.with_traceback(None)
         return found  # type: ignore[return-value]
 
     def to_utc(self, local: datetime) -> datetime:

@@ -17,6 +17,7 @@ call counts as an answered incoming call.
 from __future__ import annotations
 
 import math
+import os
 import re
 import struct
 import zipfile
@@ -81,9 +82,15 @@ def is_format(path: Path, head: bytes) -> bool:
 def find_calls_dir(path: Path) -> Path | None:
     """The ``Calls`` folder at or below ``path`` (up to ``Takeout/Voice/Calls``), if any holds call pages."""
     for candidate in (path, path / "Calls", path / "Voice" / "Calls", path / "Takeout" / "Voice" / "Calls"):
-        if candidate.is_dir() and any(NAME.match(p.name) for p in candidate.glob("*.html")):
+        if candidate.is_dir() and _has_call_pages(candidate):
             return candidate
     return None
+
+
+def _has_call_pages(folder: Path) -> bool:
+    """Whether ``folder`` holds a call page; stops at the first (``Path.glob`` would list all)."""
+    with os.scandir(folder) as entries:
+        return any(NAME.match(entry.name) for entry in entries)
 
 
 def is_call_member(name: str) -> bool:
@@ -110,8 +117,13 @@ def read(ctx: ReadContext) -> Iterator[Call]:
 
 
 def _folder_pages(calls_dir: Path) -> Iterator[tuple[str, Page]]:
-    for page in sorted(calls_dir.glob("*.html")):
-        yield page.name, (page.name, lambda page=page: _read_file(page))
+    """The folder's pages in the order the file system lists them, never all names at once:
+    a Takeout of many years holds a page per call."""
+    with os.scandir(calls_dir) as entries:
+        for entry in entries:
+            if entry.name.endswith(".html"):
+                page = Path(entry.path)
+                yield entry.name, (entry.name, lambda page=page: _read_file(page))
 
 
 def _read_file(path: Path) -> bytes:
