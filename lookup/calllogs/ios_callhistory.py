@@ -74,6 +74,8 @@ def _query(ctx: ReadContext) -> str:
 def _rows(ctx: ReadContext, query: str) -> Iterator[tuple[str, sqlite3.Row]]:
     with closing(open_readonly(ctx.path)) as db:
         db.row_factory = sqlite3.Row
+        # Text that is not UTF-8 (a damaged copy) would stop the whole read; it gets U+FFFD.
+        db.text_factory = lambda data: data.decode("utf-8", "replace")
         try:
             for index, row in enumerate(db.execute(query), start=1):
                 key = row["Z_PK"] if row["Z_PK"] is not None else index

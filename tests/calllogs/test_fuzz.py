@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from db.store import Store
 from lookup.calllogs import CallLogError, read_calls
 from lookup.models import LogFormat, ReadTally
+from lookup.triage import group_calls, import_logs
 
 from tests.calllogs.conftest import CALLS_DIR, DATA, SHARED_SAMPLES, STOREDATA_SAMPLE, write_storedata, write_takeout_zip
 
@@ -171,16 +173,30 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+def store_all(store: Store, path: Path) -> None:
+    """Triage's import of ``path`` into ``store``: what a reader yields must also store."""
+    try:
+        tallies, _logs, _added = import_logs(store, [path], region="US", fmt=None, tz="Pacific/Kiritimati")
+    except CallLogError as exc:
+        assert "\n" not in str(exc)
+        return
+    group_calls(tallies, since=None, include_all=True)
+
+
 def test_no_reader_falls_over_on_a_hostile_field(log_format: LogFormat, tmp_path: Path) -> None:
     rng = random.Random(f"whocalled-fuzz-{log_format.value}")
     failures = []
-    for index, case in enumerate(fuzz_cases(log_format, rng, tmp_path)):
-        path = case()
-        for fmt in (None, log_format):
-            try:
-                read_all(path, fmt)
-            except Exception as exc:  # collected and reported below, with the case that caused it
-                failures.append(f"case {index} ({path.name}, fmt={fmt}): {type(exc).__name__}: {exc}"[:300])
+    with Store(":memory:") as store:
+        for index, case in enumerate(fuzz_cases(log_format, rng, tmp_path)):
+            path = case()
+            checks = [lambda: read_all(path, None), lambda: read_all(path, log_format)]
+            if index % 10 == 0:
+                checks.append(lambda: store_all(store, path))
+            for check in checks:
+                try:
+                    check()
+                except Exception as exc:  # collected and reported below, with the case that caused it
+                    failures.append(f"case {index} ({path.name}): {type(exc).__name__}: {exc}"[:300])
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:15])
 
 
@@ -220,10 +236,16 @@ def test_a_bad_row_is_skipped_with_its_position_and_the_rest_kept(tmp_path: Path
 
 def test_ios_rows_with_overflowing_values_are_skipped(make_storedata: Callable[..., Path]) -> None:
     rows = [dict(STOREDATA_SAMPLE[0], Z_PK=1, ZDATE=float("inf")), dict(STOREDATA_SAMPLE[0], Z_PK=2, ZDURATION=1e308),
-            dict(STOREDATA_SAMPLE[0], Z_PK=3, ZDATE="²"), dict(STOREDATA_SAMPLE[0], Z_PK=4)]
+            dict(STOREDATA_SAMPLE[0], Z_PK=3, ZDATE="²"), dict(STOREDATA_SAMPLE[0], Z_PK=4),
+            dict(STOREDATA_SAMPLE[1], Z_PK=5)]
+    path = make_storedata(rows)
+    with closing(sqlite3.connect(path)) as db:  # text that is not UTF-8, as a damaged file may hold
+        db.execute("UPDATE ZCALLRECORD SET ZNAME = CAST(x'ff4d61726961' AS TEXT) WHERE Z_PK = 5")
+        db.commit()
     tally = ReadTally()
-    calls = list(read_calls(make_storedata(rows), tally=tally))
-    assert (len(calls), tally.skipped) == (1, 3)
+    calls = list(read_calls(path, tally=tally))
+    assert [c.name for c in calls] == [None, "\ufffdMaria"]
+    assert (len(calls), tally.skipped) == (2, 3)
     assert sorted(p.split(":")[0] for p in tally.problems) == ["record 1", "record 2", "record 3"]
 
 

@@ -8,6 +8,7 @@ logs: what a reader may keep grows with the distinct numbers, never with the fil
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import tracemalloc
@@ -87,6 +88,7 @@ GROWERS: dict[LogFormat, Callable[[int, Path], Path]] = {
 def peak_of_reading(path: Path, fmt: LogFormat) -> tuple[int, int]:
     """(peak bytes allocated while reading ``path`` through, calls read)."""
     tally = ReadTally()
+    gc.collect()  # garbage of earlier tests is not this read's
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()

@@ -217,3 +217,23 @@ def test_a_plain_list_has_no_call_times(tmp_path) -> None:
     assert r.stdout.strip().splitlines()[-1].startswith("3 silent missed calls from 3 numbers")
     with Store(os.environ["WHOCALLED_DB"]) as store:
         assert store.histories(["+18765550123"])["+18765550123"].silent_calls == 0  # no repeat, ever
+
+
+def test_a_hostile_field_costs_its_row_and_triage_runs_again(tmp_path) -> None:
+    """A duration of inf, a date in year 9999 with an offset and a circled digit used to end
+    triage with a traceback, and again at the same row on every re-run."""
+    log = tmp_path / "calls.csv"
+    log.write_text(
+        "timestamp,number,duration,type\n"
+        "2024-03-05T10:00:00Z,+1 876 555 0123,inf,missed\n"
+        "9999-12-31T23:59:59-14:00,+1 876 555 0123,0,missed\n"
+        "2024-03-05T11:00:00Z,+1 876 555 0123,①,missed\n"
+        "2024-03-05T12:00:00Z,+1 876 555 0123,0,missed\n",
+        encoding="utf-8",
+    )
+    for _ in range(2):
+        r = run("triage", str(log), "--offline", "--json")
+        assert r.exit_code == 0, r.output
+        assert objects(r.stdout)["+18765550123"]["calls"]["silent_missed"] == 1
+        warning = r.stderr.strip()
+        assert len(warning.splitlines()) == 1 and "skipped 3 rows (line 2: bad duration 'inf'; line 3" in warning
