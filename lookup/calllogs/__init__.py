@@ -10,7 +10,10 @@ Conventions shared by all readers:
 
 - ``at`` is aware UTC. Logs that write local time without an offset
   (FRITZ!Box, Asterisk, many CSVs) are read in ``tz`` (an IANA name), by
-  default the machine's local zone.
+  default the machine's local zone, and the call keeps the clock time as
+  written in ``local_at`` (its identity, whatever the zone). A log without
+  times (a plain list of numbers) gives ``at`` None.
+- Text logs are UTF-8, Latin-1 line by line, or UTF-16 (read as UTF-8).
 - Numbers are normalised in ``region`` (the log's own country where it says
   one); a withheld caller has ``e164`` None. Short codes and emergency numbers
   are no callers to look up: they are left out and counted as *ignored*.
@@ -23,9 +26,11 @@ Conventions shared by all readers:
 Reading streams: nothing holds a whole file, so a log of any size is read in
 bounded memory (tests/calllogs/test_streaming.py reads every format at two
 sizes). What grows is per distinct number (a cache of parsed numbers, capped),
-and for a Takeout .zip the archive's own directory, one entry per page. ``read_calls`` checks the file before it returns; it can still
-raise CallLogError while iterating when the content turns hostile or broken
-(an XML entity declaration, an XML broken before its first call).
+and for a Takeout .zip the archive's own directory, one entry per page.
+``read_calls`` checks the file before it returns; it can still raise
+CallLogError while iterating when the content turns hostile or broken (an XML
+entity declaration, an XML broken before its first call, a header that will
+not split). Nothing else escapes a reader (tests/calllogs/test_fuzz.py).
 """
 
 from __future__ import annotations

@@ -23,11 +23,10 @@ from xml.parsers import expat
 
 from defusedxml import EntitiesForbidden, ExternalReferenceForbidden
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 
 from .common import (
     CallLogError,
-    LogFormat,
     ReadContext,
     SkipRow,
     name_or_none,

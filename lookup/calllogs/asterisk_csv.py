@@ -24,10 +24,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 from lookup.numbers import is_withheld_text
 
-from .common import IgnoreRow, LogFormat, ReadContext, SkipRow, emit_calls, head_lines, name_or_none, parse_int
+from .common import IgnoreRow, ReadContext, SkipRow, emit_calls, head_lines, name_or_none, parse_int
 from .textrows import iter_rows, split_line
 
 FORMAT = LogFormat.ASTERISK_CSV

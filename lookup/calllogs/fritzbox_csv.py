@@ -22,11 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 
 from .common import (
     CallLogError,
-    LogFormat,
     ReadContext,
     SkipRow,
     emit_calls,

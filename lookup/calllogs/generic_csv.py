@@ -24,12 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 from lookup.numbers import region_is_nanp
 
 from .common import (
     CallLogError,
-    LogFormat,
     ReadContext,
     SkipRow,
     emit_calls,

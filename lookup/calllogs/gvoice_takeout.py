@@ -29,12 +29,11 @@ from pathlib import Path
 import lxml.etree
 import lxml.html
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 
 from .common import (
     CallLogError,
     IgnoreRow,
-    LogFormat,
     ReadContext,
     SkipRow,
     check_date,

@@ -22,9 +22,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 
-from .common import CallLogError, IgnoreRow, LogFormat, ReadContext, SkipRow, check_date, emit_calls, name_or_none, outgoing_status
+from .common import CallLogError, IgnoreRow, ReadContext, SkipRow, check_date, emit_calls, name_or_none, outgoing_status
 
 FORMAT = LogFormat.IOS_CALLHISTORY
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=timezone.utc)

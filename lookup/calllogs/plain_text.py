@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 from lookup.numbers import is_withheld_text
 
-from .common import LogFormat, ReadContext, emit_calls, head_lines, iter_lines
+from .common import ReadContext, emit_calls, head_lines, iter_lines
 
 FORMAT = LogFormat.PLAIN_TEXT
 SAMPLE_LINES = 50
