@@ -237,3 +237,34 @@ def test_a_hostile_field_costs_its_row_and_triage_runs_again(tmp_path) -> None:
         assert objects(r.stdout)["+18765550123"]["calls"]["silent_missed"] == 1
         warning = r.stderr.strip()
         assert len(warning.splitlines()) == 1 and "skipped 3 rows (line 2: bad duration 'inf'; line 3" in warning
+
+
+def test_plain_list_calls_stored_by_older_versions_lose_their_times(tmp_path) -> None:
+    """Older versions stamped list entries with the file's time (one row per read, silent,
+    at night when saved at night). The migration leaves one timeless row per number, which
+    a list read today finds again."""
+    from sqlite_utils import Database
+
+    from db.migrations import migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m006_plain_lists_without_times")
+    old = [("k1", "+18765550123", "2026-11-20T03:00:00+00:00"), ("k2", "+18765550123", "2026-11-21T02:00:00+00:00"),
+           ("k3", "+12125550177", "2026-11-20T03:00:00+00:00"), ("k4", None, "2026-11-20T03:00:00+00:00")]
+    for key, e164, at in old:
+        db["calls"].insert({"key": key, "e164": e164, "at": at, "direction": "incoming", "status": "missed",
+                            "raw_number": e164 or "Anonymous", "log_format": "plain_text", "silent": 1, "night": 1})
+    db["calls"].insert({"key": "k5", "e164": "+18765550123", "at": "2026-11-22T03:00:00+00:00", "direction": "incoming",
+                        "status": "missed", "duration": 0, "log_format": "android_xml", "silent": 1, "night": 1})
+    db.conn.close()
+    with Store(path) as store:
+        rows = store.conn.execute("SELECT e164, at, silent, night FROM calls ORDER BY log_format, e164").fetchall()
+        assert rows == [("+18765550123", "2026-11-22T03:00:00+00:00", 1, 1),  # a real call is left alone
+                        (None, None, 0, 0), ("+12125550177", None, 0, 0), ("+18765550123", None, 0, 0)]
+        assert store.histories(["+18765550123"])["+18765550123"].silent_calls == 1
+    log = tmp_path / "numbers.txt"
+    log.write_text("+1 876 555 0123\n(212) 555-0177\nAnonymous\n")
+    run("triage", str(log), "--offline", "--db", str(path))
+    with Store(path) as store:
+        assert store.count_calls() == 4  # the list's numbers were known already
