@@ -132,7 +132,7 @@ class ReadContext:
             status=status,
             duration=duration,
             name=name,
-            raw_number=raw,
+            raw_number=clean_text(raw, MAX_NAME),  # as the log wrote it, but one printable line
             log_format=self.log_format.value,
             local_at=local_at,
         )

@@ -20,6 +20,7 @@ import pytest
 from db.store import Store
 from lookup.calllogs import CallLogError, read_calls
 from lookup.models import LogFormat, ReadTally
+from lookup.text import clean_text
 from lookup.triage import group_calls, import_logs
 
 from tests.calllogs.conftest import CALLS_DIR, DATA, SHARED_SAMPLES, STOREDATA_SAMPLE, write_storedata, write_takeout_zip
@@ -51,6 +52,8 @@ def read_all(path: Path, fmt: LogFormat | None) -> None:
     try:
         for call in read_calls(path, fmt=fmt, tally=tally, tz="Pacific/Kiritimati", region="US"):
             assert call.at is None or call.at.utcoffset() is not None
+            for text in (call.name or "", call.raw_number):  # outside text comes out as one clean line
+                assert clean_text(text) == text, (call.name, call.raw_number)
     except CallLogError as exc:
         assert "\n" not in str(exc)
         return
