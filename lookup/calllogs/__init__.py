@@ -43,7 +43,7 @@ from typing import NamedTuple
 from lookup.models import Call, LogFormat, ReadTally
 
 from . import android_xml, asterisk_csv, fritzbox_csv, generic_csv, gvoice_takeout, ios_callhistory, plain_text
-from .common import CallLogError, ReadContext, SkipRow, is_text, read_head, resolve_zone
+from .common import CallLogError, LogContext, SkipRow, is_text, read_head, resolve_zone
 
 __all__ = ["CallLogError", "LogFormat", "LogReader", "READERS", "detect_format", "read_calls"]
 
@@ -53,7 +53,7 @@ class LogReader(NamedTuple):
 
     module: ModuleType
     is_format: Callable[[Path, bytes], bool]  # (path, first bytes) -> whether the file is this format
-    read: Callable[[ReadContext], Iterator[Call]]
+    read: Callable[[LogContext], Iterator[Call]]
     binary: bool  # recognised from bytes that are not text (SQLite, zip) or from a folder
 
 
@@ -115,7 +115,7 @@ def read_calls(
             raise CallLogError(f"{path.name}: unknown format {fmt!r} (one of {', '.join(READERS)})") from None
         if not path.is_dir():
             _read_head(path)
-    ctx = ReadContext(path, fmt, (region or "US").upper(), resolve_zone(tz), tally if tally is not None else ReadTally())
+    ctx = LogContext(path, fmt, (region or "US").upper(), resolve_zone(tz), tally if tally is not None else ReadTally())
     try:
         calls = READERS[fmt].read(ctx)
     except OSError as exc:
@@ -132,7 +132,7 @@ def _read_head(path: Path) -> bytes:
         raise CallLogError(f"{path.name}: cannot read ({exc.strerror or exc})") from None
 
 
-def _guard(ctx: ReadContext, calls: Iterator[Call]) -> Iterator[Call]:
+def _guard(ctx: LogContext, calls: Iterator[Call]) -> Iterator[Call]:
     """Turn I/O failures in the middle of a read, and a row problem outside any row (say in a
     header), into CallLogError: the file as a whole cannot be read."""
     try:

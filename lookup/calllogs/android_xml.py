@@ -27,7 +27,7 @@ from lookup.models import Call, CallStatus, Direction, LogFormat
 
 from .common import (
     CallLogError,
-    ReadContext,
+    LogContext,
     SkipRow,
     name_or_none,
     emit_calls,
@@ -69,13 +69,13 @@ def is_format(path: Path, head: bytes) -> bool:
     return bool(_ROOT.search(head)) and (bool(_CALL.search(head)) or b"<calls" in head)
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
+def read(ctx: LogContext) -> Iterator[Call]:
     if _ENTITY.search(read_head(ctx.path)):
         raise CallLogError(f"{ctx.name}: refused to read XML with {ENTITY_REFUSAL}")
     return emit_calls(ctx, iter_call_elements(ctx), parse_call, "element {0[0]} (line {0[1]})")
 
 
-def iter_call_elements(ctx: ReadContext) -> Iterator[tuple[tuple[int, int], Attrs]]:
+def iter_call_elements(ctx: LogContext) -> Iterator[tuple[tuple[int, int], Attrs]]:
     """``((N, line), (line, attributes))`` for the N-th ``<call>``, streamed chunk by chunk."""
     parser = _make_parser()
     pending: list[Attrs] = []
@@ -110,7 +110,7 @@ def iter_call_elements(ctx: ReadContext) -> Iterator[tuple[tuple[int, int], Attr
                 return
 
 
-def _note_broken(ctx: ReadContext, count: int, exc: expat.ExpatError) -> None:
+def _note_broken(ctx: LogContext, count: int, exc: expat.ExpatError) -> None:
     reason = expat.ErrorString(exc.code) if exc.code else str(exc)
     if count == 0 and ctx.tally.read == 0:
         raise CallLogError(f"{ctx.name}: not well-formed XML at line {exc.lineno} ({reason})")
@@ -142,7 +142,7 @@ def _make_parser() -> expat.XMLParserType:
     return parser
 
 
-def parse_call(item: Attrs, ctx: ReadContext) -> Call:
+def parse_call(item: Attrs, ctx: LogContext) -> Call:
     _line, attrs = item
     code = parse_int(attrs.get("type"), "type")
     if code not in TYPES:

@@ -27,7 +27,7 @@ from pathlib import Path
 from lookup.models import Call, CallStatus, Direction, LogFormat
 from lookup.numbers import is_withheld_text
 
-from .common import IgnoreRow, ReadContext, SkipRow, emit_calls, head_lines, name_or_none, parse_int
+from .common import IgnoreRow, LogContext, SkipRow, emit_calls, head_lines, name_or_none, parse_int
 from .textrows import iter_rows, split_line
 
 FORMAT = LogFormat.ASTERISK_CSV
@@ -60,11 +60,11 @@ def is_cdr(cells: list[str]) -> bool:
     )
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
+def read(ctx: LogContext) -> Iterator[Call]:
     return emit_calls(ctx, iter_rows(ctx, ","), parse_row, "line {}")
 
 
-def parse_row(cells: list[str] | SkipRow, ctx: ReadContext) -> Call:
+def parse_row(cells: list[str] | SkipRow, ctx: LogContext) -> Call:
     if isinstance(cells, SkipRow):
         raise cells
     if not MIN_COLUMNS <= len(cells) <= MAX_COLUMNS:

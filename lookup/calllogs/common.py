@@ -56,8 +56,9 @@ def resolve_zone(tz: str | None) -> ZoneInfo | None:
 
 
 @dataclass
-class ReadContext:
-    """One read of one file: where it is, how to read numbers and local times, and the counters."""
+class LogContext:
+    """One read of one call log: where it is, how to read its numbers and local times, and
+    the tally of what it gave (named apart from the blocklist readers' context)."""
 
     path: Path
     log_format: LogFormat
@@ -168,9 +169,9 @@ def _nanp_fast(raw: str, region: str) -> str | None:
 
 
 def emit_calls(
-    ctx: ReadContext,
+    ctx: LogContext,
     rows: Iterable[tuple[Any, Row]],
-    parse: Callable[[Row, ReadContext], Call],
+    parse: Callable[[Row, LogContext], Call],
     label: str = "{}",
 ) -> Iterator[Call]:
     """Parse each ``(where, row)``; count and yield the calls, count skipped and ignored rows.
@@ -305,7 +306,7 @@ def decode_line(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def iter_lines(path: Path, ctx: ReadContext | None = None) -> Iterator[tuple[int, str]]:
+def iter_lines(path: Path, ctx: LogContext | None = None) -> Iterator[tuple[int, str]]:
     """Numbered text lines (1-based, without line ends), decoded line by line, BOM removed.
 
     A line longer than MAX_LINE_BYTES is skipped (counted in ``ctx``) without

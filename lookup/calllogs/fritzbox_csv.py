@@ -26,7 +26,7 @@ from lookup.models import Call, CallStatus, Direction, LogFormat
 
 from .common import (
     CallLogError,
-    ReadContext,
+    LogContext,
     SkipRow,
     emit_calls,
     head_lines,
@@ -66,19 +66,19 @@ def is_format(path: Path, head: bytes) -> bool:
     return len(cells) >= 4 and cells[0] in ROLES["type"] and any(c in ROLES["date"] for c in cells)
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
+def read(ctx: LogContext) -> Iterator[Call]:
     columns, header_line = _find_header(ctx)
     codes = choose_codes(ctx, columns, header_line)
     dates = DateReader(ctx, day_first=True)
 
-    def parse(cells: list[str] | SkipRow, ctx: ReadContext) -> Call:
+    def parse(cells: list[str] | SkipRow, ctx: LogContext) -> Call:
         return parse_row(cells, ctx, columns, codes, dates)
 
     rows = ((n, cells) for n, cells in iter_rows(ctx, ";") if n > header_line)
     return emit_calls(ctx, rows, parse, "line {}")
 
 
-def _find_header(ctx: ReadContext) -> tuple[Columns, int]:
+def _find_header(ctx: LogContext) -> tuple[Columns, int]:
     for number, line in iter_lines(ctx.path):
         if number > 3:
             break
@@ -96,7 +96,7 @@ def _find_header(ctx: ReadContext) -> tuple[Columns, int]:
     raise CallLogError(f"{ctx.name}: no FRITZ!Box header (Typ;Datum;...) in the first lines")
 
 
-def choose_codes(ctx: ReadContext, columns: Columns, header_line: int) -> dict[int, tuple[Direction, CallStatus]]:
+def choose_codes(ctx: LogContext, columns: Columns, header_line: int) -> dict[int, tuple[Direction, CallStatus]]:
     """Web or classic Typ numbering, by which of codes 3 and 4 has calls that lasted."""
     lasted = {"3": 0, "4": 0}
     for number, cells in iter_rows(ctx, ";"):
@@ -120,7 +120,7 @@ def _minutes(cells: list[str], columns: Columns) -> int:
 
 def parse_row(
     cells: list[str] | SkipRow,
-    ctx: ReadContext,
+    ctx: LogContext,
     columns: Columns,
     codes: dict[int, tuple[Direction, CallStatus]],
     dates: DateReader,

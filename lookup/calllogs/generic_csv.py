@@ -29,7 +29,7 @@ from lookup.numbers import region_is_nanp
 
 from .common import (
     CallLogError,
-    ReadContext,
+    LogContext,
     SkipRow,
     emit_calls,
     head_lines,
@@ -153,7 +153,7 @@ def is_format(path: Path, head: bytes) -> bool:
     return find_layout(lines[0]) is not None
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
+def read(ctx: LogContext) -> Iterator[Call]:
     lines = head_lines(read_head(ctx.path), 1)
     layout = find_layout(lines[0]) if lines else None
     if layout is None:
@@ -162,14 +162,14 @@ def read(ctx: ReadContext) -> Iterator[Call]:
     rows = iter_rows(ctx, layout.delimiter)
     next(rows, None)  # the header
 
-    def parse(cells: list[str] | SkipRow, ctx: ReadContext) -> Call:
+    def parse(cells: list[str] | SkipRow, ctx: LogContext) -> Call:
         return parse_row(cells, ctx, layout, dates)
 
     return emit_calls(ctx, rows, parse, "line {}")
 
 
 def parse_row(
-    cells: list[str] | SkipRow, ctx: ReadContext, layout: Layout, dates: DateReader
+    cells: list[str] | SkipRow, ctx: LogContext, layout: Layout, dates: DateReader
 ) -> Call:
     if isinstance(cells, SkipRow):
         raise cells

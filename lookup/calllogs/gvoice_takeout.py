@@ -34,7 +34,7 @@ from lookup.models import Call, CallStatus, Direction, LogFormat
 from .common import (
     CallLogError,
     IgnoreRow,
-    ReadContext,
+    LogContext,
     SkipRow,
     check_date,
     emit_calls,
@@ -96,7 +96,7 @@ def is_call_member(name: str) -> bool:
     return "Voice/Calls/" in name and name.endswith(".html")
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
+def read(ctx: LogContext) -> Iterator[Call]:
     path = ctx.path
     if path.is_dir():
         calls_dir = find_calls_dir(path)
@@ -134,7 +134,7 @@ def _read_file(path: Path) -> bytes:
         raise SkipRow(f"cannot read ({exc.strerror})") from None
 
 
-def _check_zip(ctx: ReadContext) -> None:
+def _check_zip(ctx: LogContext) -> None:
     declared = _declared_zip_entries(ctx.path)
     if declared is not None and declared > MAX_ZIP_ENTRIES:
         raise CallLogError(f"{ctx.name}: zip lists {declared} entries, more than the {MAX_ZIP_ENTRIES} allowed")
@@ -172,7 +172,7 @@ def _declared_zip_entries(path: Path) -> int | None:
     return struct.unpack("<Q", tail[at64 + 32 : at64 + 40])[0]
 
 
-def _zip_pages(ctx: ReadContext) -> Iterator[tuple[str, Page]]:
+def _zip_pages(ctx: LogContext) -> Iterator[tuple[str, Page]]:
     try:
         archive = zipfile.ZipFile(ctx.path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -203,7 +203,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 # ---------------------------------------------------------------- one page
 
 
-def parse_page(page: Page, ctx: ReadContext) -> Call:
+def parse_page(page: Page, ctx: LogContext) -> Call:
     file_name, load = page
     named = NAME.match(file_name)
     label = (named.group("label") or "").lower() if named else ""

@@ -24,7 +24,7 @@ from typing import Any
 
 from lookup.models import Call, CallStatus, Direction, LogFormat
 
-from .common import CallLogError, IgnoreRow, ReadContext, SkipRow, check_date, emit_calls, name_or_none, outgoing_status
+from .common import CallLogError, IgnoreRow, LogContext, SkipRow, check_date, emit_calls, name_or_none, outgoing_status
 
 FORMAT = LogFormat.IOS_CALLHISTORY
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=timezone.utc)
@@ -47,7 +47,7 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
+def read(ctx: LogContext) -> Iterator[Call]:
     query = _query(ctx)  # schema errors surface here, before the first call is asked for
     return emit_calls(ctx, _rows(ctx, query), parse_row)
 
@@ -56,7 +56,7 @@ def _tables(db: sqlite3.Connection) -> set[str]:
     return {row[0].upper() for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-def _query(ctx: ReadContext) -> str:
+def _query(ctx: LogContext) -> str:
     try:
         with closing(open_readonly(ctx.path)) as db:
             if "ZCALLRECORD" not in _tables(db):
@@ -71,7 +71,7 @@ def _query(ctx: ReadContext) -> str:
     return f"SELECT {', '.join(selected)} FROM ZCALLRECORD ORDER BY ZDATE"
 
 
-def _rows(ctx: ReadContext, query: str) -> Iterator[tuple[str, sqlite3.Row]]:
+def _rows(ctx: LogContext, query: str) -> Iterator[tuple[str, sqlite3.Row]]:
     with closing(open_readonly(ctx.path)) as db:
         db.row_factory = sqlite3.Row
         # Text that is not UTF-8 (a damaged copy) would stop the whole read; it gets U+FFFD.
@@ -84,7 +84,7 @@ def _rows(ctx: ReadContext, query: str) -> Iterator[tuple[str, sqlite3.Row]]:
             ctx.tally.skip("database", f"read stopped: {exc}")
 
 
-def parse_row(row: sqlite3.Row, ctx: ReadContext) -> Call:
+def parse_row(row: sqlite3.Row, ctx: LogContext) -> Call:
     seconds = _number(row["ZDATE"], "date")
     if seconds is None:
         raise SkipRow("no date")

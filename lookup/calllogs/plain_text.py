@@ -16,7 +16,7 @@ from pathlib import Path
 from lookup.models import Call, CallStatus, Direction, LogFormat
 from lookup.numbers import is_withheld_text
 
-from .common import ReadContext, emit_calls, head_lines, iter_lines
+from .common import LogContext, emit_calls, head_lines, iter_lines
 
 FORMAT = LogFormat.PLAIN_TEXT
 SAMPLE_LINES = 50
@@ -43,8 +43,8 @@ def is_format(path: Path, head: bytes) -> bool:
     return numbers * 5 >= len(entries) * 4
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
-    def parse(text: str, ctx: ReadContext) -> Call:
+def read(ctx: LogContext) -> Iterator[Call]:
+    def parse(text: str, ctx: LogContext) -> Call:
         return ctx.make_call(text, None, Direction.INCOMING, CallStatus.MISSED)
 
     rows = ((n, text) for n, line in iter_lines(ctx.path, ctx) if (text := strip_comment(line)))

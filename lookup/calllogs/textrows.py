@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 
-from .common import ReadContext, SkipRow, check_date, is_digits, iter_lines, utc_from_epoch, utc_of, value_or_none
+from .common import LogContext, SkipRow, check_date, is_digits, iter_lines, utc_from_epoch, utc_of, value_or_none
 
 DELIMITERS = (",", ";", "|", "\t")
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
@@ -55,7 +55,7 @@ def split_line(line: str, delimiter: str) -> list[str]:
         raise SkipRow(f"bad CSV ({exc})") from None
 
 
-def iter_rows(ctx: ReadContext, delimiter: str) -> Iterator[tuple[int, list[str] | SkipRow]]:
+def iter_rows(ctx: LogContext, delimiter: str) -> Iterator[tuple[int, list[str] | SkipRow]]:
     """``(line number, cells)`` for each non-blank line; a line that will not split gives its SkipRow."""
     for number, line in iter_lines(ctx.path, ctx):
         if not line.strip():
@@ -75,14 +75,14 @@ class DateReader:
     ``01/02/2024`` (True: 1 February).
     """
 
-    def __init__(self, ctx: ReadContext, *, day_first: bool) -> None:
+    def __init__(self, ctx: LogContext, *, day_first: bool) -> None:
         self.ctx = ctx
         md = "%d/%m" if day_first else "%m/%d"
         self.formats = [f.replace("{md}", md) for f in _DATE_FORMATS]
 
     def parse(self, value: str | None) -> datetime:
         """The time as the log writes it: aware UTC when it gives an offset (or Unix time), else
-        naive local time (for :meth:`ReadContext.make_call` to read in the log's zone)."""
+        naive local time (for :meth:`LogContext.make_call` to read in the log's zone)."""
         text = value_or_none(value)
         if text is None:
             raise SkipRow("no date")

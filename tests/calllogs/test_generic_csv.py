@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lookup.calllogs import LogFormat, detect_format, read_calls
-from lookup.calllogs.common import ReadContext, SkipRow, resolve_zone
+from lookup.calllogs.common import LogContext, SkipRow, resolve_zone
 from lookup.calllogs.generic_csv import call_kind, find_layout
 from lookup.calllogs.textrows import DateReader, parse_duration
 from lookup.models import CallStatus, Direction, ReadTally
@@ -85,7 +85,7 @@ def test_header_without_number_column(header: str) -> None:
 
 
 def reader(region_day_first: bool = False) -> DateReader:
-    ctx = ReadContext(Path("x.csv"), LogFormat.GENERIC_CSV, zone=resolve_zone("America/New_York"))
+    ctx = LogContext(Path("x.csv"), LogFormat.GENERIC_CSV, zone=resolve_zone("America/New_York"))
     return DateReader(ctx, day_first=region_day_first)
 
 
