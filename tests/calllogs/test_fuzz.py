@@ -41,7 +41,17 @@ HOSTILE = (
 )
 
 
-def hostile(rng: random.Random) -> str:
+# Half the time a value is replaced by a hostile one of its own kind, so that dates meet
+# impossible dates and numbers meet impossible numbers, not only the parsers' first checks.
+HOSTILE_DATES = tuple(v for v in HOSTILE if re.search(r"\d[-./:]\d|^\d{9,}$|^-\d{9,}$", v))
+HOSTILE_NUMBERS = tuple(v for v in HOSTILE if v not in HOSTILE_DATES and len(v) < 60)
+_DATE_LIKE = re.compile(r"\d{2,4}[-./]\d{1,2}[-./]\d{1,4}|^\d{9,13}$")
+
+
+def hostile(rng: random.Random, original: str = "") -> str:
+    if original and rng.random() < 0.5:
+        kind = HOSTILE_DATES if _DATE_LIKE.search(original) else HOSTILE_NUMBERS
+        return rng.choice(kind)
     value = rng.choice(HOSTILE)
     return value if rng.random() < 0.8 else value + rng.choice(HOSTILE)
 
@@ -79,7 +89,7 @@ def mutate_text(rng: random.Random, data: bytes, delimiter: str) -> bytes:
             continue
         cells = lines[index].split(delimiter)
         cell = rng.randrange(len(cells))
-        value = hostile(rng)
+        value = hostile(rng, cells[cell].strip('"'))
         quoted = cells[cell].startswith('"')
         cells[cell] = f'"{value}"' if quoted and rng.random() < 0.7 else value
         lines[index] = delimiter.join(cells)
@@ -93,7 +103,7 @@ def mutate_xml(rng: random.Random, data: bytes) -> bytes:
     """An attribute of a <call> given a hostile value (escaped as XML requires)."""
     spots = [m for m in _ATTR.finditer(data) if data.rfind(b"<call ", 0, m.start()) > data.rfind(b">", 0, m.start())]
     for match in rng.sample(spots, k=min(len(spots), rng.randint(1, 3))):
-        value = hostile(rng).encode("utf-8", "surrogatepass")
+        value = hostile(rng, match.group(2).decode("utf-8", "replace")).encode("utf-8", "surrogatepass")
         value = value.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b'"', b"&quot;")
         value = re.sub(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", b"", value)
         data = data[: match.start(2)] + value + data[match.end(2):]
@@ -107,7 +117,8 @@ _TITLE = re.compile(rb'(title|href)="([^"]*)"')
 def mutate_html(rng: random.Random, data: bytes) -> bytes:
     spots = list(_TITLE.finditer(data))
     match = rng.choice(spots)
-    value = hostile(rng).encode("utf-8", "surrogatepass").replace(b'"', b"&quot;")
+    value = hostile(rng, match.group(2).decode("utf-8", "replace")).encode("utf-8", "surrogatepass")
+    value = value.replace(b'"', b"&quot;")
     if match.group(1) == b"href" and rng.random() < 0.5:
         value = b"tel:" + value
     return data[: match.start(2)] + value + data[match.end(2):]
@@ -122,7 +133,8 @@ def mutate_storedata(rng: random.Random, path: Path) -> Path:
     rows = [dict(row) for row in STOREDATA_SAMPLE]
     for _ in range(rng.randint(1, 3)):
         row = rng.choice(rows)
-        row[rng.choice(STORE_COLUMNS)] = rng.choice(SQL_VALUES) if rng.random() < 0.4 else hostile(rng)
+        column = rng.choice(STORE_COLUMNS)
+        row[column] = rng.choice(SQL_VALUES) if rng.random() < 0.4 else hostile(rng, str(row[column]))
     for row in rows:
         for key, value in row.items():
             if isinstance(value, str):
