@@ -7,6 +7,8 @@ timestamps are ISO-8601 UTC text in ``*_at`` columns.
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -197,6 +199,28 @@ def m006_finding_evidence(db: Database) -> None:
     weighs a finding by it, so it must survive the cache. Rows from before read as opinion."""
     if "evidence" not in db["findings"].columns_dict:
         db["findings"].add_column("evidence", str)
+
+
+@migrations()
+def m007_plain_lists_without_times(db: Database) -> None:
+    """Calls read from a plain list of numbers have no time. They used to carry the file's
+    modification time, so every re-read after an edit stored them again and a list saved at
+    night made each number "call at night". Their rows lose the time and the silent and
+    night flags (a list is neither a repeat nor at night), and the copies of one number
+    collapse into the one row whose key a list read today gives (the call key without a
+    time, frozen here as it was when this migration shipped)."""
+    db.execute(
+        "DELETE FROM calls WHERE log_format = 'plain_text' AND rowid NOT IN"
+        " (SELECT MIN(rowid) FROM calls WHERE log_format = 'plain_text' GROUP BY e164)"
+    )
+    rows = db.execute("SELECT key, e164 FROM calls WHERE log_format = 'plain_text'").fetchall()
+    for key, e164 in rows:
+        new_key = hashlib.sha1(f"{e164 or ''}||incoming|missed|".encode("utf-8")).hexdigest()[:20]
+        db.execute(
+            "UPDATE calls SET key = ?, at = NULL, direction = 'incoming', status = 'missed', duration = NULL,"
+            " silent = 0, night = 0 WHERE key = ?",
+            (new_key, key),
+        )
 
 
 def apply_migrations(db: Database) -> None:

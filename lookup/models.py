@@ -302,6 +302,18 @@ class CallStatus(StrEnum):
     BLOCKED = "blocked"
 
 
+class LogFormat(StrEnum):
+    """The call-log formats whocalled reads (one reader module each, in ``lookup.calllogs``)."""
+
+    ANDROID_XML = "android_xml"
+    GVOICE_TAKEOUT = "gvoice_takeout"
+    IOS_CALLHISTORY = "ios_callhistory"
+    FRITZBOX_CSV = "fritzbox_csv"
+    ASTERISK_CSV = "asterisk_csv"
+    GENERIC_CSV = "generic_csv"
+    PLAIN_TEXT = "plain_text"
+
+
 class Call(NamedTuple):
     """One call from an imported call log. ``e164`` is ``None`` when the caller was withheld.
 
@@ -310,13 +322,14 @@ class Call(NamedTuple):
     seconds on it)."""
 
     e164: str | None
-    at: datetime  # timezone-aware, UTC
+    at: datetime | None  # timezone-aware, UTC; None when the log gives no time (a plain list of numbers)
     direction: Direction
     status: CallStatus
     duration: int | None = None  # seconds; None when the log does not say
     name: str | None = None  # contact name as the log shows it
     raw_number: str = ""
     log_format: str = ""
+    local_at: datetime | None = None  # the log's own clock time when it gave no offset (naive)
 
     @property
     def withheld(self) -> bool:

@@ -12,6 +12,7 @@ number and looked up in batches through the engine.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from hashlib import sha1
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,18 +21,25 @@ from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from db.store import Store
-from lookup.calllogs import ReadStats, is_night, read_calls
+from lookup.calllogs import read_calls
 from lookup.calllogs.common import resolve_zone
-from lookup.calllogs.silent import DEFAULT_VOICEMAIL_WINDOW_S, has_near, is_refused, is_unanswered_incoming
+from lookup.calllogs.rules import (
+    DEFAULT_VOICEMAIL_WINDOW_S,
+    WITHHELD,
+    has_near,
+    is_night,
+    is_refused,
+    is_unanswered_incoming,
+    key_time,
+)
 from lookup.engine import Engine
 from lookup.results import LookupResult
-from lookup.models import Call, CallBack, CallStatus, Direction, Level
+from lookup.models import Call, CallBack, CallStatus, Direction, Level, ReadTally
 from lookup.prefetch import FactsPrefetch
 
 # Logs whose names come from the user's own address book (so a name means "a contact").
 # Asterisk's clid and a generic CSV's name column can be caller-ID text, which anyone can fake.
 CONTACT_FORMATS = frozenset({"android_xml", "gvoice_takeout", "ios_callhistory", "fritzbox_csv"})
-WITHHELD = ""
 # Numbers looked up online per run unless told otherwise. The slowest default site takes one
 # request every 2 seconds, so 100 numbers take three to four minutes; later runs go on with
 # the numbers that still have no cached answers.
@@ -48,8 +56,11 @@ _ORDER = {
 }
 
 
+# ---------------------------------------------------------------- reading and grouping
+
+
 @dataclass
-class Tally:
+class CallerTally:
     """What triage keeps in memory about one number while reading the logs."""
 
     unanswered: array = field(default_factory=lambda: array("d"))
@@ -57,32 +68,47 @@ class Tally:
     other_incoming: array = field(default_factory=lambda: array("d"))  # only with --all
     refused: array = field(default_factory=lambda: array("d"))
     name: str | None = None
+    listed: bool = False  # on a list of numbers without call times
 
 
 @dataclass
 class CallerGroup:
-    """The silent missed calls of one number (``key`` "" = withheld callers), as sorted Unix
-    times in an array (8 bytes a call, where a list of floats takes 32)."""
+    """The calls of one number (``key`` "" = withheld callers) that triage shows: its silent
+    missed calls (``times``) and, with ``--all``, its other incoming calls (``others``: answered,
+    voicemail, missed but followed by a voicemail), each as sorted Unix times in an array
+    (8 bytes a call, where a list of floats takes 32). ``listed``: the number is on a list
+    without call times, which counts as one silent missed call when no timed one is known."""
 
     key: str
     times: array = field(default_factory=lambda: array("d"))
     refused: int = 0
     name: str | None = None
+    others: array = field(default_factory=lambda: array("d"))
+    listed: bool = False
 
     @property
     def count(self) -> int:
-        return len(self.times)
+        """Silent missed calls."""
+        return len(self.times) or int(self.listed)
 
     @property
-    def first(self) -> datetime:
-        return datetime.fromtimestamp(self.times[0], timezone.utc)
+    def shown(self) -> list[float]:
+        """The times of every call shown for this number, silent or not, in order."""
+        return sorted((*self.times, *self.others))
 
     @property
-    def last(self) -> datetime:
-        return datetime.fromtimestamp(self.times[-1], timezone.utc)
+    def first(self) -> datetime | None:
+        """The first call shown; None when the number is only on a list without times."""
+        starts = [t[0] for t in (self.times, self.others) if t]
+        return datetime.fromtimestamp(min(starts), timezone.utc) if starts else None
+
+    @property
+    def last(self) -> datetime | None:
+        ends = [t[-1] for t in (self.times, self.others) if t]
+        return datetime.fromtimestamp(max(ends), timezone.utc) if ends else None
 
     def local_times(self, zone: ZoneInfo | None) -> list[str]:
-        return [datetime.fromtimestamp(t, zone).strftime("%Y-%m-%d %H:%M") for t in self.times]
+        return [datetime.fromtimestamp(t, zone).strftime("%Y-%m-%d %H:%M") for t in self.shown]
 
 
 @dataclass
@@ -94,7 +120,7 @@ class TriageRow:
 @dataclass
 class LogSummary:
     path: Path
-    stats: ReadStats
+    tally: ReadTally
     calls: int = 0
 
 
@@ -113,7 +139,8 @@ class TriageReport:
         """One line whose per-number counts add up to the number of numbers: each number falls
         in the first bucket that fits it (blocked, likely spam, suspicious, worth a call back,
         likely OK, unknown). Likely spam, worth a call back and unknown are shown even at 0."""
-        numbers = [r for r in self.rows if r.group.key]
+        numbers = [r for r in self.rows if r.group.key and r.group.count]
+        others = sum(1 for r in self.rows if r.group.key and not r.group.count)  # shown by --all
         buckets = dict.fromkeys(_BUCKETS, 0)
         for row in numbers:
             buckets[_bucket(row.result)] += 1
@@ -125,6 +152,8 @@ class TriageReport:
         )
         if withheld:
             text += f"; {withheld} from withheld numbers"
+        if others:
+            text += f"; {others} more number{'s' if others != 1 else ''} called without a silent call"
         if self.refused_calls:
             text += f"; {self.refused_calls} rejected or blocked calls kept apart"
         return text + "."
@@ -154,16 +183,22 @@ _UTC = timezone.utc
 
 
 def _row(call: Call, zone: ZoneInfo | None) -> tuple:
-    """The ``calls`` row for ``call``; its key is :func:`lookup.calllogs.call_key` cut to 80 bits
+    """The ``calls`` row for ``call``; its key is :func:`lookup.calllogs.rules.call_key` cut to 80 bits
     (computed here from the one ISO timestamp the row needs anyway). An unanswered incoming
     call is stored as silent; the few that a voicemail followed are cleared afterwards."""
-    at = call.at if call.at.tzinfo is _UTC else call.at.astimezone(_UTC)
-    stamp = at.isoformat(timespec="seconds")
+    at = call.at
+    if at is None:  # a list without times: stored, but never silent or at night (no repeats)
+        stamp, silent, night = None, False, False
+    else:
+        at = at if at.tzinfo is _UTC else at.astimezone(_UTC)
+        stamp = at.isoformat(timespec="seconds")
+        silent = is_unanswered_incoming(call)
+        night = silent and is_night(at, zone)
     direction = _VALUE[call.direction]
     status = _VALUE[call.status]
-    silent = is_unanswered_incoming(call)
     duration = call.duration
-    text = f"{call.e164 or WITHHELD}|{stamp}|{direction}|{status}|{'' if duration is None else duration}"
+    when = stamp if call.local_at is None else key_time(call)
+    text = f"{call.e164 or WITHHELD}|{when or ''}|{direction}|{status}|{'' if duration is None else duration}"
     return (
         sha1(text.encode("utf-8")).hexdigest()[:20],
         call.e164,
@@ -175,21 +210,38 @@ def _row(call: Call, zone: ZoneInfo | None) -> tuple:
         call.raw_number,
         call.log_format,
         int(silent),
-        int(silent and is_night(at, zone)),
+        int(night),
         int(bool(call.name) and call.log_format in CONTACT_FORMATS),
     )
 
 
-def _note(tallies: dict[str, Tally], call: Call, include_all: bool, prefetch: FactsPrefetch | None = None) -> None:
+def tally_calls(
+    calls: Iterable[Call], tallies: dict[str, CallerTally] | None = None, *, include_all: bool = False,
+    prefetch: FactsPrefetch | None = None,
+) -> dict[str, CallerTally]:
+    """Add ``calls`` to the per-number ``tallies`` (a new dict when None) and return them."""
+    tallies = {} if tallies is None else tallies
+    for call in calls:
+        _note(tallies, call, include_all, prefetch)
+    return tallies
+
+
+def _note(tallies: dict[str, CallerTally], call: Call, include_all: bool, prefetch: FactsPrefetch | None = None) -> None:
     if call.direction is not Direction.INCOMING:
         return
     key = call.e164 or WITHHELD
     tally = tallies.get(key)
     if tally is None:
-        tally = tallies[key] = Tally()
-    when = call.at.timestamp()
+        tally = tallies[key] = CallerTally()
     if call.name and call.log_format in CONTACT_FORMATS:
         tally.name = call.name
+    if call.at is None:  # listed without a time: the number is to be judged, once
+        if is_unanswered_incoming(call):
+            if prefetch is not None and key and not tally.listed and not tally.unanswered:
+                prefetch.add(key)
+            tally.listed = True
+        return
+    when = call.at.timestamp()
     if call.status is CallStatus.VOICEMAIL:
         tally.voicemails.append(when)
     elif is_unanswered_incoming(call):
@@ -205,10 +257,10 @@ def _note(tallies: dict[str, Tally], call: Call, include_all: bool, prefetch: Fa
 def import_logs(
     store: Store, paths: Sequence[Path], *, region: str, fmt: str | None, tz: str | None, include_all: bool = False,
     batch: int = 25_000,
-) -> tuple[dict[str, Tally], list[LogSummary], int]:
+) -> tuple[dict[str, CallerTally], list[LogSummary], int]:
     """Stream every log into the store (de-duplicated by call key), tallying per number what
     triage needs. Raises CallLogError for a file of the wrong kind (also mid-read)."""
-    tallies: dict[str, Tally] = {}
+    tallies: dict[str, CallerTally] = {}
     logs: list[LogSummary] = []
     added = 0
     pending: list[tuple] = []
@@ -216,9 +268,9 @@ def import_logs(
     prefetch = FactsPrefetch(region)
     try:
         for path in paths:
-            stats = ReadStats()
-            summary = LogSummary(Path(path), stats)
-            for call in read_calls(path, region=region, fmt=fmt, stats=stats, tz=tz):
+            tally = ReadTally()
+            summary = LogSummary(Path(path), tally)
+            for call in read_calls(path, region=region, fmt=fmt, tally=tally, tz=tz):
                 summary.calls += 1
                 pending.append(_row(call, zone))
                 _note(tallies, call, include_all, prefetch)
@@ -236,10 +288,10 @@ def import_logs(
 
 
 def group_calls(
-    tallies: dict[str, Tally], *, since: datetime | None, include_all: bool, window_s: int = DEFAULT_VOICEMAIL_WINDOW_S
+    tallies: dict[str, CallerTally], *, since: datetime | None, include_all: bool, window_s: int = DEFAULT_VOICEMAIL_WINDOW_S
 ) -> tuple[list[CallerGroup], list[tuple[str, float]], int, int]:
-    """Per number: the silent missed calls (missed with no voicemail from it close in time;
-    with ``include_all`` every incoming call). Also the unanswered calls a voicemail excused
+    """Per number: the silent missed calls (missed with no voicemail from it close in time)
+    and, with ``include_all``, its other incoming calls apart. Also the unanswered calls a voicemail excused
     as ``(key, time)``, and the counts of silent and refused calls, all within ``since``."""
     floor = since.timestamp() if since else float("-inf")
     groups: list[CallerGroup] = []
@@ -247,20 +299,21 @@ def group_calls(
     silent_total = refused_total = 0
     for key, tally in tallies.items():
         voicemails = sorted(tally.voicemails)
-        silent = []
+        silent, answered = [], []  # answered: by a voicemail close in time
         for t in tally.unanswered:
-            if has_near(voicemails, t, window_s):
-                excused.append((key, t))
-            else:
-                silent.append(t)
+            (answered if has_near(voicemails, t, window_s) else silent).append(t)
+        excused.extend((key, t) for t in answered)
         picked = [t for t in silent if t >= floor]
-        silent_total += len(picked)
+        listed = tally.listed and not picked  # no time to hold against --since
+        silent_total += len(picked) + listed
+        others = []
         if include_all:
-            picked += [t for t in (*tally.other_incoming, *tally.voicemails) if t >= floor]
+            others = [t for t in (*tally.other_incoming, *tally.voicemails, *answered) if t >= floor]
         refused = sum(1 for t in tally.refused if t >= floor)
         refused_total += refused
-        if picked:
-            groups.append(CallerGroup(key, array("d", sorted(picked)), refused, tally.name))
+        if picked or others or listed:
+            groups.append(CallerGroup(key, array("d", sorted(picked)), refused, tally.name, array("d", sorted(others)),
+                                      listed))
     return groups, excused, silent_total, refused_total
 
 
@@ -320,7 +373,7 @@ def pick_online(
     ]
     need = engine.needs_fetch([results[i].number for i in candidates])  # type: ignore[misc]
     todo = [i for i in candidates if results[i].number.e164 in need]  # type: ignore[union-attr]
-    todo.sort(key=lambda i: (-groups[i].count, -groups[i].times[-1]))
+    todo.sort(key=lambda i: (-groups[i].count, -(groups[i].times[-1] if groups[i].times else 0.0)))
     if limit is None or len(todo) <= limit:
         return todo, 0
     return todo[:limit], len(todo) - limit

@@ -23,19 +23,20 @@ from xml.parsers import expat
 
 from defusedxml import EntitiesForbidden, ExternalReferenceForbidden
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 
 from .common import (
     CallLogError,
-    LogFormat,
-    ReadContext,
+    LogContext,
     SkipRow,
-    clean_text,
+    name_or_none,
     emit_calls,
+    is_digits,
     outgoing_status,
     parse_int,
     read_head,
     utc_from_epoch,
+    value_or_none,
 )
 
 FORMAT = LogFormat.ANDROID_XML
@@ -68,13 +69,13 @@ def is_format(path: Path, head: bytes) -> bool:
     return bool(_ROOT.search(head)) and (bool(_CALL.search(head)) or b"<calls" in head)
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
+def read(ctx: LogContext) -> Iterator[Call]:
     if _ENTITY.search(read_head(ctx.path)):
         raise CallLogError(f"{ctx.name}: refused to read XML with {ENTITY_REFUSAL}")
     return emit_calls(ctx, iter_call_elements(ctx), parse_call, "element {0[0]} (line {0[1]})")
 
 
-def iter_call_elements(ctx: ReadContext) -> Iterator[tuple[tuple[int, int], Attrs]]:
+def iter_call_elements(ctx: LogContext) -> Iterator[tuple[tuple[int, int], Attrs]]:
     """``((N, line), (line, attributes))`` for the N-th ``<call>``, streamed chunk by chunk."""
     parser = _make_parser()
     pending: list[Attrs] = []
@@ -109,11 +110,11 @@ def iter_call_elements(ctx: ReadContext) -> Iterator[tuple[tuple[int, int], Attr
                 return
 
 
-def _note_broken(ctx: ReadContext, count: int, exc: expat.ExpatError) -> None:
+def _note_broken(ctx: LogContext, count: int, exc: expat.ExpatError) -> None:
     reason = expat.ErrorString(exc.code) if exc.code else str(exc)
-    if count == 0 and ctx.stats.read == 0:
+    if count == 0 and ctx.tally.read == 0:
         raise CallLogError(f"{ctx.name}: not well-formed XML at line {exc.lineno} ({reason})")
-    ctx.stats.note_skip(f"line {exc.lineno}", f"XML breaks off ({reason}); the rest is not read")
+    ctx.tally.skip(f"line {exc.lineno}", f"XML breaks off ({reason}); the rest is not read")
 
 
 def _refusal(exc: Exception) -> str:
@@ -141,7 +142,7 @@ def _make_parser() -> expat.XMLParserType:
     return parser
 
 
-def parse_call(item: Attrs, ctx: ReadContext) -> Call:
+def parse_call(item: Attrs, ctx: LogContext) -> Call:
     _line, attrs = item
     code = parse_int(attrs.get("type"), "type")
     if code not in TYPES:
@@ -158,11 +159,11 @@ def parse_call(item: Attrs, ctx: ReadContext) -> Call:
     presentation = _presentation(attrs.get("presentation"))
     return ctx.make_call(
         attrs.get("number"),
-        utc_from_epoch(millis / 1000),
+        utc_from_epoch(millis, 1000),
         direction,
         status,
         duration=duration,
-        name=clean_text(attrs.get("contact_name")),
+        name=name_or_none(attrs.get("contact_name")),
         withheld=presentation in WITHHELD_PRESENTATIONS,
     )
 
@@ -170,7 +171,7 @@ def parse_call(item: Attrs, ctx: ReadContext) -> Call:
 def _presentation(value: str | None) -> int | None:
     if value == "1":  # number shown: nearly every row
         return 1
-    text = clean_text(value)
-    if text is None or not text.isdigit():
+    text = value_or_none(value)
+    if text is None or not is_digits(text):
         return None
     return int(text)

@@ -24,10 +24,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 from lookup.numbers import is_withheld_text
 
-from .common import IgnoreRow, LogFormat, ReadContext, SkipRow, clean_text, emit_calls, head_lines, parse_int
+from .common import IgnoreRow, LogContext, SkipRow, emit_calls, head_lines, name_or_none, parse_int
 from .textrows import iter_rows, split_line
 
 FORMAT = LogFormat.ASTERISK_CSV
@@ -60,11 +60,11 @@ def is_cdr(cells: list[str]) -> bool:
     )
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
+def read(ctx: LogContext) -> Iterator[Call]:
     return emit_calls(ctx, iter_rows(ctx, ","), parse_row, "line {}")
 
 
-def parse_row(cells: list[str] | SkipRow, ctx: ReadContext) -> Call:
+def parse_row(cells: list[str] | SkipRow, ctx: LogContext) -> Call:
     if isinstance(cells, SkipRow):
         raise cells
     if not MIN_COLUMNS <= len(cells) <= MAX_COLUMNS:
@@ -84,12 +84,12 @@ def parse_row(cells: list[str] | SkipRow, ctx: ReadContext) -> Call:
     talked = disposition == "ANSWERED" and bool(billsec)
     if direction is Direction.OUTGOING:
         status = CallStatus.ANSWERED if talked else CallStatus.MISSED
-        return ctx.make_call(dst, ctx.to_utc(local), direction, status, duration=billsec)
+        return ctx.make_call(dst, local, direction, status, duration=billsec)
     if talked and cells[LASTAPP].strip().lower() == "voicemail":
         status = CallStatus.VOICEMAIL
     else:
         status = CallStatus.ANSWERED if talked else CallStatus.MISSED
-    return ctx.make_call(src, ctx.to_utc(local), direction, status, duration=billsec, name=clid_name)
+    return ctx.make_call(src, local, direction, status, duration=billsec, name=clid_name)
 
 
 def parse_clid(value: str) -> tuple[str | None, str]:
@@ -97,7 +97,7 @@ def parse_clid(value: str) -> tuple[str | None, str]:
     match = _CLID.match(value or "")
     if not match:
         return None, (value or "").strip()
-    name = clean_text(match.group("name"))
+    name = name_or_none(match.group("name"))
     number = match.group("number").strip()
     if name and (name == number or is_withheld_text(name)):
         name = None

@@ -1,4 +1,4 @@
-"""What every call-log reader shares: formats, errors, counters, numbers, times and lines.
+"""What every call-log reader shares: errors, the read context, numbers, times, names and lines.
 
 A reader turns one row of its log into a :class:`~lookup.models.Call` or raises
 :class:`SkipRow` (the row does not parse: counted with its position) or
@@ -9,35 +9,28 @@ all of them, so counting and the position list behave the same everywhere.
 
 from __future__ import annotations
 
+import codecs
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from lookup.models import Call, CallStatus, Direction, NumberKind
+from lookup.models import Call, CallStatus, Direction, LogFormat, NumberKind, ReadTally
 from lookup.numbers import NumberError, nanp_e164, normalize_number, region_is_nanp
+from lookup.text import clean_text
 
 Row = TypeVar("Row")
 
-MAX_WHERE = 20  # positions of skipped rows kept for the warning
 MAX_LINE_BYTES = 1 << 20  # a longer "line" is junk: skipped without being held in memory
 NUMBER_CACHE_SIZE = 200_000  # distinct raw numbers remembered per read
 EARLIEST_YEAR = 1980  # dates outside these years are junk, not calls
 LATEST_YEAR = 2100
+MAX_DURATION_S = 31 * 86400  # a call logged as lasting longer than a month is junk
+MAX_NAME = 200  # characters of a caller name kept: a log is a stranger's text too
 NULL_WORDS = frozenset({"", "null", "none", "(null)", "(unknown)", "unknown", "-"})
-
-
-class LogFormat(StrEnum):
-    ANDROID_XML = "android_xml"
-    GVOICE_TAKEOUT = "gvoice_takeout"
-    IOS_CALLHISTORY = "ios_callhistory"
-    FRITZBOX_CSV = "fritzbox_csv"
-    ASTERISK_CSV = "asterisk_csv"
-    GENERIC_CSV = "generic_csv"
-    PLAIN_TEXT = "plain_text"
 
 
 class CallLogError(ValueError):
@@ -52,30 +45,6 @@ class IgnoreRow(Exception):
     """This row parses but holds no caller to look up (short code, emergency number, a text)."""
 
 
-@dataclass
-class ReadStats:
-    """Counters of one read: calls yielded, rows skipped (with where and why) and rows ignored."""
-
-    read: int = 0
-    skipped: int = 0
-    ignored: int = 0  # short codes, emergency numbers, texts, internal calls: not callers
-    skipped_where: list[str] = field(default_factory=list)  # "line 14: bad date", at most MAX_WHERE
-    log_format: str = ""
-
-    def note_skip(self, where: str, why: str) -> None:
-        self.skipped += 1
-        if len(self.skipped_where) < MAX_WHERE:
-            self.skipped_where.append(f"{where}: {why}" if why else where)
-
-    def summary(self) -> str:
-        """One line for the CLI's warning, e.g. ``skipped 2 rows (line 3: bad date; line 9: ...)``."""
-        if not self.skipped:
-            return ""
-        more = "; ..." if self.skipped > len(self.skipped_where) else ""
-        rows = "row" if self.skipped == 1 else "rows"
-        return f"skipped {self.skipped} {rows} ({'; '.join(self.skipped_where)}{more})"
-
-
 def resolve_zone(tz: str | None) -> ZoneInfo | None:
     """An IANA zone for local log times; ``None`` means the machine's local zone."""
     if tz is None:
@@ -87,14 +56,15 @@ def resolve_zone(tz: str | None) -> ZoneInfo | None:
 
 
 @dataclass
-class ReadContext:
-    """One read of one file: where it is, how to read numbers and local times, and the counters."""
+class LogContext:
+    """One read of one call log: where it is, how to read its numbers and local times, and
+    the tally of what it gave (named apart from the blocklist readers' context)."""
 
     path: Path
     log_format: LogFormat
     region: str = "US"
     zone: ZoneInfo | None = None  # None: local times are in the machine's zone
-    stats: ReadStats = field(default_factory=ReadStats)
+    tally: ReadTally = field(default_factory=ReadTally)
     _numbers: dict[tuple[str, str], str | None | Exception] = field(default_factory=dict, repr=False)
 
     @property
@@ -115,22 +85,28 @@ class ReadContext:
                 self._numbers.clear()
             self._numbers[key] = found
         if isinstance(found, Exception):
-            raise found
+            # Raised again and again from the cache: drop the last traceback, or each raise
+            # would chain its frames onto it and a log's memory would grow with its bad rows.
+            raise found.with_traceback(None)
         return found  # type: ignore[return-value]
 
     def to_utc(self, local: datetime) -> datetime:
-        """A naive log time read in the context's zone (or the machine's), as aware UTC."""
+        """A log time as aware UTC: one with an offset as it says, a naive one read in the
+        context's zone (or the machine's). SkipRow for a date outside the plausible years."""
         if local.tzinfo is not None:
-            return check_date(local.astimezone(timezone.utc))
+            return utc_of(local)
         check_date(local)
-        if self.zone is None:
-            return local.astimezone(timezone.utc)  # naive = the machine's local time, DST-aware
-        return local.replace(tzinfo=self.zone).astimezone(timezone.utc)
+        try:
+            if self.zone is None:
+                return local.astimezone(timezone.utc)  # naive = the machine's local time, DST-aware
+            return local.replace(tzinfo=self.zone).astimezone(timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise SkipRow(f"implausible date {local.isoformat()[:30]}") from None
 
     def make_call(
         self,
         raw_number: str | None,
-        at: datetime,
+        at: datetime | None,
         direction: Direction,
         status: CallStatus,
         *,
@@ -139,8 +115,16 @@ class ReadContext:
         region: str | None = None,
         withheld: bool = False,
     ) -> Call:
-        """Build a Call with a normalised number; ``withheld`` forces a withheld caller."""
+        """Build a Call with a normalised number; ``withheld`` forces a withheld caller.
+
+        ``at`` is the time as the log writes it: with an offset, or naive (local, read in the
+        context's zone; the call keeps it as ``local_at`` too), or None when the log has none."""
+        local_at = None
+        if at is not None and at.tzinfo is None:
+            local_at, at = at, self.to_utc(at)
         raw = (raw_number or "").strip()
+        if duration is not None and not 0 <= duration <= MAX_DURATION_S:
+            raise SkipRow(f"{'negative' if duration < 0 else 'implausible'} duration {str(duration)[:20]}")
         e164 = None if withheld else self.resolve_number(raw, region)
         return Call(
             e164=e164,
@@ -149,8 +133,9 @@ class ReadContext:
             status=status,
             duration=duration,
             name=name,
-            raw_number=raw,
+            raw_number=clean_text(raw, MAX_NAME),  # as the log wrote it, but one printable line
             log_format=self.log_format.value,
+            local_at=local_at,
         )
 
 
@@ -176,46 +161,59 @@ def _normalize(raw: str, region: str) -> str | None | Exception:
 
 def _nanp_fast(raw: str, region: str) -> str | None:
     """Plain NANP digits (``2125550148``, ``12125550148``, ``+12125550148``) without a full parse."""
-    if raw.startswith("+1") and raw[1:].isdigit():
+    if raw.startswith("+1") and is_digits(raw[1:]):
         return nanp_e164(raw[1:])
-    if raw.isdigit() and region_is_nanp(region):
+    if is_digits(raw) and region_is_nanp(region):
         return nanp_e164(raw)
     return None
 
 
 def emit_calls(
-    ctx: ReadContext,
+    ctx: LogContext,
     rows: Iterable[tuple[Any, Row]],
-    parse: Callable[[Row, ReadContext], Call],
+    parse: Callable[[Row, LogContext], Call],
     label: str = "{}",
 ) -> Iterator[Call]:
     """Parse each ``(where, row)``; count and yield the calls, count skipped and ignored rows.
 
     ``where`` is named only when its row is skipped, as ``label.format(where)``, so a reader
     can pass a bare line number (``label="line {}"``) instead of building a string per row."""
-    stats = ctx.stats
+    tally = ctx.tally
     for where, row in rows:
         try:
             call = parse(row, ctx)
         except SkipRow as exc:
-            stats.note_skip(label.format(where), str(exc))
+            tally.skip(label.format(where), str(exc))
             continue
         except IgnoreRow:
-            stats.ignored += 1
+            tally.ignored += 1
             continue
-        stats.read += 1
+        tally.read += 1
         yield call
 
 
 # ---------------------------------------------------------------- small parsers
 
 
-def clean_text(value: str | None) -> str | None:
-    """``None`` for the empty and placeholder values logs write ("null", "(Unknown)")."""
+def value_or_none(value: str | None) -> str | None:
+    """A field's value stripped, or ``None`` for the empty and placeholder values logs write
+    ("null", "(Unknown)")."""
     if value is None:
         return None
     text = value.strip()
     return None if text.lower() in NULL_WORDS else text
+
+
+def name_or_none(value: str | None) -> str | None:
+    """A caller or contact name as one printable line of at most MAX_NAME characters
+    (:func:`lookup.text.clean_text`), or ``None`` when the log writes none."""
+    text = value_or_none(value)
+    return (clean_text(text, MAX_NAME) or None) if text is not None else None
+
+
+def is_digits(text: str) -> bool:
+    """Only the ASCII digits 0-9 (``str.isdigit`` also takes ``²`` and ``①``, which ``int`` refuses)."""
+    return text.isascii() and text.isdigit()
 
 
 def check_date(at: datetime) -> datetime:
@@ -224,11 +222,21 @@ def check_date(at: datetime) -> datetime:
     return at
 
 
-def utc_from_epoch(seconds: float) -> datetime:
+def utc_of(at: datetime) -> datetime:
+    """A time with an offset as aware UTC; SkipRow when it lies outside the plausible years
+    (year 1 or 9999 with an offset does not even fit a datetime in UTC)."""
     try:
-        at = datetime.fromtimestamp(seconds, timezone.utc)
+        return check_date(at.astimezone(timezone.utc))
+    except (OverflowError, ValueError):
+        raise SkipRow(f"implausible date {at.isoformat()[:30]}") from None
+
+
+def utc_from_epoch(count: float, per_second: int = 1) -> datetime:
+    """Unix time as aware UTC: ``count`` seconds, or milliseconds with ``per_second=1000``."""
+    try:
+        at = datetime.fromtimestamp(count / per_second, timezone.utc)
     except (OverflowError, OSError, ValueError):
-        raise SkipRow(f"implausible timestamp {seconds!r}") from None
+        raise SkipRow(f"implausible timestamp {str(count)[:20]}") from None
     return check_date(at)
 
 
@@ -238,13 +246,16 @@ def parse_int(value: str | None, what: str) -> int | None:
         return int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         pass
-    text = clean_text(value)
+    text = value_or_none(value)
     if text is None:
         return None
     try:
-        return int(float(text))
+        number = float(text)
     except ValueError:
         raise SkipRow(f"bad {what} {text[:20]!r}") from None
+    if not math.isfinite(number):  # inf, 1e999, nan
+        raise SkipRow(f"bad {what} {text[:20]!r}")
+    return int(number)
 
 
 def outgoing_status(duration: int | None) -> CallStatus:
@@ -255,8 +266,35 @@ def outgoing_status(duration: int | None) -> CallStatus:
 # ---------------------------------------------------------------- files
 
 
+def open_log(path: Path) -> BinaryIO:
+    """The file's bytes as UTF-8 when it is UTF-16 (with a byte-order mark, as Windows saves
+    "Unicode" text, or without one when every other byte is NUL); other files as they are."""
+    fh = path.open("rb")
+    encoding = sniff_utf16(fh.read(4096))
+    fh.seek(0)
+    if encoding is None:
+        return fh
+    return codecs.EncodedFile(fh, "utf-8", encoding, errors="replace")  # type: ignore[return-value]
+
+
+def sniff_utf16(head: bytes) -> str | None:
+    """The UTF-16 codec a file's first bytes show, or None."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not head.startswith(codecs.BOM_UTF32_LE):
+        return "utf-16"
+    pairs = len(head) // 2
+    if pairs < 8:
+        return None
+    odd_nuls, even_nuls = head[1 : pairs * 2 : 2].count(0), head[0 : pairs * 2 : 2].count(0)
+    if odd_nuls >= pairs * 0.9 and even_nuls == 0:
+        return "utf-16-le"
+    if even_nuls >= pairs * 0.9 and odd_nuls == 0:
+        return "utf-16-be"
+    return None
+
+
 def read_head(path: Path, size: int = 65536) -> bytes:
-    with path.open("rb") as fh:
+    """The first ``size`` bytes of the file, as UTF-8 when it is UTF-16 (see :func:`open_log`)."""
+    with open_log(path) as fh:
         return fh.read(size)
 
 
@@ -268,13 +306,13 @@ def decode_line(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def iter_lines(path: Path, ctx: ReadContext | None = None) -> Iterator[tuple[int, str]]:
+def iter_lines(path: Path, ctx: LogContext | None = None) -> Iterator[tuple[int, str]]:
     """Numbered text lines (1-based, without line ends), decoded line by line, BOM removed.
 
     A line longer than MAX_LINE_BYTES is skipped (counted in ``ctx``) without
     being held in memory; a NUL byte marks binary junk and skips the line too.
     """
-    with path.open("rb") as fh:
+    with open_log(path) as fh:
         number = 0
         while True:
             data = fh.readline(MAX_LINE_BYTES)
@@ -285,13 +323,13 @@ def iter_lines(path: Path, ctx: ReadContext | None = None) -> Iterator[tuple[int
                 while (rest := fh.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
                     pass
                 if ctx is not None:
-                    ctx.stats.note_skip(f"line {number}", "line too long")
+                    ctx.tally.skip(f"line {number}", "line too long")
                 continue
             if number == 1 and data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
             if b"\x00" in data:
                 if ctx is not None:
-                    ctx.stats.note_skip(f"line {number}", "binary junk")
+                    ctx.tally.skip(f"line {number}", "binary junk")
                 continue
             yield number, decode_line(data).rstrip("\r\n")
 
@@ -307,5 +345,15 @@ def head_lines(head: bytes, limit: int = 50) -> list[str]:
     return [line for line in lines if line.strip()][:limit]
 
 
+# Bytes that text never holds (C0 controls but tab, line ends, form feed and ESC; DEL).
+_CONTROL = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+
+
 def is_text(head: bytes) -> bool:
-    return bool(head) and b"\x00" not in head[:8192]
+    """Whether a file's head is text: control bytes are rare (a stray NUL in a log costs its
+    line, not the whole file; binary files are full of them)."""
+    sample = head[:8192]
+    if not sample:
+        return False
+    controls = len(sample) - len(sample.translate(None, _CONTROL))
+    return controls * 100 <= len(sample)

@@ -22,17 +22,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 
 from .common import (
     CallLogError,
-    LogFormat,
-    ReadContext,
+    LogContext,
     SkipRow,
-    clean_text,
     emit_calls,
     head_lines,
+    is_digits,
     iter_lines,
+    name_or_none,
     outgoing_status,
 )
 from .textrows import DateReader, iter_rows, parse_duration, split_line
@@ -66,25 +66,28 @@ def is_format(path: Path, head: bytes) -> bool:
     return len(cells) >= 4 and cells[0] in ROLES["type"] and any(c in ROLES["date"] for c in cells)
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
+def read(ctx: LogContext) -> Iterator[Call]:
     columns, header_line = _find_header(ctx)
     codes = choose_codes(ctx, columns, header_line)
     dates = DateReader(ctx, day_first=True)
 
-    def parse(cells: list[str] | SkipRow, ctx: ReadContext) -> Call:
+    def parse(cells: list[str] | SkipRow, ctx: LogContext) -> Call:
         return parse_row(cells, ctx, columns, codes, dates)
 
     rows = ((n, cells) for n, cells in iter_rows(ctx, ";") if n > header_line)
     return emit_calls(ctx, rows, parse, "line {}")
 
 
-def _find_header(ctx: ReadContext) -> tuple[Columns, int]:
+def _find_header(ctx: LogContext) -> tuple[Columns, int]:
     for number, line in iter_lines(ctx.path):
         if number > 3:
             break
         if line.strip().lower().startswith("sep=") or not line.strip():
             continue
-        cells = [cell.strip().lower() for cell in split_line(line, ";")]
+        try:
+            cells = [cell.strip().lower() for cell in split_line(line, ";")]
+        except SkipRow as exc:
+            raise CallLogError(f"{ctx.name}: FRITZ!Box header is not readable ({exc})") from None
         columns = {role: cells.index(name) for role, names in ROLES.items() for name in names if name in cells}
         missing = [role for role in ("type", "date", "number") if role not in columns]
         if missing:
@@ -93,7 +96,7 @@ def _find_header(ctx: ReadContext) -> tuple[Columns, int]:
     raise CallLogError(f"{ctx.name}: no FRITZ!Box header (Typ;Datum;...) in the first lines")
 
 
-def choose_codes(ctx: ReadContext, columns: Columns, header_line: int) -> dict[int, tuple[Direction, CallStatus]]:
+def choose_codes(ctx: LogContext, columns: Columns, header_line: int) -> dict[int, tuple[Direction, CallStatus]]:
     """Web or classic Typ numbering, by which of codes 3 and 4 has calls that lasted."""
     lasted = {"3": 0, "4": 0}
     for number, cells in iter_rows(ctx, ";"):
@@ -117,7 +120,7 @@ def _minutes(cells: list[str], columns: Columns) -> int:
 
 def parse_row(
     cells: list[str] | SkipRow,
-    ctx: ReadContext,
+    ctx: LogContext,
     columns: Columns,
     codes: dict[int, tuple[Direction, CallStatus]],
     dates: DateReader,
@@ -127,14 +130,14 @@ def parse_row(
     if len(cells) <= max(columns.values()):
         raise SkipRow(f"{len(cells)} columns, expected {max(columns.values()) + 1}")
     code = cells[columns["type"]].strip()
-    if not code.isdigit() or int(code) not in codes:
+    if not is_digits(code) or int(code) not in codes:
         raise SkipRow(f"unknown Typ {code[:10]!r}")
     direction, status = codes[int(code)]
     at = dates.parse(cells[columns["date"]])
     duration = _duration(cells, columns)
     if direction is Direction.OUTGOING:
         status = outgoing_status(duration)
-    name = clean_text(cells[columns["name"]]) if "name" in columns else None
+    name = name_or_none(cells[columns["name"]]) if "name" in columns else None
     return ctx.make_call(cells[columns["number"]], at, direction, status, duration=duration, name=name)
 
 
@@ -146,6 +149,6 @@ def _duration(cells: list[str], columns: Columns) -> int | None:
     if not text:
         return None
     hours, sep, minutes = text.partition(":")
-    if sep and hours.isdigit() and minutes.isdigit() and ":" not in minutes:
+    if sep and is_digits(hours) and is_digits(minutes):
         return (int(hours) * 60 + int(minutes)) * 60
     return parse_duration(text)

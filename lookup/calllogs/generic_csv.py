@@ -7,8 +7,8 @@ UTF-8 BOM is dropped; lines that are not UTF-8 are read as Latin-1. Columns:
 - time: ``timestamp``/``datetime``/``start``, or ``date`` plus ``time``: ISO
   (with or without offset), Unix seconds or milliseconds, ``DD.MM.YYYY HH:MM``,
   ``MM/DD/YYYY`` (day first outside North America) and a few more. Times without
-  an offset are local, read in ``tz``. Without a time column every call gets the
-  file's modification time;
+  an offset are local, read in ``tz``. Without a time column the calls have no
+  time (``at`` None): they count neither as repeats nor at night;
 - duration: seconds, ``M:SS``, ``H:MM:SS`` or ``1m 12s``;
 - type/direction/status (any of them, combined): words such as incoming,
   outgoing, missed, voicemail, rejected, blocked, or Android's CallLog codes 1-7.
@@ -21,20 +21,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 from lookup.numbers import region_is_nanp
 
 from .common import (
     CallLogError,
-    LogFormat,
-    ReadContext,
+    LogContext,
     SkipRow,
-    clean_text,
     emit_calls,
     head_lines,
+    is_digits,
+    name_or_none,
     outgoing_status,
     read_head,
 )
@@ -153,29 +153,29 @@ def is_format(path: Path, head: bytes) -> bool:
     return find_layout(lines[0]) is not None
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
+def read(ctx: LogContext) -> Iterator[Call]:
     lines = head_lines(read_head(ctx.path), 1)
     layout = find_layout(lines[0]) if lines else None
     if layout is None:
         raise CallLogError(f"{ctx.name}: no header with a number column (number, phone, caller, from ...)")
     dates = DateReader(ctx, day_first=not region_is_nanp(ctx.region))
-    fallback = datetime.fromtimestamp(ctx.path.stat().st_mtime, timezone.utc).replace(microsecond=0)
     rows = iter_rows(ctx, layout.delimiter)
     next(rows, None)  # the header
 
-    def parse(cells: list[str] | SkipRow, ctx: ReadContext) -> Call:
-        return parse_row(cells, ctx, layout, dates, fallback)
+    def parse(cells: list[str] | SkipRow, ctx: LogContext) -> Call:
+        return parse_row(cells, ctx, layout, dates)
 
     return emit_calls(ctx, rows, parse, "line {}")
 
 
 def parse_row(
-    cells: list[str] | SkipRow, ctx: ReadContext, layout: Layout, dates: DateReader, fallback: datetime
+    cells: list[str] | SkipRow, ctx: LogContext, layout: Layout, dates: DateReader
 ) -> Call:
     if isinstance(cells, SkipRow):
         raise cells
     if len(cells) < layout.width:
         raise SkipRow(f"{len(cells)} columns, expected {layout.width}")
+    at: datetime | None = None
     if layout.stamp is not None:
         at = dates.parse(cells[layout.stamp])
     elif layout.date is not None:
@@ -183,11 +183,9 @@ def parse_row(
         if layout.time is not None and cells[layout.time].strip():
             text = f"{text} {cells[layout.time].strip()}"
         at = dates.parse(text)
-    else:
-        at = fallback
     duration = parse_duration(cells[layout.duration]) if layout.duration is not None else None
     direction, status = call_kind([cells[i] for i in layout.types], duration)
-    name = clean_text(cells[layout.name]) if layout.name is not None else None
+    name = name_or_none(cells[layout.name]) if layout.name is not None else None
     return ctx.make_call(cells[layout.number], at, direction, status, duration=duration, name=name)
 
 
@@ -199,7 +197,7 @@ def call_kind(values: list[str], duration: int | None) -> tuple[Direction, CallS
         text = " ".join(value.strip().lower().replace("_", " ").replace("-", " ").split())
         if not text:
             continue
-        if text.isdigit():
+        if is_digits(text):
             if int(text) not in ANDROID_CODES:
                 raise SkipRow(f"unknown call type {text!r}")
             found: tuple[Direction | None, CallStatus | None] = ANDROID_CODES[int(text)]

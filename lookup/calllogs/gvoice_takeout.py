@@ -16,6 +16,8 @@ call counts as an answered incoming call.
 
 from __future__ import annotations
 
+import math
+import os
 import re
 import struct
 import zipfile
@@ -27,18 +29,19 @@ from pathlib import Path
 import lxml.etree
 import lxml.html
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 
 from .common import (
     CallLogError,
     IgnoreRow,
-    LogFormat,
-    ReadContext,
+    LogContext,
     SkipRow,
     check_date,
     emit_calls,
+    name_or_none,
     outgoing_status,
     read_head,
+    utc_of,
 )
 
 FORMAT = LogFormat.GVOICE_TAKEOUT
@@ -78,16 +81,22 @@ def is_format(path: Path, head: bytes) -> bool:
 def find_calls_dir(path: Path) -> Path | None:
     """The ``Calls`` folder at or below ``path`` (up to ``Takeout/Voice/Calls``), if any holds call pages."""
     for candidate in (path, path / "Calls", path / "Voice" / "Calls", path / "Takeout" / "Voice" / "Calls"):
-        if candidate.is_dir() and any(NAME.match(p.name) for p in candidate.glob("*.html")):
+        if candidate.is_dir() and _has_call_pages(candidate):
             return candidate
     return None
+
+
+def _has_call_pages(folder: Path) -> bool:
+    """Whether ``folder`` holds a call page; stops at the first (``Path.glob`` would list all)."""
+    with os.scandir(folder) as entries:
+        return any(NAME.match(entry.name) for entry in entries)
 
 
 def is_call_member(name: str) -> bool:
     return "Voice/Calls/" in name and name.endswith(".html")
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
+def read(ctx: LogContext) -> Iterator[Call]:
     path = ctx.path
     if path.is_dir():
         calls_dir = find_calls_dir(path)
@@ -107,8 +116,13 @@ def read(ctx: ReadContext) -> Iterator[Call]:
 
 
 def _folder_pages(calls_dir: Path) -> Iterator[tuple[str, Page]]:
-    for page in sorted(calls_dir.glob("*.html")):
-        yield page.name, (page.name, lambda page=page: _read_file(page))
+    """The folder's pages in the order the file system lists them, never all names at once:
+    a Takeout of many years holds a page per call."""
+    with os.scandir(calls_dir) as entries:
+        for entry in entries:
+            if entry.name.endswith(".html"):
+                page = Path(entry.path)
+                yield entry.name, (entry.name, lambda page=page: _read_file(page))
 
 
 def _read_file(path: Path) -> bytes:
@@ -120,7 +134,7 @@ def _read_file(path: Path) -> bytes:
         raise SkipRow(f"cannot read ({exc.strerror})") from None
 
 
-def _check_zip(ctx: ReadContext) -> None:
+def _check_zip(ctx: LogContext) -> None:
     declared = _declared_zip_entries(ctx.path)
     if declared is not None and declared > MAX_ZIP_ENTRIES:
         raise CallLogError(f"{ctx.name}: zip lists {declared} entries, more than the {MAX_ZIP_ENTRIES} allowed")
@@ -158,7 +172,7 @@ def _declared_zip_entries(path: Path) -> int | None:
     return struct.unpack("<Q", tail[at64 + 32 : at64 + 40])[0]
 
 
-def _zip_pages(ctx: ReadContext) -> Iterator[tuple[str, Page]]:
+def _zip_pages(ctx: LogContext) -> Iterator[tuple[str, Page]]:
     try:
         archive = zipfile.ZipFile(ctx.path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -189,7 +203,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 # ---------------------------------------------------------------- one page
 
 
-def parse_page(page: Page, ctx: ReadContext) -> Call:
+def parse_page(page: Page, ctx: LogContext) -> Call:
     file_name, load = page
     named = NAME.match(file_name)
     label = (named.group("label") or "").lower() if named else ""
@@ -221,7 +235,7 @@ def parse_page(page: Page, ctx: ReadContext) -> Call:
     duration = _duration(box.xpath(f".//abbr[{_has_class('duration')}]/@title"))
     if direction is Direction.OUTGOING:
         status = outgoing_status(duration)
-    return ctx.make_call(raw, _published(box, named), direction, status, duration=duration, name=name)
+    return ctx.make_call(raw, _published(box, named), direction, status, duration=duration, name=name_or_none(name))
 
 
 def _kind(box: lxml.html.HtmlElement, label: str) -> tuple[Direction, CallStatus]:
@@ -247,7 +261,7 @@ def _published(box: lxml.html.HtmlElement, named: re.Match[str] | None) -> datet
         except ValueError:
             continue
         if at.tzinfo is not None:
-            return check_date(at.astimezone(timezone.utc))
+            return utc_of(at)
     if named:
         stamp = datetime.strptime(named.group("stamp"), "%Y-%m-%dT%H_%M_%SZ")
         return check_date(stamp.replace(tzinfo=timezone.utc))
@@ -259,7 +273,10 @@ def _duration(titles: list[str]) -> int | None:
         match = _DURATION.match(title.strip())
         if match and any(match.groups()):
             days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-            return round(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+            total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+            if not math.isfinite(total):
+                raise SkipRow(f"bad duration {title[:20]!r}")
+            return round(total)
     return None
 
 

@@ -14,6 +14,7 @@ by the phone is never changed.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -21,9 +22,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 
-from .common import CallLogError, IgnoreRow, LogFormat, ReadContext, SkipRow, check_date, emit_calls, outgoing_status
+from .common import CallLogError, IgnoreRow, LogContext, SkipRow, check_date, emit_calls, name_or_none, outgoing_status
 
 FORMAT = LogFormat.IOS_CALLHISTORY
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=timezone.utc)
@@ -46,7 +47,7 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
+def read(ctx: LogContext) -> Iterator[Call]:
     query = _query(ctx)  # schema errors surface here, before the first call is asked for
     return emit_calls(ctx, _rows(ctx, query), parse_row)
 
@@ -55,7 +56,7 @@ def _tables(db: sqlite3.Connection) -> set[str]:
     return {row[0].upper() for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-def _query(ctx: ReadContext) -> str:
+def _query(ctx: LogContext) -> str:
     try:
         with closing(open_readonly(ctx.path)) as db:
             if "ZCALLRECORD" not in _tables(db):
@@ -70,18 +71,20 @@ def _query(ctx: ReadContext) -> str:
     return f"SELECT {', '.join(selected)} FROM ZCALLRECORD ORDER BY ZDATE"
 
 
-def _rows(ctx: ReadContext, query: str) -> Iterator[tuple[str, sqlite3.Row]]:
+def _rows(ctx: LogContext, query: str) -> Iterator[tuple[str, sqlite3.Row]]:
     with closing(open_readonly(ctx.path)) as db:
         db.row_factory = sqlite3.Row
+        # Text that is not UTF-8 (a damaged copy) would stop the whole read; it gets U+FFFD.
+        db.text_factory = lambda data: data.decode("utf-8", "replace")
         try:
             for index, row in enumerate(db.execute(query), start=1):
                 key = row["Z_PK"] if row["Z_PK"] is not None else index
                 yield f"record {key}", row
         except sqlite3.DatabaseError as exc:
-            ctx.stats.note_skip("database", f"read stopped: {exc}")
+            ctx.tally.skip("database", f"read stopped: {exc}")
 
 
-def parse_row(row: sqlite3.Row, ctx: ReadContext) -> Call:
+def parse_row(row: sqlite3.Row, ctx: LogContext) -> Call:
     seconds = _number(row["ZDATE"], "date")
     if seconds is None:
         raise SkipRow("no date")
@@ -104,7 +107,7 @@ def parse_row(row: sqlite3.Row, ctx: ReadContext) -> Call:
         direction, status = Direction.INCOMING, CallStatus.MISSED
     country = row["ZISO_COUNTRY_CODE"]
     region = country.strip().upper() if isinstance(country, str) and len(country.strip()) == 2 else None
-    name = row["ZNAME"].strip() if isinstance(row["ZNAME"], str) and row["ZNAME"].strip() else None
+    name = name_or_none(row["ZNAME"]) if isinstance(row["ZNAME"], str) else None
     return ctx.make_call(address, at, direction, status, duration=duration, name=name, region=region)
 
 
@@ -112,9 +115,12 @@ def _number(value: Any, what: str) -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise SkipRow(f"bad {what} {str(value)[:20]!r}") from None
+    if not math.isfinite(number):  # inf, nan
+        raise SkipRow(f"bad {what} {str(value)[:20]!r}")
+    return number
 
 
 def _address(value: Any) -> str:

@@ -1,21 +1,22 @@
 """A plain list of numbers, one per line; ``#`` starts a comment, blank lines are skipped.
 
 The list says nothing about when or how the calls came, so each number is an
-incoming missed call (that is why people list them) at the file's modification
-time, with no duration. A line that is not a number is skipped and counted.
+incoming missed call (that is why people list them) with no time (``at`` None)
+and no duration: such calls count neither as repeats nor at night, and reading
+the list again (edited or not) adds only the numbers that are new. A line that
+is not a number is skipped and counted.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 
-from lookup.models import Call, CallStatus, Direction
+from lookup.models import Call, CallStatus, Direction, LogFormat
 from lookup.numbers import is_withheld_text
 
-from .common import LogFormat, ReadContext, emit_calls, head_lines, iter_lines
+from .common import LogContext, emit_calls, head_lines, iter_lines
 
 FORMAT = LogFormat.PLAIN_TEXT
 SAMPLE_LINES = 50
@@ -42,11 +43,9 @@ def is_format(path: Path, head: bytes) -> bool:
     return numbers * 5 >= len(entries) * 4
 
 
-def read(ctx: ReadContext) -> Iterator[Call]:
-    at = datetime.fromtimestamp(ctx.path.stat().st_mtime, timezone.utc).replace(microsecond=0)
-
-    def parse(text: str, ctx: ReadContext) -> Call:
-        return ctx.make_call(text, at, Direction.INCOMING, CallStatus.MISSED)
+def read(ctx: LogContext) -> Iterator[Call]:
+    def parse(text: str, ctx: LogContext) -> Call:
+        return ctx.make_call(text, None, Direction.INCOMING, CallStatus.MISSED)
 
     rows = ((n, text) for n, line in iter_lines(ctx.path, ctx) if (text := strip_comment(line)))
     return emit_calls(ctx, rows, parse, "line {}")

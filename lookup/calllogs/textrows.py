@@ -7,11 +7,12 @@ the rest of the file (call logs do not put line breaks inside fields).
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Iterator
 from datetime import datetime
 
-from .common import ReadContext, SkipRow, clean_text, iter_lines, utc_from_epoch
+from .common import LogContext, SkipRow, check_date, is_digits, iter_lines, utc_from_epoch, utc_of, value_or_none
 
 DELIMITERS = (",", ";", "|", "\t")
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
@@ -54,7 +55,7 @@ def split_line(line: str, delimiter: str) -> list[str]:
         raise SkipRow(f"bad CSV ({exc})") from None
 
 
-def iter_rows(ctx: ReadContext, delimiter: str) -> Iterator[tuple[int, list[str] | SkipRow]]:
+def iter_rows(ctx: LogContext, delimiter: str) -> Iterator[tuple[int, list[str] | SkipRow]]:
     """``(line number, cells)`` for each non-blank line; a line that will not split gives its SkipRow."""
     for number, line in iter_lines(ctx.path, ctx):
         if not line.strip():
@@ -69,27 +70,31 @@ class DateReader:
     """Reads one column's dates; remembers the format that worked so the next row tries it first.
 
     Times with an offset (ISO ``Z`` / ``+02:00``) are exact; times without
-    one are local and read in the context's zone. Digits alone are Unix time
+    one are local, returned naive for the context to read in its zone. Digits alone are Unix time
     (seconds, or milliseconds when 12 digits or more). ``day_first`` decides
     ``01/02/2024`` (True: 1 February).
     """
 
-    def __init__(self, ctx: ReadContext, *, day_first: bool) -> None:
+    def __init__(self, ctx: LogContext, *, day_first: bool) -> None:
         self.ctx = ctx
         md = "%d/%m" if day_first else "%m/%d"
         self.formats = [f.replace("{md}", md) for f in _DATE_FORMATS]
 
     def parse(self, value: str | None) -> datetime:
-        text = clean_text(value)
+        """The time as the log writes it: aware UTC when it gives an offset (or Unix time), else
+        naive local time (for :meth:`LogContext.make_call` to read in the log's zone)."""
+        text = value_or_none(value)
         if text is None:
             raise SkipRow("no date")
-        if text.isdigit() and len(text) >= 9:
+        if is_digits(text) and len(text) >= 9:
             stamp = int(text)
-            return utc_from_epoch(stamp / 1000 if len(text) >= 12 else stamp)
+            return utc_from_epoch(stamp, 1000 if len(text) >= 12 else 1)
         try:
-            return self.ctx.to_utc(datetime.fromisoformat(text.replace(" UTC", "Z")))
+            at = datetime.fromisoformat(text.replace(" UTC", "Z"))
         except ValueError:
             pass
+        else:
+            return utc_of(at) if at.tzinfo is not None else check_date(at)
         for index, fmt in enumerate(self.formats):
             try:
                 local = datetime.strptime(text, fmt)
@@ -97,21 +102,23 @@ class DateReader:
                 continue
             if index:
                 self.formats.insert(0, self.formats.pop(index))
-            return self.ctx.to_utc(local)
+            return check_date(local)
         raise SkipRow(f"bad date {text[:30]!r}")
 
 
 def parse_duration(value: str | None) -> int | None:
     """Seconds from ``72``, ``72.4``, ``1:12``, ``0:01:12``, ``1m 12s`` or ``PT1M12S``; None when empty."""
-    text = clean_text(value)
+    text = value_or_none(value)
     if text is None:
         return None
     try:
         seconds = float(text)
     except ValueError:
         seconds = _parse_duration_text(text)
+    if not math.isfinite(seconds):  # inf, 1e999, nan
+        raise SkipRow(f"bad duration {text[:20]!r}")
     if seconds < 0:
-        raise SkipRow(f"negative duration {text!r}")
+        raise SkipRow(f"negative duration {text[:20]!r}")
     return round(seconds)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -26,20 +25,10 @@ from lookup.cli.common import (
     sync_app,
     warn,
 )
-from lookup.models import ListEntry, ListKind
+from lookup.models import ListEntry, ListKind, LogFormat
 
 
 # ---------------------------------------------------------------- triage
-
-
-class LogFormatChoice(StrEnum):
-    android_xml = "android_xml"
-    gvoice_takeout = "gvoice_takeout"
-    ios_callhistory = "ios_callhistory"
-    fritzbox_csv = "fritzbox_csv"
-    asterisk_csv = "asterisk_csv"
-    generic_csv = "generic_csv"
-    plain_text = "plain_text"
 
 
 @app.command("triage")
@@ -54,7 +43,7 @@ def triage_command(
     deadline: Annotated[Optional[float], typer.Option("--deadline", min=0.1, help="Seconds each online batch may take (default 4).")] = None,
     top: Annotated[Optional[int], typer.Option("--top", min=0, help="Show only the N most urgent numbers (a terminal shows 40 unless told; 0 for all).")] = None,
     online_limit: Annotated[int, typer.Option("--online-limit", min=0, help="Look up at most this many numbers online (most silent calls first); the rest are judged from stored data, and the next run goes on with them.")] = 100,
-    log_format: Annotated[Optional[LogFormatChoice], typer.Option("--format", help="Force the log format instead of detecting it.")] = None,
+    log_format: Annotated[Optional[LogFormat], typer.Option("--format", help="Force the log format instead of detecting it.")] = None,
     region: RegionOpt = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
@@ -93,8 +82,8 @@ def triage_command(
                 store, settings, (ListEntry(e, ListKind.BLOCK, reason=f"triage {day}", origin="triage") for e in spam)
             )
     for log in report_.logs:
-        if log.stats.skipped:
-            warn(f"{log.path.name}: {log.stats.summary()}")
+        if log.tally.skipped:
+            warn(f"{log.path.name}: {log.tally.summary()}")
     from lookup.cli.render_triage import print_triage
 
     print_triage(report_, settings, json_out=json_out, csv_out=csv_out, top=top)

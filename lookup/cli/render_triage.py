@@ -34,8 +34,9 @@ def row_json(row: TriageRow, settings: Settings) -> dict[str, Any]:
     out["calls"] = {
         "silent_missed": g.count,
         "rejected_or_blocked": g.refused,
-        "first_at": g.first.isoformat(timespec="seconds"),
-        "last_at": g.last.isoformat(timespec="seconds"),
+        "other_incoming": len(g.others),  # answered or left a message: shown only with --all
+        "first_at": g.first.isoformat(timespec="seconds") if g.first else None,  # None: listed without times
+        "last_at": g.last.isoformat(timespec="seconds") if g.last else None,
         "local_times": g.local_times(zone),
     }
     if g.name:
@@ -70,8 +71,8 @@ def print_triage(
             writer.writerow([
                 row.group.key or "withheld",
                 row.group.count,
-                row.group.first.isoformat(timespec="seconds"),
-                row.group.last.isoformat(timespec="seconds"),
+                row.group.first.isoformat(timespec="seconds") if row.group.first else "",
+                row.group.last.isoformat(timespec="seconds") if row.group.last else "",
                 v.level.value if v else "",
                 v.score if v else "",
                 v.call_back.value if v else "",
@@ -114,6 +115,8 @@ def _when(row: TriageRow, zone: Any) -> str:
     """The last call in local time; with the year when it was not this year."""
     from datetime import datetime
 
+    if row.group.last is None:
+        return ""  # a plain list of numbers has no call times
     last = row.group.last.astimezone(zone)
     this_year = datetime.now(last.tzinfo).year
     return last.strftime("%m-%d %H:%M" if last.year == this_year else "%Y-%m-%d %H:%M")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lookup.calllogs import CallLogError, LogFormat, ReadStats, detect_format, read_calls
-from lookup.models import Call, CallStatus, Direction
+from lookup.calllogs import CallLogError, LogFormat, detect_format, read_calls
+from lookup.models import Call, CallStatus, Direction, ReadTally
 
 DATA = Path(__file__).parent / "data"
 
@@ -24,9 +24,9 @@ def utc(text: str) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def backup() -> tuple[list[Call], ReadStats]:
-    stats = ReadStats()
-    return list(read_calls(BACKUP, stats=stats)), stats
+def backup() -> tuple[list[Call], ReadTally]:
+    tally = ReadTally()
+    return list(read_calls(BACKUP, tally=tally)), tally
 
 
 # index in the yielded calls -> (e164, at UTC, direction, status, duration, name)
@@ -48,7 +48,7 @@ EXPECTED = [
 
 
 @pytest.mark.parametrize(("index", "expected"), EXPECTED)
-def test_backup_call(backup: tuple[list[Call], ReadStats], index: int, expected: tuple) -> None:
+def test_backup_call(backup: tuple[list[Call], ReadTally], index: int, expected: tuple) -> None:
     call = backup[0][index]
     e164, at, direction, status, duration, name = expected
     assert (call.e164, call.at, call.direction, call.status, call.duration, call.name) == (
@@ -57,19 +57,19 @@ def test_backup_call(backup: tuple[list[Call], ReadStats], index: int, expected:
     assert call.log_format == "android_xml"
 
 
-def test_backup_counts_skipped_rows_with_positions(backup: tuple[list[Call], ReadStats]) -> None:
-    calls, stats = backup
-    assert (stats.read, stats.skipped, stats.ignored) == (len(calls), 4, 2) == (15, 4, 2)
-    assert stats.skipped_where == [
+def test_backup_counts_skipped_rows_with_positions(backup: tuple[list[Call], ReadTally]) -> None:
+    calls, tally = backup
+    assert (tally.read, tally.skipped, tally.ignored) == (len(calls), 4, 2) == (15, 4, 2)
+    assert tally.problems == [
         "element 17 (line 21): bad date 'yesterday'",
         "element 18 (line 22): unknown call type '9'",
         "element 19 (line 23): too short for US: '12'",
         "element 20 (line 24): no date",
     ]
-    assert stats.summary().startswith("skipped 4 rows (element 17 (line 21)")
+    assert tally.summary().startswith("skipped 4 rows (element 17 (line 21)")
 
 
-def test_withheld_keeps_raw_number(backup: tuple[list[Call], ReadStats]) -> None:
+def test_withheld_keeps_raw_number(backup: tuple[list[Call], ReadTally]) -> None:
     assert [c.raw_number for c in backup[0] if c.withheld] == ["", "-1", "-3", "null"]
 
 
@@ -131,10 +131,10 @@ def test_broken_off_xml_keeps_calls_before_the_break(tmp_path: Path) -> None:
     cut = text.index("<call", text.index('date="1709708327000"'))  # element 4 starts here
     path = tmp_path / "calls-cut.xml"
     path.write_text(text[: cut + 30])
-    stats = ReadStats()
-    calls = list(read_calls(path, stats=stats))
+    tally = ReadTally()
+    calls = list(read_calls(path, tally=tally))
     assert len(calls) == 4
-    assert stats.skipped == 1 and "XML breaks off" in stats.skipped_where[0]
+    assert tally.skipped == 1 and "XML breaks off" in tally.problems[0]
 
 
 @pytest.mark.parametrize(
@@ -163,14 +163,14 @@ def test_large_backup_streams_in_bounded_memory(tmp_path: Path) -> None:
                 f'type="{i % 6 + 1}" presentation="1" contact_name="(Unknown)" />\n'
             )
         fh.write("</calls>\n")
-    stats = ReadStats()
+    tally = ReadTally()
     tracemalloc.start()
     try:
-        missed = sum(1 for call in read_calls(path, stats=stats) if call.status is CallStatus.MISSED)
+        missed = sum(1 for call in read_calls(path, tally=tally) if call.status is CallStatus.MISSED)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert stats.read == 100_000 and stats.skipped == 0
+    assert tally.read == 100_000 and tally.skipped == 0
     assert missed > 15_000
     assert peak < 4 << 20, f"peak {peak / 1e6:.1f} MB for a {path.stat().st_size / 1e6:.0f} MB file"
 
@@ -186,3 +186,18 @@ def test_giant_element_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     with pytest.raises(CallLogError, match="calls-giant.xml: an XML element larger than 1 MB; refused"):
         calls.extend(read_calls(path))
     assert len(calls) == 1
+
+
+def test_contact_names_are_cleaned_like_all_outside_text(tmp_path: Path) -> None:
+    """A name is a stranger's text: bidi overrides and line breaks go, and it is cut short."""
+    path = tmp_path / "calls-names.xml"
+    path.write_text(
+        "<calls count='2'>"
+        '<call number="+12015550123" duration="0" date="1709622843000" type="3" presentation="1"'
+        ' contact_name="Evil\u202egnp.exe&#10;&#9;Name" />'
+        f'<call number="+12015550124" duration="0" date="1709622843000" type="3" presentation="1" contact_name="{"x" * 5000}" />'
+        "</calls>",
+        encoding="utf-8",
+    )
+    names = [c.name for c in read_calls(path)]
+    assert names == ["Evil gnp.exe Name", "x" * 200]

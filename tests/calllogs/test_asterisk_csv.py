@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from lookup.calllogs import LogFormat, ReadStats, detect_format, read_calls
+from lookup.calllogs import LogFormat, detect_format, read_calls
 from lookup.calllogs.asterisk_csv import call_direction, parse_clid
 from lookup.calllogs.common import IgnoreRow
-from lookup.models import CallStatus, Direction
+from lookup.models import CallStatus, Direction, ReadTally
 
 DATA = Path(__file__).parent / "data"
 
@@ -34,23 +34,23 @@ EXPECTED = [
 
 
 @pytest.fixture(scope="module")
-def master() -> tuple[list, ReadStats]:
-    stats = ReadStats()
-    return list(read_calls(MASTER, tz="America/New_York", stats=stats)), stats
+def master() -> tuple[list, ReadTally]:
+    tally = ReadTally()
+    return list(read_calls(MASTER, tz="America/New_York", tally=tally)), tally
 
 
 @pytest.mark.parametrize(("index", "expected"), EXPECTED)
-def test_cdr_line(master: tuple[list, ReadStats], index: int, expected: tuple) -> None:
+def test_cdr_line(master: tuple[list, ReadTally], index: int, expected: tuple) -> None:
     call = master[0][index]
     assert (call.e164, call.at.strftime("%Y-%m-%d %H:%M:%S"), call.direction, call.status, call.duration,
             call.name) == expected
 
 
-def test_counts(master: tuple[list, ReadStats]) -> None:
-    calls, stats = master
+def test_counts(master: tuple[list, ReadTally]) -> None:
+    calls, tally = master
     assert detect_format(MASTER) is LogFormat.ASTERISK_CSV
-    assert (stats.read, stats.ignored, stats.skipped) == (len(calls), 1, 3) == (11, 1, 3)  # 100 -> 101 ignored
-    assert stats.skipped_where == [
+    assert (tally.read, tally.ignored, tally.skipped) == (len(calls), 1, 3) == (11, 1, 3)  # 100 -> 101 ignored
+    assert tally.problems == [
         "line 13: bad start time 'yesterday'",
         "line 14: 11 columns, expected 16 to 18",
         "line 15: unknown disposition 'WEIRD'",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lookup.calllogs import LogFormat, ReadStats, detect_format, read_calls
+from lookup.calllogs import LogFormat, detect_format, read_calls
 from lookup.calllogs.fritzbox_csv import CLASSIC_CODES, WEB_CODES
-from lookup.models import CallStatus, Direction
+from lookup.models import CallStatus, Direction, ReadTally
 
 DATA = Path(__file__).parent / "data"
 
@@ -18,8 +18,8 @@ IN, OUT = Direction.INCOMING, Direction.OUTGOING
 A, M, R, B = CallStatus.ANSWERED, CallStatus.MISSED, CallStatus.REJECTED, CallStatus.BLOCKED
 
 
-def read(name: str, stats: ReadStats | None = None) -> list[tuple]:
-    calls = read_calls(DATA / name, region="DE", tz="Europe/Berlin", stats=stats)
+def read(name: str, tally: ReadTally | None = None) -> list[tuple]:
+    calls = read_calls(DATA / name, region="DE", tz="Europe/Berlin", tally=tally)
     return [(c.e164, c.at.strftime("%Y-%m-%d %H:%M"), c.direction, c.status, c.duration, c.name) for c in calls]
 
 
@@ -63,10 +63,10 @@ def test_call_list(name: str, expected: list[tuple]) -> None:
 
 
 def test_bad_rows_and_emergency_number_are_counted() -> None:
-    stats = ReadStats()
-    read("fritzbox_de_7col.csv", stats)
-    assert (stats.read, stats.skipped, stats.ignored) == (7, 2, 1)  # 110 is the German police
-    assert stats.skipped_where == ["line 9: bad date '32.13.24 25:61'", "line 10: unknown Typ 'X'"]
+    tally = ReadTally()
+    read("fritzbox_de_7col.csv", tally)
+    assert (tally.read, tally.skipped, tally.ignored) == (7, 2, 1)  # 110 is the German police
+    assert tally.problems == ["line 9: bad date '32.13.24 25:61'", "line 10: unknown Typ 'X'"]
 
 
 def test_local_time_uses_the_machine_zone_by_default(local_zone) -> None:

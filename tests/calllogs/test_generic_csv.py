@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 import pytest
 
-from lookup.calllogs import LogFormat, ReadStats, detect_format, read_calls
-from lookup.calllogs.common import ReadContext, SkipRow, resolve_zone
+from lookup.calllogs import LogFormat, detect_format, read_calls
+from lookup.calllogs.common import LogContext, SkipRow, resolve_zone
 from lookup.calllogs.generic_csv import call_kind, find_layout
 from lookup.calllogs.textrows import DateReader, parse_duration
-from lookup.models import CallStatus, Direction
+from lookup.models import CallStatus, Direction, ReadTally
 
 DATA = Path(__file__).parent / "data"
 
@@ -55,11 +54,11 @@ def rewrite(delimiter: str, bom: bool, tmp_path: Path) -> Path:
 def test_every_delimiter(delimiter: str, bom: bool, tmp_path: Path) -> None:
     path = rewrite(delimiter, bom, tmp_path)
     assert detect_format(path) is LogFormat.GENERIC_CSV
-    stats = ReadStats()
-    calls = read_calls(path, tz="America/New_York", stats=stats)
+    tally = ReadTally()
+    calls = read_calls(path, tz="America/New_York", tally=tally)
     got = [(c.e164, c.at.strftime("%Y-%m-%d %H:%M:%S"), c.direction, c.status, c.duration, c.name) for c in calls]
     assert got == EXPECTED
-    assert stats.skipped_where == ["line 11: bad date 'not a date'", "line 12: unknown call type 'teleported'"]
+    assert tally.problems == ["line 11: bad date 'not a date'", "line 12: unknown call type 'teleported'"]
 
 
 @pytest.mark.parametrize(
@@ -86,7 +85,7 @@ def test_header_without_number_column(header: str) -> None:
 
 
 def reader(region_day_first: bool = False) -> DateReader:
-    ctx = ReadContext(Path("x.csv"), LogFormat.GENERIC_CSV, zone=resolve_zone("America/New_York"))
+    ctx = LogContext(Path("x.csv"), LogFormat.GENERIC_CSV, zone=resolve_zone("America/New_York"))
     return DateReader(ctx, day_first=region_day_first)
 
 
@@ -105,7 +104,8 @@ def reader(region_day_first: bool = False) -> DateReader:
     ],
 )
 def test_dates(text: str, day_first: bool, expected: str) -> None:
-    at = reader(day_first).parse(text)
+    ctx_reader = reader(day_first)
+    at = ctx_reader.ctx.to_utc(ctx_reader.parse(text))
     assert at.tzinfo is not None
     assert at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") == expected
 
@@ -149,20 +149,19 @@ def test_call_kind(values: list[str], duration: int | None, expected: tuple) -> 
 
 def test_plain_text_list() -> None:
     path = DATA / "numbers.txt"
-    stats = ReadStats()
+    tally = ReadTally()
     assert detect_format(path) is LogFormat.PLAIN_TEXT
-    calls = list(read_calls(path, stats=stats))
+    calls = list(read_calls(path, tally=tally))
     assert [c.e164 for c in calls] == ["+18765550123", "+12125550177", "+12125550178", "+442079460123", None]
     assert {(c.direction, c.status, c.duration) for c in calls} == {(IN, M, None)}
-    mtime = datetime.fromtimestamp(os.stat(path).st_mtime, timezone.utc).replace(microsecond=0)
-    assert {c.at for c in calls} == {mtime}
-    assert stats.skipped_where == ["line 7: not a phone number: 'call me maybe'"]
+    assert {(c.at, c.local_at) for c in calls} == {(None, None)}  # a list says nothing about when
+    assert tally.problems == ["line 7: not a phone number: 'call me maybe'"]
 
 
 def test_line_too_long_and_binary_junk(tmp_path: Path) -> None:
     path = tmp_path / "numbers.txt"
     path.write_bytes(b"2125550148\n" + b"9" * (2 << 20) + b"\n2125550177\n\x00\x01\x02junk\n3105550123\n")
-    stats = ReadStats()
-    calls = list(read_calls(path, fmt=LogFormat.PLAIN_TEXT, stats=stats))
+    tally = ReadTally()
+    calls = list(read_calls(path, fmt=LogFormat.PLAIN_TEXT, tally=tally))
     assert [c.e164 for c in calls] == ["+12125550148", "+12125550177", "+13105550123"]
-    assert stats.skipped_where == ["line 2: line too long", "line 4: binary junk"]
+    assert tally.problems == ["line 2: line too long", "line 4: binary junk"]

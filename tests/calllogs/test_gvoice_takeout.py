@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lookup.calllogs import CallLogError, LogFormat, ReadStats, detect_format, gvoice_takeout, read_calls
-from lookup.models import Call, CallStatus, Direction
+from lookup.calllogs import CallLogError, LogFormat, detect_format, gvoice_takeout, read_calls
+from lookup.models import Call, CallStatus, Direction, ReadTally
 
 DATA = Path(__file__).parent / "data"
 TAKEOUT = DATA / "takeout"
@@ -56,9 +56,9 @@ def test_real_page(file_name: str, expected: tuple, folder_calls: dict[str, Call
 
 
 def test_text_pages_are_ignored_and_attachments_not_counted() -> None:
-    stats = ReadStats()
-    calls = list(read_calls(TAKEOUT, stats=stats))
-    assert (stats.read, stats.ignored, stats.skipped) == (len(calls), 2, 0) == (6, 2, 0)
+    tally = ReadTally()
+    calls = list(read_calls(TAKEOUT, tally=tally))
+    assert (tally.read, tally.ignored, tally.skipped) == (len(calls), 2, 0) == (6, 2, 0)
 
 
 @pytest.mark.parametrize(
@@ -82,10 +82,10 @@ def test_single_page_is_detected() -> None:
 def test_zip_is_read_member_by_member(make_takeout_zip: Callable[..., Path], tmp_path: Path) -> None:
     path = make_takeout_zip({"Takeout/Mail/All mail.mbox": b"From nobody\n" * 1000})
     assert detect_format(path) is LogFormat.GVOICE_TAKEOUT
-    stats = ReadStats()
-    calls = list(read_calls(path, stats=stats))
+    tally = ReadTally()
+    calls = list(read_calls(path, tally=tally))
     assert sorted(c.at for c in calls) == sorted(c.at for c in read_calls(TAKEOUT))
-    assert (stats.read, stats.ignored, stats.skipped) == (6, 2, 0)
+    assert (tally.read, tally.ignored, tally.skipped) == (6, 2, 0)
     assert list(tmp_path.iterdir()) == [path]  # nothing extracted
 
 
@@ -111,11 +111,11 @@ def test_zip_with_junk_bombs_and_broken_members(make_takeout_zip: Callable[..., 
         victim: source.encode() * 3,
     })
     _corrupt_member(path, victim)
-    stats = ReadStats()
-    calls = list(read_calls(path, stats=stats))
+    tally = ReadTally()
+    calls = list(read_calls(path, tally=tally))
     assert len(calls) == 6
-    assert stats.skipped == 3
-    reasons = " | ".join(stats.skipped_where)
+    assert tally.skipped == 3
+    reasons = " | ".join(tally.problems)
     assert "bomb - Missed - 2020-01-03T00_00_00Z.html: page too large" in reasons
     assert "junk - Missed - 2020-01-02T00_00_00Z.html: no call on this page" in reasons
     assert "+15555550100 - Missed - 2020-01-01T00_00_00Z.html: broken zip member" in reasons

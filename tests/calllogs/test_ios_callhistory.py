@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from lookup.calllogs import CallLogError, LogFormat, ReadStats, detect_format, read_calls
-from lookup.models import CallStatus, Direction
+from lookup.calllogs import CallLogError, LogFormat, detect_format, read_calls
+from lookup.models import CallStatus, Direction, ReadTally
 
 
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=timezone.utc)
@@ -69,11 +69,11 @@ def test_record(make_storedata: Callable[..., Path], index: int, expected: tuple
 
 
 def test_counts_facetime_handles_and_bad_rows(make_storedata: Callable[..., Path]) -> None:
-    stats = ReadStats()
+    tally = ReadTally()
     path = make_storedata(ROWS)
     assert detect_format(path) is LogFormat.IOS_CALLHISTORY
-    assert len(list(read_calls(path, stats=stats))) == 7
-    assert (stats.ignored, stats.skipped, stats.skipped_where) == (1, 1, ["record 8: no date"])
+    assert len(list(read_calls(path, tally=tally))) == 7
+    assert (tally.ignored, tally.skipped, tally.problems) == (1, 1, ["record 8: no date"])
 
 
 def test_older_schema_without_optional_columns(make_storedata: Callable[..., Path]) -> None:
