@@ -42,15 +42,23 @@ async def screen_deadline_answer(request: web.Request) -> tuple[Answer, bool]:
 
 
 async def get_screen(request: web.Request) -> web.Response:
-    """JSON, or with ``?format=text`` just the action word for dialplans that cannot parse JSON."""
+    """JSON, or with ``?format=text`` just the action word for dialplans that cannot parse JSON
+    (and a refusal as ``error: ...`` in plain text too)."""
+    as_text = bool(request.query_string) and request.query.get("format") == "text"
     try:
         answer, complete = await screen_deadline_answer(request)
+        decision = screen_answer(answer.result, complete)
     except NumberError as exc:
-        raise ApiError(400, str(exc)) from None
-    decision = screen_answer(answer.result, complete)
-    if request.query_string and request.query.get("format") == "text":
-        return web.Response(text=decision["action"], content_type="text/plain")
-    return json_body(dump_json(decision))
+        error = ApiError(400, str(exc))
+    except ApiError as exc:
+        error = exc
+    else:
+        if as_text:
+            return web.Response(text=decision["action"], content_type="text/plain")
+        return json_body(dump_json(decision))
+    if as_text:
+        return web.Response(status=error.status, text=f"error: {error.message}", content_type="text/plain")
+    raise error
 
 
 async def get_cnam(request: web.Request) -> web.Response:

@@ -225,9 +225,11 @@ def parse_region(raw: str | None, name: str = "region") -> str | None:
     """A two-letter region code from a client, upper-cased; None when not given."""
     if not raw:
         return None
+    from lookup.regions import REGION_NAMES
+
     region = raw.strip().upper()
-    if len(region) != 2 or not region.isascii() or not region.isalpha():
-        raise ApiError(400, f"{name} must be a two-letter country code, not {raw[:20]!r}")
+    if region not in REGION_NAMES:
+        raise ApiError(400, f"{name} must be a two-letter country code such as US or GB, not {raw[:20]!r}")
     return region
 
 
