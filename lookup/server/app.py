@@ -3,13 +3,21 @@ over one :class:`~lookup.server.service.Service`."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import signal
+
 from aiohttp import web
 
 from db.store import Store
 from lookup.server import api, blocklist, pages
+from lookup.server.guard import GuardedSite, usable_limit
 from lookup.server.http import MAX_BODY, SERVICE, check_access, handle_errors, is_loopback_address
 from lookup.server.service import LookupEngine, Service
 from lookup.settings import Settings
+
+log = logging.getLogger("whocalled.server")
 
 
 def create_app(
@@ -46,6 +54,25 @@ def create_app(
     return app
 
 
+async def start_site(app: web.Application, settings: Settings, host: str, port: int, *,
+                     log_interval: float = 60.0) -> tuple[web.AppRunner, GuardedSite]:
+    """Run ``app`` on ``host:port`` behind the connection guard (``settings.server_max_connections``,
+    ``settings.server_head_timeout``); stop with ``runner.cleanup()``."""
+    runner = web.AppRunner(app, keepalive_timeout=settings.server_head_timeout, access_log=None)
+    await runner.setup()
+    limit = usable_limit(settings.server_max_connections)
+    if limit < settings.server_max_connections:
+        log.warning("serving at most %d connections at once: the process may not open more files", limit)
+    site = GuardedSite(runner, host, port, limit=limit, head_timeout=settings.server_head_timeout,
+                       log_interval=log_interval)
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner, site
+
+
 def run_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8787, token: str | None = None) -> None:
     """Serve until interrupted. Refuses (ValueError) a non-loopback ``host`` without a token."""
     token = token or settings.server_token or None
@@ -59,9 +86,19 @@ def run_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8787,
 
     app.on_cleanup.append(close_store)
     shown = f"[{host}]" if ":" in host else host
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        print=lambda _: print(f"whocalled: serving on http://{shown}:{port}/ (Ctrl-C to stop)", flush=True),
-    )
+
+    async def serve() -> None:
+        runner, _ = await start_site(app, settings, host.strip("[]"), port)
+        print(f"whocalled: serving on http://{shown}:{port}/ (Ctrl-C to stop)", flush=True)
+        stop = asyncio.Event()
+        with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl-C still works
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(serve())
+    except (KeyboardInterrupt, web.GracefulExit):
+        pass
