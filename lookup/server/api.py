@@ -23,7 +23,7 @@ async def get_lookup(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     raw = request.match_info["number"]
     region = region_of(request, service.settings.region)
-    answer = service.cached(raw, region)
+    answer = await service.cached(raw, region)
     if answer is not None:
         return json_body(answer.body)
     try:
@@ -73,7 +73,7 @@ async def get_cnam(request: web.Request) -> web.Response:
 async def post_block(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     data = await read_object(request)
-    out = service.block(
+    out = await service.block(
         text_field(data, "number", required=True) or "",
         text_field(data, "reason"),
         force=flag_field(data, "force"),
@@ -85,7 +85,7 @@ async def post_block(request: web.Request) -> web.Response:
 async def post_allow(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     data = await read_object(request)
-    out = service.allow(
+    out = await service.allow(
         text_field(data, "number", required=True) or "",
         text_field(data, "reason"),
         region=body_region(data, service.settings.region),
@@ -96,7 +96,7 @@ async def post_allow(request: web.Request) -> web.Response:
 async def post_report(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     data = await read_object(request)
-    out = service.report(
+    out = await service.report(
         text_field(data, "number", required=True) or "",
         text_field(data, "category"),
         text_field(data, "note"),

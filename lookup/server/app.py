@@ -37,19 +37,13 @@ def create_app(
     blocklist.add_routes(app)
     pages.add_routes(app)
 
-    async def open_session(_: web.Application) -> None:
-        opener = getattr(engine, "open_session", None)
-        if opener is not None:
-            await opener()
+    async def open_service(_: web.Application) -> None:
+        await service.open()
 
     async def close_service(_: web.Application) -> None:
         await service.close()
-        closer = getattr(engine, "close_session", None)
-        if closer is not None:
-            await closer()
 
-    app.on_startup.append(open_session)
-
+    app.on_startup.append(open_service)
     app.on_cleanup.append(close_service)
     return app
 

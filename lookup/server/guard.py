@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections import Counter, OrderedDict
 from typing import Any, Callable
 
@@ -32,7 +33,9 @@ BUSY_RESPONSE = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
     b"Connection: close\r\nContent-Length: " + str(len(BUSY_BODY)).encode() + b"\r\n\r\n" + BUSY_BODY
 )
-FILE_HANDLE_MARGIN = 64  # handles kept for the database, the log, sources' sockets
+FILE_HANDLE_MARGIN = 32  # handles kept for the database, the log, sources' sockets
+ACCEPT_BATCH = 16  # sockets asyncio accepts in one turn before any of them reaches the guard
+LISTEN_QUEUE = 1024  # connections the kernel holds until they are accepted
 
 
 class ConnectionGuard:
@@ -172,8 +175,8 @@ class GuardedSite(web.TCPSite):
     """``web.TCPSite`` whose connections pass through a :class:`ConnectionGuard` first."""
 
     def __init__(self, runner: web.BaseRunner, host: str, port: int, *, limit: int, head_timeout: float,
-                 log_interval: float = 60.0, backlog: int = 128):
-        super().__init__(runner, host, port, backlog=backlog)
+                 log_interval: float = 60.0):
+        super().__init__(runner, host, port, backlog=ACCEPT_BATCH)
         self.limit, self.head_timeout, self.log_interval = limit, head_timeout, log_interval
         self.guard: ConnectionGuard | None = None
 
@@ -185,6 +188,12 @@ class GuardedSite(web.TCPSite):
         self._server = await asyncio.get_running_loop().create_server(
             self.guard, self._host, self._port, backlog=self._backlog, reuse_address=self._reuse_address
         )
+        # asyncio accepts up to ``backlog`` sockets per turn, each a file handle before the guard
+        # can shed it; a small batch keeps that within the handles left, a long kernel queue
+        # keeps a burst of clients waiting instead of dropped.
+        for sock in self._server.sockets:
+            with socket.fromfd(sock.fileno(), sock.family, sock.type) as same:  # a second handle on it
+                same.listen(LISTEN_QUEUE)
         self._bound_port = self._server.sockets[0].getsockname()[1] if self._server.sockets else self._port
 
     async def stop(self) -> None:
@@ -202,4 +211,5 @@ def usable_limit(wanted: int) -> int:
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return wanted
-    return max(1, min(wanted, soft - FILE_HANDLE_MARGIN))
+    # a turn of the loop may hold a batch just accepted and as many just shed, not yet closed
+    return max(1, min(wanted, soft - FILE_HANDLE_MARGIN - 2 * ACCEPT_BATCH))

@@ -51,6 +51,11 @@ class CountingEngine(Engine):
             await asyncio.sleep(self.delay)
         return await super().lookup(inputs, **kwargs)
 
+    def lookup_offline(self, inputs, region=None):  # type: ignore[override]
+        if self.broken:
+            raise RuntimeError("secret internal detail /etc/whocalled")
+        return super().lookup_offline(inputs, region)
+
 
 def seed(store: Store) -> None:
     def spam(source: str, e164: str, name: str | None = None, comments: tuple[Comment, ...] = ()) -> Finding:
@@ -176,11 +181,25 @@ async def test_internal_errors_never_leak_a_traceback(aiohttp_client, settings, 
     broken = CountingEngine(store=store, settings=settings, broken=True)
     client = await aiohttp_client(create_app(settings, store, broken))
     with caplog.at_level(logging.ERROR, logger="whocalled.server"):
-        resp = await client.get(f"/api/v1/lookup/{PLAIN}")
+        resp = await client.get("/")  # the page lists the silent calls offline: that fails too
         text = await resp.text()
     assert resp.status == 500 and resp.content_type == "application/json"
     assert "Traceback" not in text and "secret" not in text and "RuntimeError" not in text
     assert "secret internal detail" in caplog.text  # the detail goes to the log
+
+
+async def test_a_failing_lookup_still_answers_from_the_number(aiohttp_client, settings, store, caplog) -> None:
+    """A screen must never be a 500: the PBX would let the call through (or drop it) blindly."""
+    broken = CountingEngine(store=store, settings=settings, broken=True)
+    client = await aiohttp_client(create_app(settings, store, broken))
+    with caplog.at_level(logging.ERROR, logger="whocalled.server"):
+        resp = await client.get(f"/api/v1/lookup/{PLAIN}")
+        text = await resp.text()
+        screen = await get_json(client, f"/api/v1/screen/{JAMAICA}")
+    assert resp.status == 200 and resp.headers["X-Whocalled-Complete"] == "false"
+    assert "secret" not in text and (await resp.json())["e164"] == PLAIN
+    assert screen["action"] == "warn" and screen["complete"] is False  # +1 876 is international: from the number
+    assert "secret internal detail" in caplog.text
 
 
 # ---------------------------------------------------------------- screening and CNAM

@@ -74,7 +74,7 @@ async def test_half_sent_requests_give_way_to_screens(tmp_path, store, caplog) -
     app = create_app(settings, store, Engine(store=store, settings=settings))
     runner, site = await start_site(app, settings, "127.0.0.1", 0, log_interval=5.0)
     try:
-        with caplog.at_level(logging.WARNING, logger="whocalled.server"):
+        with caplog.at_level(logging.DEBUG, logger="whocalled.server"):
             slow = await open_half_sent(site.port, 40)  # five times the limit
             assert site.guard.open <= 8
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True), timeout=TIMEOUT) as session:
@@ -184,11 +184,11 @@ def test_serve_outlives_more_half_sent_requests_than_it_may_open_files(tmp_path,
             return timings
 
         timings = asyncio.run(asyncio.wait_for(attack(), 30))
-        assert max(timings) < 1.0, timings
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     log = err.decode()
+    assert max(timings) < 1.0, (timings, log[-3000:])
     assert "Too many open files" not in log and "Traceback" not in log, log[-2000:]
     assert "serving at most 64 connections at once" in log
     assert log.count("connections shed") <= 2, log
