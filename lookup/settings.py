@@ -173,7 +173,8 @@ class _Place:
     def fail(self, key: str, problem: str) -> ConfigError:
         return ConfigError(f"{self.origin}: {key} {problem}" if key else f"{self.origin} {problem}")
 
-    def number(self, value: Any, key: str, *, low: float | None = None, positive: bool = False) -> float:
+    def number(self, value: Any, key: str, *, low: float | None = None, positive: bool = False,
+               high: float | None = None) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise self.fail(key, f"must be a number, not {_shown(value)}")
         try:
@@ -186,6 +187,8 @@ class _Place:
             raise self.fail(key, f"must be more than 0, not {_shown(value)}")
         if low is not None and out < low:
             raise self.fail(key, f"must be at least {low:g}, not {_shown(value)}")
+        if high is not None and out > high:
+            raise self.fail(key, f"must be at most {high:g}, not {_shown(value)}")
         return out
 
     def text(self, value: Any, key: str) -> str:
@@ -257,9 +260,9 @@ def _source_config(name: str, raw: Mapping[str, Any], env: Mapping[str, str], pl
         if key == "enabled":
             out[key] = at.flag(value, label)
         elif key == "rate":
-            out[key] = at.number(value, label, positive=True)
+            out[key] = at.number(value, label, positive=True, high=1000)
         elif key in ("ttl_days", "not_found_ttl_days"):
-            out[key] = at.number(value, label, low=0)
+            out[key] = at.number(value, label, low=0, high=36500)
         elif key == "base_url":
             out[key] = _check_url(at, at.text(value, label), label)
         else:
@@ -402,7 +405,7 @@ def load_settings(
         token: str | None = env_place.token(env_token, "WHOCALLED_SERVER_TOKEN")
     else:
         token = place.token(server["token"], "server.token") if "token" in server else None
-    max_connections = place.number(server.get("max_connections", 256), "server.max_connections", low=1)
+    max_connections = place.number(server.get("max_connections", 256), "server.max_connections", low=1, high=100_000)
     if max_connections != int(max_connections):
         raise place.fail("server.max_connections", f"must be a whole number, not {_shown(server['max_connections'])}")
 
@@ -410,8 +413,8 @@ def load_settings(
         region=home,
         own_numbers=own,
         timezone=_timezone(data.get("timezone"), place),
-        deadline=place.number(data.get("deadline", 4.0), "deadline", positive=True),
-        screen_deadline=place.number(data.get("screen_deadline", 2.0), "screen_deadline", positive=True),
+        deadline=place.number(data.get("deadline", 4.0), "deadline", positive=True, high=3600),
+        screen_deadline=place.number(data.get("screen_deadline", 2.0), "screen_deadline", positive=True, high=60),
         user_agent=place.text(data.get("user_agent") or DEFAULT_USER_AGENT, "user_agent"),
         thresholds=_thresholds(data.get("thresholds", {}), place),
         sources=sources,
@@ -420,5 +423,5 @@ def load_settings(
         cnam_spam_prefix=place.text(data.get("cnam_spam_prefix", "SPAM"), "cnam_spam_prefix"),
         server_token=token,
         server_max_connections=int(max_connections),
-        server_head_timeout=place.number(server.get("head_timeout", 10.0), "server.head_timeout", positive=True),
+        server_head_timeout=place.number(server.get("head_timeout", 10.0), "server.head_timeout", positive=True, high=3600),
     )

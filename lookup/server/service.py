@@ -228,7 +228,7 @@ class Service:
 
     async def _fallback(self, raw: str, region: str, number: Number, ends: float) -> Answer:
         """What the store knows, if the database answers before ``ends``; else the last answer
-        for this input; else a verdict from the number and the settings alone."""
+        for this input, else the number alone, judged with the lists in memory."""
         try:
             return await asyncio.wait_for(self.known(raw, region), max(ends - time.monotonic(), 0.001))
         except TimeoutError:
@@ -236,13 +236,17 @@ class Service:
         except Exception as exc:  # a locked or failing database must not fail a screen
             log.warning("answering %s without the database: %s", raw[:40], exc)
             reason = "the database failed"
+        # The last answer's facts (or the number's own), judged again with the lists as they
+        # are now: a number blocked or allowed since is treated as such even now.
         last = self._last.get((raw, region))
-        if last is not None:
-            return last
-        log.info("answered %s from the number alone: %s", raw[:40], reason)
+        base = last.result if last is not None and last.result.number is not None else LookupResult(raw, number)
+        if last is None:
+            log.info("answered %s from the number alone: %s", raw[:40], reason)
         entries = self.lists.matching(number.e164)
-        verdict = score(number, lists=entries, settings=self.settings, own_numbers=self.settings.own_e164)
-        result = LookupResult(raw, number, None, verdict, lists=entries)
+        verdict = score(base.number or number, base.findings, base.history, entries, self.settings,
+                        reports=base.reports, own_numbers=self.settings.own_e164,
+                        reliability={s.name: s.reliability for s in getattr(self.engine, "sources", ())})
+        result = replace(base, input=raw, verdict=verdict, lists=entries)
         return Answer(result, dump_json(result.to_json()), time.monotonic())
 
     async def open(self) -> None:

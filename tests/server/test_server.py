@@ -98,7 +98,7 @@ def engine(store, settings) -> CountingEngine:
 
 
 @pytest.fixture
-async def client(aiohttp_client, settings, store, engine) -> TestClient:
+async def client(store, settings, engine, aiohttp_client) -> TestClient:
     return await aiohttp_client(create_app(settings, store, engine))
 
 
@@ -177,7 +177,7 @@ async def test_unknown_paths_and_methods_are_json(client, method, path, status) 
     assert (await resp.json())["error"]
 
 
-async def test_internal_errors_never_leak_a_traceback(aiohttp_client, settings, store, caplog) -> None:
+async def test_internal_errors_never_leak_a_traceback(store, settings, aiohttp_client, caplog) -> None:
     broken = CountingEngine(store=store, settings=settings, broken=True)
     client = await aiohttp_client(create_app(settings, store, broken))
     with caplog.at_level(logging.ERROR, logger="whocalled.server"):
@@ -188,7 +188,7 @@ async def test_internal_errors_never_leak_a_traceback(aiohttp_client, settings, 
     assert "secret internal detail" in caplog.text  # the detail goes to the log
 
 
-async def test_a_failing_lookup_still_answers_from_the_number(aiohttp_client, settings, store, caplog) -> None:
+async def test_a_failing_lookup_still_answers_from_the_number(store, settings, aiohttp_client, caplog) -> None:
     """A screen must never be a 500: the PBX would let the call through (or drop it) blindly."""
     broken = CountingEngine(store=store, settings=settings, broken=True)
     client = await aiohttp_client(create_app(settings, store, broken))
@@ -258,7 +258,7 @@ async def test_screen_answers_within_its_deadline_from_what_is_known(client, eng
         pytest.param(SPAM, "", "Washington D.C.", id="prefix-off"),
     ],
 )
-async def test_cnam_text(aiohttp_client, settings, store, number, prefix, text) -> None:
+async def test_cnam_text(store, settings, aiohttp_client, number, prefix, text) -> None:
     client = await aiohttp_client(create_app(replace(settings, cnam_spam_prefix=prefix), store, Engine(store, settings)))
     resp = await client.get(f"/cnam/{number}")
     assert resp.status == 200 and resp.content_type == "text/plain"
@@ -278,7 +278,7 @@ HOSTILE_NAMES = [
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES, ids=range(len(HOSTILE_NAMES)))
-async def test_cnam_never_answers_dialplan_syntax(aiohttp_client, settings, store, name) -> None:
+async def test_cnam_never_answers_dialplan_syntax(store, settings, aiohttp_client, name) -> None:
     """A caller name scraped from a public site reaches the PBX as letters, digits, spaces and
     ``. - + '`` only, at most 60 characters (the README's Asterisk snippet filters it again)."""
     e164 = "+12025550188"
@@ -292,7 +292,7 @@ async def test_cnam_never_answers_dialplan_syntax(aiohttp_client, settings, stor
     assert not set(text) & set('"():&$;{}[],|\\#/=<>\r\n\x1b\x07')
 
 
-async def test_cnam_keeps_names_in_any_script(aiohttp_client, settings, store) -> None:
+async def test_cnam_keeps_names_in_any_script(store, settings, aiohttp_client) -> None:
     e164 = "+12025550189"
     store.save_findings([Finding("shouldianswer_com", e164, Status.FOUND, name="Zahnarztpraxis Müller-Łukasz 東京", spam=0.0, reports=1)], lambda f: 30)
     client = await aiohttp_client(create_app(settings, store, Engine(store, settings)))
@@ -308,7 +308,7 @@ async def test_cnam_bad_number_is_an_empty_400(client) -> None:
 
 
 @pytest.fixture
-async def guarded(aiohttp_client, settings, store, engine) -> TestClient:
+async def guarded(store, settings, engine, aiohttp_client) -> TestClient:
     return await aiohttp_client(create_app(settings, store, engine, token="s3cret-token"))
 
 

@@ -41,7 +41,7 @@ def settings(tmp_path) -> Settings:
 
 
 @pytest.fixture
-async def client(aiohttp_client, settings, store) -> TestClient:
+async def client(store, settings, aiohttp_client) -> TestClient:
     return await aiohttp_client(create_app(settings, store, Engine(store=store, settings=settings)))
 
 

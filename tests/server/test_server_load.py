@@ -47,7 +47,7 @@ def settings(tmp_path) -> Settings:
 
 
 @pytest.fixture
-async def client(aiohttp_client, settings, store):
+async def client(store, settings, aiohttp_client):
     return await aiohttp_client(create_app(settings, store, Engine(store=store, settings=settings)))
 
 
@@ -81,6 +81,27 @@ async def test_screens_answer_within_their_deadline_while_the_cli_holds_the_writ
     await asyncio.sleep(0.3)
     status, body, _ = await timed_screen(client, "+13125550111")
     assert status == 200 and body["complete"] is True
+
+
+async def test_while_the_database_is_busy_the_lists_still_win(client, settings) -> None:
+    """The last answer said block; the user has allowed the number since: a screen during a busy
+    database allows it (and one just blocked is blocked)."""
+    assert (await timed_screen(client, SPAM))[1]["action"] == "block"
+    assert (await client.post("/api/v1/allow", json={"number": SPAM})).status == 200
+    assert (await client.post("/api/v1/block", json={"number": "+13125550199"})).status == 200
+    cli = Store(settings.db_path)
+    cli.conn.execute("BEGIN IMMEDIATE")
+    try:
+        # a new number first: its lookup waits for the write lock, and the SPAM lookup after it
+        (_, new, _), (_, allowed, _), (_, blocked, _) = await asyncio.gather(
+            timed_screen(client, "+13125550100"), timed_screen(client, SPAM), timed_screen(client, "+13125550199")
+        )
+    finally:
+        cli.conn.execute("ROLLBACK")
+        cli.close()
+    assert new["complete"] is False
+    assert (allowed["action"], allowed["verdict"], allowed["complete"]) == ("allow", "allowed", False)
+    assert (blocked["action"], blocked["complete"]) == ("block", False)
 
 
 async def test_a_locked_database_never_gives_500(client, settings, store) -> None:
