@@ -67,6 +67,12 @@ async def start_site(app: web.Application, settings: Settings, host: str, port: 
     return runner, site
 
 
+def url_of(host: str, port: int) -> str:
+    """``http://HOST:PORT/``, an IPv6 address in brackets once (given with or without them)."""
+    bare = host.strip("[]")
+    return f"http://[{bare}]:{port}/" if ":" in bare else f"http://{bare}:{port}/"
+
+
 def run_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8787, token: str | None = None) -> None:
     """Serve until interrupted. Refuses (ValueError) a non-loopback ``host`` without a token."""
     token = token or settings.server_token or None
@@ -79,11 +85,11 @@ def run_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8787,
         store.close()
 
     app.on_cleanup.append(close_store)
-    shown = f"[{host}]" if ":" in host else host
+    bare = host.strip("[]")
 
     async def serve() -> None:
-        runner, _ = await start_site(app, settings, host.strip("[]"), port)
-        print(f"whocalled: serving on http://{shown}:{port}/ (Ctrl-C to stop)", flush=True)
+        runner, _ = await start_site(app, settings, bare, port)
+        print(f"whocalled: serving on {url_of(host, port)} (Ctrl-C to stop)", flush=True)
         stop = asyncio.Event()
         with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl-C still works
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

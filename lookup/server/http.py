@@ -8,6 +8,7 @@ import ipaddress
 import json
 import logging
 import re
+import sqlite3
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
@@ -51,9 +52,22 @@ async def handle_errors(request: web.Request, handler: Handler) -> web.StreamRes
             raise
         allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return json_error(exc.status, HTTP_MESSAGES.get(exc.status, exc.reason), allow)
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc):
+            log.exception("internal error on %s %s", request.method, request.path)
+            return json_error(500, "internal error (details are in the server log)")
+        log.warning("%s %s: the database stayed busy (%s)", request.method, request.path, exc)
+        return json_error(503, "the database is busy (an import?); try again in a few seconds", {"Retry-After": "5"})
     except Exception:
         log.exception("internal error on %s %s", request.method, request.path)
         return json_error(500, "internal error (details are in the server log)")
+
+
+def is_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's "database is locked" / "database is busy": another connection kept the write lock
+    past the busy timeout. Nothing is wrong but the timing."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 @web.middleware

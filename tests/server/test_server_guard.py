@@ -21,7 +21,7 @@ import pytest
 from db.store import Store
 from lookup.engine import Engine
 from lookup.models import ListEntry, ListKind
-from lookup.server.app import create_app, start_site
+from lookup.server.app import create_app, start_site, url_of
 from lookup.settings import Settings
 from scrapers.registry import source_names
 
@@ -192,3 +192,9 @@ def test_serve_outlives_more_half_sent_requests_than_it_may_open_files(tmp_path,
     assert "Too many open files" not in log and "Traceback" not in log, log[-2000:]
     assert "serving at most 64 connections at once" in log
     assert log.count("connections shed") <= 2, log
+
+
+@pytest.mark.parametrize(("host", "url"), [("127.0.0.1", "http://127.0.0.1:8787/"), ("::1", "http://[::1]:8787/"),
+                                          ("[::1]", "http://[::1]:8787/"), ("pbx.lan", "http://pbx.lan:8787/")])
+def test_the_address_serve_prints(host: str, url: str) -> None:
+    assert url_of(host, 8787) == url

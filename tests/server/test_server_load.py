@@ -115,6 +115,9 @@ async def test_a_locked_database_never_gives_500(client, settings, store) -> Non
             assert status == 200 and took < DEADLINE + 0.15
         lookup = await client.get("/api/v1/lookup/+13125550155")
         assert lookup.status == 200 and lookup.headers["X-Whocalled-Complete"] == "false"
+        write = await client.post("/api/v1/block", json={"number": "+13125550166"})  # a write must wait: 503
+        assert write.status == 503 and write.headers["Retry-After"] == "5"
+        assert "busy" in (await write.json())["error"]
     finally:
         cli.conn.execute("ROLLBACK")
         cli.close()
