@@ -172,7 +172,7 @@ async def test_the_blocklist_cache_is_bounded_in_bytes(client, settings) -> None
 
 async def test_renderings_leave_the_event_loop_free(client, settings) -> None:
     """Dozens of big blocklists rendered at once; meanwhile the loop keeps ticking and screens answer."""
-    await add_as_the_cli(settings, many_entries(20_000))
+    await add_as_the_cli(settings, many_entries(80_000))  # each rendering takes a few tenths of a second
     ticks: list[float] = []
     done = asyncio.Event()
 
@@ -185,7 +185,7 @@ async def test_renderings_leave_the_event_loop_free(client, settings) -> None:
             last = now
 
     ticker = asyncio.create_task(tick())
-    polls = [client.get(f"/api/v1/blocklist.{fmt}?national={n}") for fmt in ("csv", "vcard", "fritzbox", "ncid")
+    polls = [client.get(f"/api/v1/blocklist.{fmt}?national={n}") for fmt in ("csv", "fritzbox", "ncid")
              for n in NATIONALS[:3]]
     screens = [timed_screen(client, n) for n in [BLOCKED, SPAM, "+13125550188"] * 4]
     results = await asyncio.gather(*polls, *screens)
@@ -195,7 +195,7 @@ async def test_renderings_leave_the_event_loop_free(client, settings) -> None:
         assert resp.status == 200
     for status, _, took in results[len(polls):]:
         assert status == 200 and took < DEADLINE + 0.25
-    assert max(ticks) < 0.4, max(ticks)  # before: each rendering held the loop for the whole of it
+    assert max(ticks) < 0.25, max(ticks)  # before: each rendering held the loop for the whole of it
 
 
 # ---------------------------------------------------------------- the load test
