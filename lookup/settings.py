@@ -17,7 +17,6 @@ at load with one line naming the key and the file (or the variable).
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import tomllib
@@ -211,6 +210,8 @@ class _Place:
     def known(self, keys: Any, allowed: Any, where: str = "", what: str = "a setting") -> None:
         for key in keys:
             if key not in allowed:
+                import difflib  # only to name the nearest known key
+
                 hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
                 also = f" (did you mean {where}{hint[0]}?)" if hint else f"; known: {', '.join(sorted(allowed))}"
                 raise self.fail(f"{where}{key}", f"is not {what}{also}")

@@ -181,7 +181,7 @@ class GuardedSite(web.TCPSite):
         self.guard: ConnectionGuard | None = None
 
     async def start(self) -> None:
-        self._runner._reg_site(self)
+        await web.BaseSite.start(self)  # registers the site with its runner; TCPSite's own start is replaced
         assert self._runner.server is not None
         self.guard = ConnectionGuard(self._runner.server, limit=self.limit, head_timeout=self.head_timeout,
                                      log_interval=self.log_interval)
