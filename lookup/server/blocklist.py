@@ -103,8 +103,7 @@ class ExportCache:
         running = self._running.get(job)
         if running is None:
             self.renders += 1
-            entries = snapshot.of_kind(ListKind.BLOCK)
-            running = asyncio.get_running_loop().run_in_executor(self._pool, render_blocklist, entries, *key)
+            running = asyncio.get_running_loop().run_in_executor(self._pool, render_snapshot, snapshot, *key)
             self._running[job] = running
             running.add_done_callback(lambda _: self._running.pop(job, None))
         body = await asyncio.shield(running)
@@ -140,6 +139,10 @@ def render_blocklist(entries: Iterable[ListEntry], fmt: str, national: str | Non
     out = io.StringIO()
     export_rows(rows, fmt, out, national_region=national)
     return out.getvalue().encode("utf-8")
+
+
+def render_snapshot(snapshot: ListSnapshot, fmt: str, national: str | None) -> bytes:
+    return render_blocklist(snapshot.of_kind(ListKind.BLOCK), fmt, national)
 
 
 def etag_of(snapshot: ListSnapshot, fmt: str, national: str | None) -> str:
