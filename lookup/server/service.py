@@ -109,6 +109,7 @@ class Service:
     _inflight: dict[tuple[str, str], asyncio.Future] = field(default_factory=dict, init=False)
     _published: tuple[int, int] = field(default=(-1, -1), init=False)
     _polled: float = field(default=float("-inf"), init=False)
+    _asking: "asyncio.Future[tuple[int, int]] | None" = field(default=None, init=False)
     lists: ListSnapshot = field(default_factory=ListSnapshot, init=False)
     _lists_at: float = field(default=float("-inf"), init=False)
     _lists_cost: float = field(default=0.0, init=False)
@@ -149,9 +150,14 @@ class Service:
         while the database thread is busy, the last one it published."""
         if time.monotonic() - self._polled <= VERSION_POLL:
             return self._published
+        if self._asking is None or self._asking.done():  # one question at a time, however many wait
+            self._asking = self.db(self._db_marker)
         try:
-            return await asyncio.wait_for(asyncio.shield(self.db(self._db_marker)), MARKER_WAIT)
+            return await asyncio.wait_for(asyncio.shield(self._asking), MARKER_WAIT)
         except TimeoutError:
+            return self._published
+        except Exception as exc:  # a failing database: keep answering from what is known
+            log.warning("cannot read the database's change marker: %s", exc)
             return self._published
 
     # ------------------------------------------------------------ answers

@@ -104,6 +104,36 @@ async def test_while_the_database_is_busy_the_lists_still_win(client, settings) 
     assert (blocked["action"], blocked["complete"]) == ("block", False)
 
 
+async def test_while_the_database_is_busy_requests_do_not_queue_questions_for_it(client, settings, monkeypatch) -> None:
+    """Hundreds of requests during a busy database ask it for its change marker once, not each."""
+    from lookup.server.service import Service
+
+    asked = []
+    real = Service._db_marker
+
+    def counting(self, **kwargs):
+        asked.append(1)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(Service, "_db_marker", counting)
+    await timed_screen(client, SPAM)
+    cli = Store(settings.db_path)
+    cli.conn.execute("BEGIN IMMEDIATE")
+    try:
+        busy = asyncio.ensure_future(timed_screen(client, "+13125550101"))  # holds the database thread
+        await asyncio.sleep(0.1)
+        asked.clear()
+        for _ in range(5):
+            await asyncio.gather(*(timed_screen(client, SPAM) for _ in range(20)))
+            await asyncio.sleep(0.06)  # past VERSION_POLL: every round would ask again
+        await busy
+    finally:
+        cli.conn.execute("ROLLBACK")
+        cli.close()
+    await asyncio.sleep(0.2)
+    assert len(asked) <= 8, len(asked)  # before: one question per request, 100
+
+
 async def test_a_locked_database_never_gives_500(client, settings, store) -> None:
     """Past the busy timeout SQLite says "database is locked": the screen still answers."""
     store.conn.execute("PRAGMA busy_timeout = 50")
