@@ -21,6 +21,7 @@ from typing import Iterable, Iterator, Sequence
 from db.store import Store
 from lookup.blocklists import CONTACT_FORMATS, BlocklistError, ExportRow, ImportFormat, detect_import_format, read_entries
 from lookup.models import Level, ListEntry, ListKind, ReadTally
+from lookup.numbers import longest_number
 from lookup.settings import Settings
 
 
@@ -126,8 +127,8 @@ def split_inside(prefix: str, numbers: list[str], prefixes: list[str], pieces: l
         return
     if prefix not in numbers and is_possible_number(prefix):
         pieces.append(prefix)
-    if len(prefix) - 1 >= MAX_DIGITS:
-        return
+    if len(prefix) - 1 >= min(MAX_DIGITS, longest_number(prefix[1:])):
+        return  # no number of this country is longer: nothing below to block
     for digit in "0123456789":
         child = prefix + digit
         split_inside(child, [n for n in numbers if n.startswith(child)], [p for p in prefixes if p.startswith(child)], pieces)

@@ -399,6 +399,14 @@ def normalize_pattern(raw: str, region: str = "US") -> str:
     return f"+{digits}*"
 
 
+def longest_number(digits: str) -> int:
+    """The most digits (country code included) a number starting with ``digits`` (no ``+``)
+    can have: 15, E.164's limit, when the country code is unknown."""
+    cc = _country_code_of(digits) if digits[:1].isdigit() else 0
+    longest = _longest_national(cc) if cc else 0
+    return len(str(cc)) + longest if longest else 15
+
+
 def _is_plain_digits(text: str) -> bool:
     """ASCII digits only: ``str.isdigit`` also takes superscripts and circled digits (``²``,
     ``①``), which no number can contain and ``int()`` refuses."""

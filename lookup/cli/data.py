@@ -187,7 +187,7 @@ def _print_sources(rows: list[dict], check: bool) -> None:
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on; anything but loopback needs a token.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8787,
-    token: Annotated[Optional[str], typer.Option("--token", help="Require 'Authorization: Bearer TOKEN' (or ?token=) on every request; default from the config or WHOCALLED_SERVER_TOKEN.")] = None,
+    token: Annotated[Optional[str], typer.Option("--token", help="Require 'Authorization: Bearer TOKEN' (or ?token=) on every request, at least 16 characters; default from the config or WHOCALLED_SERVER_TOKEN.")] = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -197,10 +197,12 @@ def serve(
     """
     from db.store import StoreError
     from lookup.server.app import run_server
-    from lookup.settings import ConfigError, load_settings
+    from lookup.settings import ConfigError, check_token, load_settings
 
     try:
         settings = load_settings(config, db_path=db)
+        if token is not None:
+            token = check_token(token, "--token")
     except ConfigError as exc:
         fail(str(exc))
     try:

@@ -13,7 +13,7 @@ Endpoints (all GET unless said; with a token set, every request needs
   Superfecta, prefixed with ``cnam_spam_prefix`` ("SPAM") for likely spam, in CNAM-safe characters only. A number
   that cannot be parsed gives an empty 400 so the dialplan keeps the name it has.
 - ``/api/v1/blocklist.{fmt}?national=REGION``: the block list in any export format,
-  with a strong ``ETag`` (a hash of the content) and ``304`` on ``If-None-Match``.
+  with a strong ``ETag`` (a hash of the lists, format and region) and ``304`` on ``If-None-Match``.
 - POST ``/api/v1/block``, ``/api/v1/allow``, ``/api/v1/report``: JSON bodies
   ``{"number", "reason", "force"}`` / ``{"number", "reason"}`` /
   ``{"number", "category", "note", "at"}``; blocking your own or an allowlisted number
@@ -25,6 +25,8 @@ cross-site form, 404 unknown path, 409 protected number, 500 (logged, never a tr
 
 Without a token the server only listens on loopback and only answers requests whose
 ``Host`` is a loopback name, which stops DNS-rebinding pages from reaching it.
-The store is synchronous SQLite: its reads and writes run inline in the event loop,
-which is fine for a household or a small PBX (see bench/bench_server.py).
+The store is synchronous SQLite: its reads and writes run on a database thread of their
+own, never in the event loop, so a busy database (the CLI importing) delays no screen past
+its deadline. Connections pass a guard first (:mod:`lookup.server.guard`): a bound on how
+many are open and on the time a client may take to send its request head.
 """

@@ -23,7 +23,7 @@ async def get_lookup(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     raw = request.match_info["number"]
     region = region_of(request, service.settings.region)
-    answer = service.cached(raw, region)
+    answer = await service.cached(raw, region)
     if answer is not None:
         return json_body(answer.body)
     try:
@@ -42,15 +42,23 @@ async def screen_deadline_answer(request: web.Request) -> tuple[Answer, bool]:
 
 
 async def get_screen(request: web.Request) -> web.Response:
-    """JSON, or with ``?format=text`` just the action word for dialplans that cannot parse JSON."""
+    """JSON, or with ``?format=text`` just the action word for dialplans that cannot parse JSON
+    (and a refusal as ``error: ...`` in plain text too)."""
+    as_text = bool(request.query_string) and request.query.get("format") == "text"
     try:
         answer, complete = await screen_deadline_answer(request)
+        decision = screen_answer(answer.result, complete)
     except NumberError as exc:
-        raise ApiError(400, str(exc)) from None
-    decision = screen_answer(answer.result, complete)
-    if request.query_string and request.query.get("format") == "text":
-        return web.Response(text=decision["action"], content_type="text/plain")
-    return json_body(dump_json(decision))
+        error = ApiError(400, str(exc))
+    except ApiError as exc:
+        error = exc
+    else:
+        if as_text:
+            return web.Response(text=decision["action"], content_type="text/plain")
+        return json_body(dump_json(decision))
+    if as_text:
+        return web.Response(status=error.status, text=f"error: {error.message}", content_type="text/plain")
+    raise error
 
 
 async def get_cnam(request: web.Request) -> web.Response:
@@ -65,7 +73,7 @@ async def get_cnam(request: web.Request) -> web.Response:
 async def post_block(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     data = await read_object(request)
-    out = service.block(
+    out = await service.block(
         text_field(data, "number", required=True) or "",
         text_field(data, "reason"),
         force=flag_field(data, "force"),
@@ -77,7 +85,7 @@ async def post_block(request: web.Request) -> web.Response:
 async def post_allow(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     data = await read_object(request)
-    out = service.allow(
+    out = await service.allow(
         text_field(data, "number", required=True) or "",
         text_field(data, "reason"),
         region=body_region(data, service.settings.region),
@@ -88,7 +96,7 @@ async def post_allow(request: web.Request) -> web.Response:
 async def post_report(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     data = await read_object(request)
-    out = service.report(
+    out = await service.report(
         text_field(data, "number", required=True) or "",
         text_field(data, "category"),
         text_field(data, "note"),

@@ -3,13 +3,21 @@ over one :class:`~lookup.server.service.Service`."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import signal
+
 from aiohttp import web
 
 from db.store import Store
 from lookup.server import api, blocklist, pages
+from lookup.server.guard import GuardedSite, usable_limit
 from lookup.server.http import MAX_BODY, SERVICE, check_access, handle_errors, is_loopback_address
 from lookup.server.service import LookupEngine, Service
 from lookup.settings import Settings
+
+log = logging.getLogger("whocalled.server")
 
 
 def create_app(
@@ -29,21 +37,40 @@ def create_app(
     blocklist.add_routes(app)
     pages.add_routes(app)
 
-    async def open_session(_: web.Application) -> None:
-        opener = getattr(engine, "open_session", None)
-        if opener is not None:
-            await opener()
+    async def open_service(_: web.Application) -> None:
+        await service.open()
 
     async def close_service(_: web.Application) -> None:
         await service.close()
-        closer = getattr(engine, "close_session", None)
-        if closer is not None:
-            await closer()
 
-    app.on_startup.append(open_session)
-
+    app.on_startup.append(open_service)
     app.on_cleanup.append(close_service)
     return app
+
+
+async def start_site(app: web.Application, settings: Settings, host: str, port: int, *,
+                     log_interval: float = 60.0) -> tuple[web.AppRunner, GuardedSite]:
+    """Run ``app`` on ``host:port`` behind the connection guard (``settings.server_max_connections``,
+    ``settings.server_head_timeout``); stop with ``runner.cleanup()``."""
+    runner = web.AppRunner(app, keepalive_timeout=settings.server_head_timeout, access_log=None)
+    await runner.setup()
+    limit = usable_limit(settings.server_max_connections)
+    if limit < settings.server_max_connections:
+        log.warning("serving at most %d connections at once: the process may not open more files", limit)
+    site = GuardedSite(runner, host, port, limit=limit, head_timeout=settings.server_head_timeout,
+                       log_interval=log_interval)
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner, site
+
+
+def url_of(host: str, port: int) -> str:
+    """``http://HOST:PORT/``, an IPv6 address in brackets once (given with or without them)."""
+    bare = host.strip("[]")
+    return f"http://[{bare}]:{port}/" if ":" in bare else f"http://{bare}:{port}/"
 
 
 def run_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8787, token: str | None = None) -> None:
@@ -58,10 +85,20 @@ def run_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8787,
         store.close()
 
     app.on_cleanup.append(close_store)
-    shown = f"[{host}]" if ":" in host else host
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        print=lambda _: print(f"whocalled: serving on http://{shown}:{port}/ (Ctrl-C to stop)", flush=True),
-    )
+    bare = host.strip("[]")
+
+    async def serve() -> None:
+        runner, _ = await start_site(app, settings, bare, port)
+        print(f"whocalled: serving on {url_of(host, port)} (Ctrl-C to stop)", flush=True)
+        stop = asyncio.Event()
+        with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl-C still works
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(serve())
+    except (KeyboardInterrupt, web.GracefulExit):
+        pass

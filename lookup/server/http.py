@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import json
 import logging
+import re
+import sqlite3
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
@@ -18,6 +21,8 @@ SERVICE = web.AppKey("whocalled_service", Service)
 TOKEN_COOKIE = "whocalled_token"
 MAX_BODY = 64 * 1024
 JSON_TYPE = "application/json"
+MAX_NESTING = 32  # arrays and objects in a request body; the API's bodies use one
+_JSON_SPECIAL = re.compile(r'["\\\[\]{}]')
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -47,9 +52,22 @@ async def handle_errors(request: web.Request, handler: Handler) -> web.StreamRes
             raise
         allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return json_error(exc.status, HTTP_MESSAGES.get(exc.status, exc.reason), allow)
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc):
+            log.exception("internal error on %s %s", request.method, request.path)
+            return json_error(500, "internal error (details are in the server log)")
+        log.warning("%s %s: the database stayed busy (%s)", request.method, request.path, exc)
+        return json_error(503, "the database is busy (an import?); try again in a few seconds", {"Retry-After": "5"})
     except Exception:
         log.exception("internal error on %s %s", request.method, request.path)
         return json_error(500, "internal error (details are in the server log)")
+
+
+def is_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's "database is locked" / "database is busy": another connection kept the write lock
+    past the busy timeout. Nothing is wrong but the timing."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 @web.middleware
@@ -119,12 +137,46 @@ async def read_object(request: web.Request) -> dict[str, Any]:
     if origin is not None and not is_same_origin(origin, request.host):
         raise ApiError(403, "cross-site requests are not accepted")
     try:
-        data = await request.json()
-    except (ValueError, UnicodeDecodeError):
+        text = await request.text()
+    except (UnicodeDecodeError, LookupError):
+        raise ApiError(400, "the body is not valid JSON") from None
+    if nesting_of(text) > MAX_NESTING:
+        raise ApiError(400, f"the body is nested more than {MAX_NESTING} levels deep")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
         raise ApiError(400, "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object")
     return data
+
+
+def nesting_of(text: str) -> int:
+    """How deep the arrays and objects of a JSON text go, counted without parsing it (stopping
+    past ``MAX_NESTING``): the parser recurses once per level, and a hostile body of 30,000
+    brackets must not reach it. Brackets inside strings do not count."""
+    depth = deepest = 0
+    in_string, escaped_at = False, -1
+    for match in _JSON_SPECIAL.finditer(text):
+        ch, at = match.group(), match.start()
+        if in_string:
+            if at == escaped_at:
+                continue
+            if ch == "\\":
+                escaped_at = at + 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_NESTING:
+                    break
+        else:
+            depth -= 1
+    return deepest
 
 
 def is_same_origin(origin: str, host: str | None) -> bool:

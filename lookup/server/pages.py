@@ -64,7 +64,7 @@ async def get_index(request: web.Request) -> web.Response:
         except NumberError as exc:
             problem = str(exc)
     number = result.number if result else None
-    comments = service.store.comments_for(number.e164, COMMENTS_SHOWN) if number and number.e164 else []
+    comments = await service.db(service.store.comments_for, number.e164, COMMENTS_SHOWN) if number and number.e164 else []
     notice = ""
     if query.get("done") in DONE:
         notice = DONE[query["done"]].format(n=esc(raw))
@@ -76,7 +76,7 @@ async def get_index(request: web.Request) -> web.Response:
         result=result,
         complete=complete,
         comments=comments,
-        calls=silent_calls(service),
+        calls=await service.db(silent_calls, service),
         notice=notice,
         problem=problem,
     )
@@ -94,11 +94,11 @@ async def post_action(request: web.Request) -> web.Response:
     raw = form_text(form, "number")
     try:
         if action == "block":
-            service.block(raw, form_text(form, "reason") or None, force=bool(form.get("force")))
+            await service.block(raw, form_text(form, "reason") or None, force=bool(form.get("force")))
         elif action == "allow":
-            service.allow(raw, form_text(form, "reason") or None)
+            await service.allow(raw, form_text(form, "reason") or None)
         else:
-            service.report(raw, form_text(form, "category") or None, form_text(form, "note") or None, None)
+            await service.report(raw, form_text(form, "category") or None, form_text(form, "note") or None, None)
     except ApiError as exc:
         code = "protected" if exc.status == 409 else "bad"
         raise web.HTTPSeeOther(location=str(URL("/").with_query(n=raw, error=code))) from None
@@ -139,7 +139,8 @@ def add_routes(app: web.Application) -> None:
 
 
 def silent_calls(service: Service) -> list[tuple[str | None, str, str | None, LookupResult | None]]:
-    """The latest silent missed calls with what the store says about each caller (offline)."""
+    """The latest silent missed calls with what the store says about each caller (offline).
+    Runs on the database thread."""
     rows = service.store.recent_silent_calls(CALLS_SHOWN)
     keys = list(dict.fromkeys(e164 for e164, _, _ in rows if e164))
     results = {r.number.e164: r for r in service.engine.lookup_offline(keys) if r.number} if keys else {}

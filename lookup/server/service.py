@@ -1,20 +1,14 @@
 """What the HTTP server knows and does, apart from HTTP: answers, sharing, writes, decisions.
 
-``Service`` is one per application. It answers lookups from a small in-memory cache
-when it can, otherwise runs one engine lookup per (number, region) however many
-requests ask for it at once, and performs the block / allow / report writes that
-the JSON API and the web page share.
-
-The answer cache holds finished ``LookupResult`` values (and their JSON) keyed by the
-input text and region. It stays correct while the CLI writes the same database:
-every read first compares a change marker (SQLite's ``PRAGMA data_version``, which
-moves on every commit by another connection, plus this connection's ``total_changes``)
-and empties the cache when it moved. ``data_version`` costs a statement, so the hot
-path asks for it at most every ``VERSION_POLL`` seconds: a write by the CLI shows
-within 50 ms, a write through the server at once. An answer is only kept when
-no write happened while it was computed (so a lookup that went online is served
-from the store the next time, with ``cached`` set as it should be), and for at most
-``CACHE_MAX_AGE`` seconds, so a source's answer is never served much past its TTL.
+``Service`` is one per application. The store and the engine live on its database thread
+(:mod:`lookup.server.worker`); the event loop only awaits them, always under a deadline.
+It answers from a small in-memory cache when it can (kept while SQLite's change marker,
+``data_version`` plus this connection's ``total_changes``, stays put: a write by the CLI shows
+within ``VERSION_POLL``, one through the server at once, and for at most ``CACHE_MAX_AGE``),
+otherwise runs one engine lookup per (number, region) however many requests ask for it. Past
+the deadline, or when the database is locked or failing, it answers from what the store knows,
+else the last answer for that input, else the number and the in-memory block and allow lists
+(:mod:`lookup.server.snapshot`): a screen never waits past its deadline and never fails.
 """
 
 from __future__ import annotations
@@ -29,21 +23,28 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from contextlib import contextmanager
 from functools import partial
-from typing import Any, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence, TypeVar
 
 from db.store import Store
 from lookup.results import LookupResult, caller_name
 from lookup import lists
-from lookup.models import Evidence, Level, Status
-from lookup.numbers import parse_number
+from lookup.models import Evidence, Level, Number, Status
+from lookup.numbers import parse_number, with_details
+from lookup.server.snapshot import ListSnapshot, read_snapshot
+from lookup.server.worker import DbWorker
 from lookup.settings import Settings
+from lookup.verdict import score
 
 log = logging.getLogger("whocalled.server")
+T = TypeVar("T")
 
 CACHE_SIZE = 4096
 CACHE_MAX_AGE = 60.0  # seconds an answer may be served from memory
 VERSION_POLL = 0.05  # seconds between PRAGMA data_version checks on the hot path
 LOOKUP_GRACE = 1.0  # seconds beyond the engine's own deadline before answering with what is stored
+MARKER_WAIT = 0.05  # seconds the event loop waits for the database thread's change marker
+FALLBACK_SHARE, FALLBACK_MOST = 0.25, 0.3  # of a deadline kept for answering from the store
+LIST_POLL = 1.0  # seconds between rereading the lists while other connections keep writing
 MAX_TEXT = 500  # longest reason or note accepted from a client
 
 SCREEN_ACTIONS: Mapping[Level, str] = {
@@ -91,32 +92,79 @@ def dump_json(obj: Any) -> bytes:
 
 @dataclass
 class Service:
-    """Per-application state: settings, store, engine, the answer cache and in-flight lookups."""
+    """Per-application state: settings, store, engine, the answer cache and in-flight lookups.
+
+    The store and the engine are used on :attr:`worker`'s thread only (see
+    :mod:`lookup.server.worker`); everything here that the event loop calls only awaits them."""
 
     settings: Settings
     store: Store
     engine: LookupEngine
     token: str | None = None
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    worker: DbWorker = field(default_factory=DbWorker, init=False)
     _answers: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict, init=False)
+    _last: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict, init=False)
     _marker: tuple[int, int] | None = field(default=None, init=False)
     _inflight: dict[tuple[str, str], asyncio.Future] = field(default_factory=dict, init=False)
-    _version: int = field(default=-1, init=False)
+    _published: tuple[int, int] = field(default=(-1, -1), init=False)
     _polled: float = field(default=float("-inf"), init=False)
+    _asking: "asyncio.Future[tuple[int, int]] | None" = field(default=None, init=False)
+    lists: ListSnapshot = field(default_factory=ListSnapshot, init=False)
+    _lists_at: float = field(default=float("-inf"), init=False)
+    _lists_cost: float = field(default=0.0, init=False)
+
+    # ------------------------------------------------------------ the database thread
+
+    def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> "asyncio.Future[T]":
+        """``fn(*args)`` on the database thread; awaitable."""
+        return self.worker.call(fn, *args, **kwargs)
+
+    def _db_marker(self, *, lists: bool = False) -> tuple[int, int]:
+        """On the database thread: the store's change marker, published for the event loop;
+        the lists are read again when it moved (``lists``: now, else at most every LIST_POLL)."""
+        self._published = self.store.change_marker()
+        self._polled = time.monotonic()
+        if self.lists.marker != self._published:
+            started = time.monotonic()
+            if lists or started - self._lists_at >= max(LIST_POLL, 10 * self._lists_cost):
+                self.lists = read_snapshot(self.store.iter_list_entries(), self._published)
+                self._lists_at = time.monotonic()
+                self._lists_cost = self._lists_at - started
+        return self._published
+
+    async def current_lists(self) -> ListSnapshot:
+        """The lists as of now (or of at most LIST_POLL ago while the CLI keeps writing)."""
+        await self.db(self._db_marker)
+        return self.lists
+
+    def _write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """On the database thread: a write, after which answers given before it are stale at once."""
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._db_marker(lists=True)
+
+    async def marker(self) -> tuple[int, int]:
+        """``(data_version, total_changes)``, asked of the database at most every VERSION_POLL;
+        while the database thread is busy, the last one it published."""
+        if time.monotonic() - self._polled <= VERSION_POLL:
+            return self._published
+        if self._asking is None or self._asking.done():  # one question at a time, however many wait
+            self._asking = self.db(self._db_marker)
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._asking), MARKER_WAIT)
+        except TimeoutError:
+            return self._published
+        except Exception as exc:  # a failing database: keep answering from what is known
+            log.warning("cannot read the database's change marker: %s", exc)
+            return self._published
 
     # ------------------------------------------------------------ answers
 
-    def marker(self, *, fresh: bool = False) -> tuple[int, int]:
-        """``(data_version, total_changes)``; the first polled at most every VERSION_POLL unless ``fresh``."""
-        now = time.monotonic()
-        if fresh or now - self._polled > VERSION_POLL:
-            self._version = self.store.data_version()
-            self._polled = now
-        return self._version, self.store.conn.total_changes
-
-    def cached(self, raw: str, region: str) -> Answer | None:
+    async def cached(self, raw: str, region: str) -> Answer | None:
         """A remembered answer for this input, if the database has not changed since."""
-        marker = self.marker()
+        marker = await self.marker()
         if marker != self._marker:
             self._answers.clear()
             self._marker = marker
@@ -130,42 +178,46 @@ class Service:
         self._answers.move_to_end((raw, region))
         return answer
 
-    def _remember(self, raw: str, region: str, result: LookupResult, marker: tuple[int, int]) -> Answer:
+    def _remember(self, raw: str, region: str, result: LookupResult, marker: tuple[int, int] | None) -> Answer:
         answer = Answer(result, dump_json(result.to_json()), time.monotonic())
-        if marker == self.marker(fresh=True) and marker == self._marker:
-            self._answers[(raw, region)] = answer
-            if len(self._answers) > CACHE_SIZE:
-                self._answers.popitem(last=False)
+        keep(self._last, (raw, region), answer)
+        if marker is not None and marker == self._published and marker == self._marker:
+            keep(self._answers, (raw, region), answer)
         return answer
 
     async def resolve(self, raw: str, region: str, timeout: float) -> tuple[Answer, bool]:
         """Answer for ``raw``: shared with concurrent requests for the same number, and within
-        ``timeout`` seconds; past it, what the store knows (the lookup goes on for later requests).
-        Returns the answer and whether it is complete. Raises NumberError for bad input."""
-        answer = self.cached(raw, region)
+        ``timeout`` seconds; past it, what the store knows (the lookup goes on for later requests),
+        and when the database is too busy to say even that, the last answer given for this input
+        or one from the number and the settings alone. Returns the answer and whether it is
+        complete. Raises NumberError for bad input; a failing database never reaches the caller."""
+        ends = time.monotonic() + timeout
+        answer = await self.cached(raw, region)
         if answer is not None:
             return answer, True
         number, _ = parse_number(raw, region)
         key = (number.e164 or f"{number.kind.value}:{number.short or ''}", region)
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._run_lookup(raw, region))
+            task = self.worker.run(self._run_lookup(raw, region))
             self._inflight[key] = task
             task.add_done_callback(partial(self._finish, key))
+        reserve = min(FALLBACK_SHARE * timeout, FALLBACK_MOST)
         try:
-            result, marker = await asyncio.wait_for(asyncio.shield(task), timeout)
+            result, marker = await asyncio.wait_for(asyncio.shield(task), max(ends - time.monotonic() - reserve, 0.001))
         except TimeoutError:
-            return self.known(raw, region), False
+            return await self._fallback(raw, region, number, ends), False
+        except Exception:  # logged by _finish; the caller still gets an answer
+            return await self._fallback(raw, region, number, ends), False
         if result.input != raw:
             result = replace(result, input=raw)
-        if marker is None:
-            return Answer(result, dump_json(result.to_json()), time.monotonic()), True
         return self._remember(raw, region, result, marker), True
 
     async def _run_lookup(self, raw: str, region: str) -> tuple[LookupResult, tuple[int, int] | None]:
-        before = self.marker(fresh=True)
+        """On the database thread."""
+        before = self._db_marker()
         [result] = await self.engine.lookup([raw], region=region)
-        after = self.marker(fresh=True)
+        after = self._db_marker()
         settled = all(f.status.is_definite or f.status is Status.SKIPPED for f in result.findings)
         return result, (after if before == after and settled and result.ok else None)
 
@@ -175,39 +227,94 @@ class Service:
         if not task.cancelled() and task.exception() is not None:
             log.error("lookup of %s failed", key[0], exc_info=task.exception())
 
-    def known(self, raw: str, region: str) -> Answer:
+    async def known(self, raw: str, region: str) -> Answer:
         """What the store knows now, without going online."""
-        [result] = self.engine.lookup_offline([raw], region)
+        [result] = await self.db(self.engine.lookup_offline, [raw], region)
+        return self._remember(raw, region, result, None)
+
+    async def _fallback(self, raw: str, region: str, number: Number, ends: float) -> Answer:
+        """What the store knows, if the database answers before ``ends``; else the last answer
+        for this input, else the number alone, judged with the lists in memory."""
+        try:
+            return await asyncio.wait_for(self.known(raw, region), max(ends - time.monotonic(), 0.001))
+        except TimeoutError:
+            reason = "the database is busy"
+        except Exception as exc:  # a locked or failing database must not fail a screen
+            log.warning("answering %s without the database: %s", raw[:40], exc)
+            reason = "the database failed"
+        # The last answer's facts (or the number's own), judged again with the lists as they
+        # are now: a number blocked or allowed since is treated as such even now.
+        last = self._last.get((raw, region))
+        base = last.result if last is not None and last.result.number is not None else LookupResult(raw, number)
+        if last is None:
+            log.info("answered %s from the number alone: %s", raw[:40], reason)
+        entries = self.lists.matching(number.e164)
+        verdict = score(base.number or number, base.findings, base.history, entries, self.settings,
+                        reports=base.reports, own_numbers=self.settings.own_e164,
+                        reliability={s.name: s.reliability for s in getattr(self.engine, "sources", ())})
+        result = replace(base, input=raw, verdict=verdict, lists=entries)
         return Answer(result, dump_json(result.to_json()), time.monotonic())
 
+    async def open(self) -> None:
+        """Read the lists and load phonenumbers' tables for a number's facts before the first
+        call rings: a first screen must not spend its deadline importing them."""
+        await self.db(self._db_marker, lists=True)
+        await self.db(warm_up)
+        opener = getattr(self.engine, "open_session", None)
+        if opener is not None:
+            await self.worker.run(opener())
+
     async def close(self) -> None:
-        tasks = list(self._inflight.values())
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        async def cancel_and_close() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+            closer = getattr(self.engine, "close_session", None)
+            if closer is not None:
+                await closer()
+
+        try:
+            await self.worker.run(cancel_and_close())
+        finally:
+            self.worker.stop()
 
     # ------------------------------------------------------------ writes (API and page alike)
 
-    def block(self, raw: str, reason: str | None, *, force: bool = False, region: str | None = None) -> dict[str, Any]:
+    async def block(self, raw: str, reason: str | None, *, force: bool = False, region: str | None = None) -> dict[str, Any]:
         with list_rules():
-            done = lists.block(self.store, self.settings, raw, reason, force=force, region=region, origin="server")
+            done = await self.db(self._write, lists.block, self.store, self.settings, raw, reason, force=force, region=region, origin="server")
         e = done.entry
         return {"ok": True, "pattern": e.pattern, "kind": "block", "reason": e.reason, "added": done.added}
 
-    def allow(self, raw: str, reason: str | None, *, region: str | None = None) -> dict[str, Any]:
+    async def allow(self, raw: str, reason: str | None, *, region: str | None = None) -> dict[str, Any]:
         with list_rules():
-            done = lists.allow(self.store, self.settings, raw, reason, region=region, origin="server")
+            done = await self.db(self._write, lists.allow, self.store, self.settings, raw, reason, region=region, origin="server")
         e = done.entry
         return {"ok": True, "pattern": e.pattern, "kind": "allow", "reason": e.reason,
                 "was": done.was.value if done.was else None}
 
-    def report(
+    async def report(
         self, raw: str, category: str | None, note: str | None, at: str | None, *, region: str | None = None
     ) -> dict[str, Any]:
         with list_rules():
-            saved = lists.report(self.store, self.settings, raw, category, note, at, region=region)
+            saved = await self.db(self._write, lists.report, self.store, self.settings, raw, category, note, at, region=region)
         return {"ok": True, "id": saved.id, "e164": saved.e164, "category": saved.category.value, "at": saved.at}
+
+
+def warm_up() -> None:
+    number, parsed = parse_number("+12025550100", "US")
+    if parsed is not None:
+        with_details(number, parsed)
+
+
+def keep(memo: OrderedDict, key: Any, answer: Answer) -> None:
+    """Put ``answer`` in a bounded LRU memo."""
+    memo[key] = answer
+    memo.move_to_end(key)
+    if len(memo) > CACHE_SIZE:
+        memo.popitem(last=False)
 
 
 @contextmanager
@@ -225,9 +332,11 @@ def parse_region(raw: str | None, name: str = "region") -> str | None:
     """A two-letter region code from a client, upper-cased; None when not given."""
     if not raw:
         return None
+    from lookup.regions import REGION_NAMES
+
     region = raw.strip().upper()
-    if len(region) != 2 or not region.isascii() or not region.isalpha():
-        raise ApiError(400, f"{name} must be a two-letter country code, not {raw[:20]!r}")
+    if region not in REGION_NAMES:
+        raise ApiError(400, f"{name} must be a two-letter country code such as US or GB, not {raw[:20]!r}")
     return region
 
 

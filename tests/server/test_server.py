@@ -51,6 +51,11 @@ class CountingEngine(Engine):
             await asyncio.sleep(self.delay)
         return await super().lookup(inputs, **kwargs)
 
+    def lookup_offline(self, inputs, region=None):  # type: ignore[override]
+        if self.broken:
+            raise RuntimeError("secret internal detail /etc/whocalled")
+        return super().lookup_offline(inputs, region)
+
 
 def seed(store: Store) -> None:
     def spam(source: str, e164: str, name: str | None = None, comments: tuple[Comment, ...] = ()) -> Finding:
@@ -93,7 +98,7 @@ def engine(store, settings) -> CountingEngine:
 
 
 @pytest.fixture
-async def client(aiohttp_client, settings, store, engine) -> TestClient:
+async def client(store, settings, engine, aiohttp_client) -> TestClient:
     return await aiohttp_client(create_app(settings, store, engine))
 
 
@@ -172,15 +177,29 @@ async def test_unknown_paths_and_methods_are_json(client, method, path, status) 
     assert (await resp.json())["error"]
 
 
-async def test_internal_errors_never_leak_a_traceback(aiohttp_client, settings, store, caplog) -> None:
+async def test_internal_errors_never_leak_a_traceback(store, settings, aiohttp_client, caplog) -> None:
+    broken = CountingEngine(store=store, settings=settings, broken=True)
+    client = await aiohttp_client(create_app(settings, store, broken))
+    with caplog.at_level(logging.ERROR, logger="whocalled.server"):
+        resp = await client.get("/")  # the page lists the silent calls offline: that fails too
+        text = await resp.text()
+    assert resp.status == 500 and resp.content_type == "application/json"
+    assert "Traceback" not in text and "secret" not in text and "RuntimeError" not in text
+    assert "secret internal detail" in caplog.text  # the detail goes to the log
+
+
+async def test_a_failing_lookup_still_answers_from_the_number(store, settings, aiohttp_client, caplog) -> None:
+    """A screen must never be a 500: the PBX would let the call through (or drop it) blindly."""
     broken = CountingEngine(store=store, settings=settings, broken=True)
     client = await aiohttp_client(create_app(settings, store, broken))
     with caplog.at_level(logging.ERROR, logger="whocalled.server"):
         resp = await client.get(f"/api/v1/lookup/{PLAIN}")
         text = await resp.text()
-    assert resp.status == 500 and resp.content_type == "application/json"
-    assert "Traceback" not in text and "secret" not in text and "RuntimeError" not in text
-    assert "secret internal detail" in caplog.text  # the detail goes to the log
+        screen = await get_json(client, f"/api/v1/screen/{JAMAICA}")
+    assert resp.status == 200 and resp.headers["X-Whocalled-Complete"] == "false"
+    assert "secret" not in text and (await resp.json())["e164"] == PLAIN
+    assert screen["action"] == "warn" and screen["complete"] is False  # +1 876 is international: from the number
+    assert "secret internal detail" in caplog.text
 
 
 # ---------------------------------------------------------------- screening and CNAM
@@ -239,7 +258,7 @@ async def test_screen_answers_within_its_deadline_from_what_is_known(client, eng
         pytest.param(SPAM, "", "Washington D.C.", id="prefix-off"),
     ],
 )
-async def test_cnam_text(aiohttp_client, settings, store, number, prefix, text) -> None:
+async def test_cnam_text(store, settings, aiohttp_client, number, prefix, text) -> None:
     client = await aiohttp_client(create_app(replace(settings, cnam_spam_prefix=prefix), store, Engine(store, settings)))
     resp = await client.get(f"/cnam/{number}")
     assert resp.status == 200 and resp.content_type == "text/plain"
@@ -259,7 +278,7 @@ HOSTILE_NAMES = [
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES, ids=range(len(HOSTILE_NAMES)))
-async def test_cnam_never_answers_dialplan_syntax(aiohttp_client, settings, store, name) -> None:
+async def test_cnam_never_answers_dialplan_syntax(store, settings, aiohttp_client, name) -> None:
     """A caller name scraped from a public site reaches the PBX as letters, digits, spaces and
     ``. - + '`` only, at most 60 characters (the README's Asterisk snippet filters it again)."""
     e164 = "+12025550188"
@@ -273,7 +292,7 @@ async def test_cnam_never_answers_dialplan_syntax(aiohttp_client, settings, stor
     assert not set(text) & set('"():&$;{}[],|\\#/=<>\r\n\x1b\x07')
 
 
-async def test_cnam_keeps_names_in_any_script(aiohttp_client, settings, store) -> None:
+async def test_cnam_keeps_names_in_any_script(store, settings, aiohttp_client) -> None:
     e164 = "+12025550189"
     store.save_findings([Finding("shouldianswer_com", e164, Status.FOUND, name="Zahnarztpraxis Müller-Łukasz 東京", spam=0.0, reports=1)], lambda f: 30)
     client = await aiohttp_client(create_app(settings, store, Engine(store, settings)))
@@ -289,7 +308,7 @@ async def test_cnam_bad_number_is_an_empty_400(client) -> None:
 
 
 @pytest.fixture
-async def guarded(aiohttp_client, settings, store, engine) -> TestClient:
+async def guarded(store, settings, engine, aiohttp_client) -> TestClient:
     return await aiohttp_client(create_app(settings, store, engine, token="s3cret-token"))
 
 
@@ -366,6 +385,18 @@ async def test_blocklist_etag_and_304(client) -> None:
     changed = await client.get("/api/v1/blocklist.txt", headers={"If-None-Match": etag})
     assert changed.status == 200 and changed.headers["ETag"] != etag
     assert (await changed.text()).split() == [SPAM, JAMAICA]
+
+
+async def test_a_subscribed_blocklist_respects_the_allowlist(client) -> None:
+    """Allowed numbers never reach a PBX's list, and a blocked range around them is written in
+    the pieces that remain, as `whocalled export` does."""
+    await client.post("/api/v1/allow", json={"number": "+1 415 555 0199", "reason": "pharmacy"})
+    await client.post("/api/v1/block", json={"number": "+1415555*", "reason": "spoofing"})
+    body = (await (await client.get("/api/v1/blocklist.txt")).text()).split()
+    assert "+1415555*" not in body and "+14155550199" not in body
+    assert "+1415555019*" not in body and "+141555500*" in body and "+14155550198*" in body
+    ncid = await (await client.get("/api/v1/blocklist.ncid")).text()
+    assert "4155550199" not in ncid
 
 
 @pytest.mark.parametrize("fmt", [f.value for f in ExportFormat])
