@@ -1,0 +1,101 @@
+"""The community rule, pure: when do members' votes make a number community spam?
+
+A vote weighs ``0.5 ** (age / half_life)``: fresh it counts 1, one half-life old 0.5.
+A number is listed when
+
+- at least ``min_voters`` distinct members who are not revoked voted it spam, and
+- the weighted spam votes minus the weighted legit votes reach ``min_voters / 2``.
+
+So three fresh spam votes list a number, and it stays listed until those votes are about one
+half-life old unless new votes renew it; one fresh legit vote cancels one fresh spam vote.
+``min_voters`` is at least 2, so one member can never list a number alone.
+
+The half-life is 90 days. Spam campaigns burn through caller IDs in weeks, and a number that
+stops being used is handed to a new subscriber after a quarantine of a few months (US carriers
+age disconnected numbers for 45 to 90 days): a list that forgot in a week would make members
+report each campaign number again and again, one that never forgot would keep blocking the
+innocent next owner. After 90 days without a new vote a number falls off the list; a vote a
+year old weighs 1/16.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+HALF_LIFE_DAYS = 90.0
+MIN_VOTERS = 3
+DAY = 86400.0
+
+
+class Verdict:
+    SPAM = "spam"
+    LEGIT = "legit"
+    ALL = ("spam", "legit")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The listing rule's two knobs (the server's ``--min-voters`` and ``--half-life``)."""
+
+    min_voters: int = MIN_VOTERS
+    half_life_days: float = HALF_LIFE_DAYS
+
+    def __post_init__(self) -> None:
+        if self.min_voters < 2:
+            raise ValueError("min_voters must be at least 2: one member must never list a number alone")
+        if not self.half_life_days > 0:
+            raise ValueError("the half-life must be more than 0 days")
+
+    def weight(self, voted_at: float, now: float) -> float:
+        """How much a vote cast at ``voted_at`` (epoch seconds) counts at ``now``."""
+        age = max(0.0, now - voted_at) / DAY
+        return 0.5 ** (age / self.half_life_days)
+
+
+@dataclass
+class Tally:
+    """What the members' votes say about one number (never who voted)."""
+
+    e164: str
+    spam_voters: int = 0
+    legit_voters: int = 0
+    score: float = 0.0  # weighted spam minus weighted legit
+    listed: bool = False
+    categories: Counter = field(default_factory=Counter)
+    last_vote_at: float = 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "number": self.e164,
+            "spam": self.spam_voters,
+            "legit": self.legit_voters,
+            "score": round(self.score, 3),
+            "listed": self.listed,
+            "categories": [c for c, _ in self.categories.most_common(3)],
+            "last_vote_at": int(self.last_vote_at),
+        }
+
+
+def tally_votes(rows: Iterable[tuple[str, str, str | None, float]], rule: Rule, now: float) -> dict[str, Tally]:
+    """Rows of ``(e164, verdict, category, voted_at)`` (votes of members not revoked) as one
+    :class:`Tally` per number, with ``listed`` decided by ``rule`` at ``now``."""
+    out: dict[str, Tally] = {}
+    for e164, verdict, category, voted_at in rows:
+        t = out.get(e164)
+        if t is None:
+            t = out[e164] = Tally(e164)
+        w = rule.weight(float(voted_at), now)
+        if verdict == Verdict.SPAM:
+            t.spam_voters += 1
+            t.score += w
+            if category:
+                t.categories[category] += 1
+        else:
+            t.legit_voters += 1
+            t.score -= w
+        t.last_vote_at = max(t.last_vote_at, float(voted_at))
+    for t in out.values():
+        t.listed = t.spam_voters >= rule.min_voters and t.score >= rule.min_voters / 2
+    return out
