@@ -29,6 +29,7 @@ class Include(StrEnum):
     REPORTED = "reported"
     LIKELY_SPAM = "likely_spam"
     DATASETS = "datasets"
+    COMMUNITY = "community"  # the community server's list, fetched by the caller
 
 
 def _blocked(store: Store, since: str | None) -> Iterator[ExportRow]:
@@ -198,8 +199,11 @@ def gather_rows(
     days: int | None = 30,
     sources: Sequence = (),
     effect: AllowlistEffect | None = None,
+    community: Sequence[str] = (),
 ) -> Iterator[ExportRow]:
     """The rows to export, ordered by pattern, without duplicates or what the allowlist covers.
+
+    ``community`` is the community server's list (E.164 numbers), for ``Include.COMMUNITY``.
 
     ``effect`` (when given) counts the rows the allowlist left out and the blocked ranges it split.
     """
@@ -217,6 +221,8 @@ def gather_rows(
 
             window = (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%d")
         streams.append(_datasets(store, min_complaints, window))
+    if Include.COMMUNITY in include:
+        streams.append(ExportRow(e164, description="community spam", verdict="community") for e164 in sorted(community))
     allowlist = Allowlist(store.iter_list_entries(ListKind.ALLOW))
     merged = heapq.merge(*streams, key=lambda r: r.pattern)
     return apply_allowlist(merged, allowlist, effect if effect is not None else AllowlistEffect())

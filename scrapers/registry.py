@@ -18,8 +18,9 @@ def source_classes() -> list[type[Source]]:
     from scrapers.fcc_gov import FccGov
     from scrapers.ftc_gov import FtcGov
     from scrapers.localcallingguide_com import LocalCallingGuide
+    from scrapers.whocalled_community import WhocalledCommunity
 
-    classes: list[type[Source]] = [FtcGov, FccGov, LocalCallingGuide, *COMMUNITY_SOURCES]
+    classes: list[type[Source]] = [FtcGov, FccGov, LocalCallingGuide, *COMMUNITY_SOURCES, WhocalledCommunity]
     return classes
 
 

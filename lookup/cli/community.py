@@ -15,6 +15,11 @@ import typer
 
 from lookup.cli.common import community_app, fail, warn
 
+if TYPE_CHECKING:
+    from db.community import CommunityStore
+    from lookup.settings import Settings
+    from scrapers.whocalled_community import WhocalledCommunity
+
 member_app = typer.Typer(help="Add, list and revoke the community's members (each gets a token).", no_args_is_help=True)
 community_app.add_typer(member_app, name="member")
 
@@ -155,5 +160,52 @@ def member_revoke(
     typer.echo(f"Revoked {name}; {changed} number(s) changed on the community list.")
 
 
-if TYPE_CHECKING:
-    from db.community import CommunityStore  # noqa: F401
+
+# ---------------------------------------------------------------- the household side
+
+
+def community_source(settings: "Settings", option: str) -> "WhocalledCommunity":
+    """The configured community source, or one line saying how to configure it (exit 2)."""
+    from scrapers.whocalled_community import WhocalledCommunity
+
+    source = WhocalledCommunity(settings.source(WhocalledCommunity.name))
+    if not source.enabled:
+        fail(f"{option} needs a community server: {WhocalledCommunity.enable_hint}")
+    return source
+
+
+def share_vote(settings: "Settings", e164: str, verdict: str, category: str | None, note: str | None,
+               *, yes: bool) -> str | None:
+    """Send the member's vote after asking (unless ``yes``). Returns what was recorded
+    ("accepted: ..." / "failed: ..."), or None when the member said no. Fails with exit 1
+    when the server did not take it."""
+    from lookup.cli.common import run_async
+    from lookup.numbers import normalize_number
+    from scrapers.whocalled_community import exchange
+
+    source = community_source(settings, "--submit community" if verdict == "spam" else "--share")
+    what = f"{e164} as {category or verdict}" + (", with your note" if note else "")
+    if not yes and not typer.confirm(f"Share your vote ({what}) with the community server at {source.base_url}?", default=False):
+        typer.echo("Not shared; it stays on this machine.")
+        return None
+    number = normalize_number(e164, settings.region, details=False)
+    accepted, said, answer = run_async(exchange(source, source.vote_request(number, verdict, category, note), settings))
+    if not accepted:
+        warn(f"the community server did not take the vote: {said}")
+        return f"failed: {said}"
+    listed = " (it is on the community list)" if answer.get("listed") else ""
+    typer.echo(f"Shared with the community: {e164} as {verdict}{listed}.")
+    return f"accepted: {said}"
+
+
+def community_numbers(settings: "Settings") -> list[str]:
+    """The whole community list from the configured server (for ``export --include community``)."""
+    from lookup.cli.common import run_async
+    from scrapers.whocalled_community import exchange
+
+    source = community_source(settings, "--include community")
+    accepted, said, answer = run_async(exchange(source, source.list_request(0), settings))
+    added = answer.get("added")
+    if not accepted or not isinstance(added, list):
+        fail(f"could not get the community list from {source.base_url}: {said}", 1)
+    return sorted({n for n in added if isinstance(n, str) and n.startswith("+") and n[1:].isdigit() and len(n) <= 16})
