@@ -7,18 +7,61 @@ import pytest
 from db.community import Rule, open_community_store
 
 
-@pytest.fixture(params=["sqlite"])
+def load_pg_cluster():
+    """tests/community/pg_cluster.py as a module (the tests folders are not packages)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    if "whocalled_pg_cluster" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("whocalled_pg_cluster", Path(__file__).with_name("pg_cluster.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return sys.modules["whocalled_pg_cluster"]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One real PostgreSQL for the whole session (see pg_cluster.py); the tests that need it
+    skip with one line where it cannot start."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    pg = load_pg_cluster()
+    try:
+        cluster = pg.Cluster().start()
+    except pg.ClusterUnavailable as exc:
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """The URL of a new, empty database on the session's PostgreSQL."""
+    import uuid
+
+    return pg_cluster.create_database(f"t{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request) -> str:
     return request.param
 
 
 @pytest.fixture
-def make_store(backend, tmp_path):
+def make_store(backend, tmp_path, request):
     """``make_store(rule=None)``: a fresh, empty community store on the backend under test."""
     opened = []
 
     def make(rule: Rule | None = None):
-        store = open_community_store(tmp_path / f"community{len(opened)}.db", rule)
+        if backend == "postgresql":
+            target = request.getfixturevalue("pg_url")
+        else:
+            target = tmp_path / f"community{len(opened)}.db"
+        store = open_community_store(target, rule)
         opened.append(store)
         return store
 
