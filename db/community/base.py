@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
-from db.community.rule import Rule, Tally, Verdict, tally_votes
+from db.community.rule import Rule, Tally, Verdict, tally_rows
 
 MIN_PREFIX_DIGITS = 4  # "+" and at least 4 digits: a check never asks for a whole country
 HIDDEN_DIGITS = 2  # numbers in a range have at least this many digits after the prefix
@@ -177,24 +177,32 @@ class CommunityStore(ABC):
         longer that has votes of active members, ordered by number."""
         if not (prefix.startswith("+") and prefix[1:].isdigit() and len(prefix) - 1 >= MIN_PREFIX_DIGITS):
             raise CommunityError(f"a prefix is '+' and at least {MIN_PREFIX_DIGITS} digits")
-        rows = self._run(
-            "SELECT v.e164, v.verdict, v.category, v.voted_at FROM votes v JOIN members m ON m.id = v.member_id"
-            " WHERE v.e164 >= ? AND v.e164 < ? AND length(v.e164) >= ? AND m.revoked_at IS NULL",
-            (prefix, range_end(prefix), len(prefix) + HIDDEN_DIGITS),
-        )
-        tallies = tally_votes(rows, self.rule, time.time() if now is None else now)
-        return [tallies[k] for k in sorted(tallies)]
+        now = time.time() if now is None else now
+        return tally_rows(self._run(
+            self._tally_sql("v.e164 >= ? AND v.e164 < ? AND length(v.e164) >= ?"),
+            (now, self.rule.decay_per_second, prefix, range_end(prefix), len(prefix) + HIDDEN_DIGITS),
+        ), self.rule)
+
+    # The votes of active members, aggregated per number: voters each way, the weighted score
+    # (a vote weighs exp(-k * age)), the spam votes' categories and the newest vote.
+    _TALLY = (
+        "SELECT v.e164, SUM(CASE WHEN v.verdict = 'spam' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN v.verdict = 'legit' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN v.verdict = 'spam' THEN 1.0 ELSE -1.0 END * exp((v.voted_at - ?) * ?)),"
+        " {concat}, MAX(v.voted_at) FROM votes v JOIN members m ON m.id = v.member_id"
+        " WHERE {where} AND m.revoked_at IS NULL GROUP BY v.e164 ORDER BY v.e164"
+    )
+    CONCAT_CATEGORIES = "group_concat(CASE WHEN v.verdict = 'spam' THEN v.category END)"
+
+    def _tally_sql(self, where: str) -> str:
+        return self._TALLY.format(concat=self.CONCAT_CATEGORIES, where=where)
 
     def tally_number(self, e164: str, now: float | None = None) -> Tally:
         return self._tally_one(e164, time.time() if now is None else now)
 
     def _tally_one(self, e164: str, now: float) -> Tally:
-        rows = self._run(
-            "SELECT v.e164, v.verdict, v.category, v.voted_at FROM votes v JOIN members m ON m.id = v.member_id"
-            " WHERE v.e164 = ? AND m.revoked_at IS NULL",
-            (e164,),
-        )
-        return tally_votes(rows, self.rule, now).get(e164) or Tally(e164)
+        rows = self._run(self._tally_sql("v.e164 = ?"), (now, self.rule.decay_per_second, e164))
+        return (tally_rows(rows, self.rule) or [Tally(e164)])[0]
 
     def _set_listed(self, e164: str, listed: bool, now: float) -> bool:
         """Inside a write transaction: record ``listed`` for ``e164`` under a new version if it

@@ -39,6 +39,8 @@ _MARK = re.compile(r"\?")
 
 
 class PostgresCommunityStore(CommunityStore):
+    CONCAT_CATEGORIES = "string_agg(CASE WHEN v.verdict = 'spam' THEN v.category END, ',')"
+
     def __init__(self, url: str, rule: Rule | None = None):
         import psycopg
 
@@ -90,6 +92,7 @@ class PostgresCommunityStore(CommunityStore):
                 " member_id, e164, verdict, category, voted_at FROM bulk_votes ON CONFLICT (member_id, e164) DO UPDATE"
                 " SET verdict = excluded.verdict, category = excluded.category, voted_at = excluded.voted_at"
             )
+        self._conn.execute("ANALYZE votes")  # the planner's statistics for the new rows
 
     def close(self) -> None:
         self._conn.close()

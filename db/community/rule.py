@@ -20,8 +20,9 @@ year old weighs 1/16.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 HALF_LIFE_DAYS = 90.0
@@ -50,11 +51,18 @@ class Rule:
 
     def weight(self, voted_at: float, now: float) -> float:
         """How much a vote cast at ``voted_at`` (epoch seconds) counts at ``now``."""
-        age = max(0.0, now - voted_at) / DAY
-        return 0.5 ** (age / self.half_life_days)
+        return math.exp((voted_at - now) * self.decay_per_second)
+
+    @property
+    def decay_per_second(self) -> float:
+        """``k`` in ``weight = exp(-k * age in seconds)`` (the stores compute it in SQL)."""
+        return math.log(2) / (self.half_life_days * DAY)
+
+    def is_listed(self, spam_voters: int, score: float) -> bool:
+        return spam_voters >= self.min_voters and score >= self.min_voters / 2
 
 
-@dataclass
+@dataclass(slots=True)
 class Tally:
     """What the members' votes say about one number (never who voted)."""
 
@@ -63,7 +71,7 @@ class Tally:
     legit_voters: int = 0
     score: float = 0.0  # weighted spam minus weighted legit
     listed: bool = False
-    categories: Counter = field(default_factory=Counter)
+    categories: tuple[str, ...] = ()  # the spam votes' commonest categories, at most three
     last_vote_at: float = 0.0
 
     def to_json(self) -> dict:
@@ -73,29 +81,28 @@ class Tally:
             "legit": self.legit_voters,
             "score": round(self.score, 3),
             "listed": self.listed,
-            "categories": [c for c, _ in self.categories.most_common(3)],
+            "categories": list(self.categories),
             "last_vote_at": int(self.last_vote_at),
         }
 
 
-def tally_votes(rows: Iterable[tuple[str, str, str | None, float]], rule: Rule, now: float) -> dict[str, Tally]:
-    """Rows of ``(e164, verdict, category, voted_at)`` (votes of members not revoked) as one
-    :class:`Tally` per number, with ``listed`` decided by ``rule`` at ``now``."""
-    out: dict[str, Tally] = {}
-    for e164, verdict, category, voted_at in rows:
-        t = out.get(e164)
-        if t is None:
-            t = out[e164] = Tally(e164)
-        w = rule.weight(float(voted_at), now)
-        if verdict == Verdict.SPAM:
-            t.spam_voters += 1
-            t.score += w
-            if category:
-                t.categories[category] += 1
-        else:
-            t.legit_voters += 1
-            t.score -= w
-        t.last_vote_at = max(t.last_vote_at, float(voted_at))
-    for t in out.values():
-        t.listed = t.spam_voters >= rule.min_voters and t.score >= rule.min_voters / 2
+def top_categories(joined: str | None) -> tuple[str, ...]:
+    """The three commonest of comma-joined categories (ties: alphabetical)."""
+    if not joined:
+        return ()
+    if "," not in joined:
+        return (joined,)
+    counts = Counter(joined.split(","))
+    return tuple(sorted(counts, key=lambda c: (-counts[c], c))[:3])
+
+
+def tally_rows(rows: Iterable[tuple], rule: Rule) -> list[Tally]:
+    """Rows of ``(e164, spam voters, legit voters, weighted score, categories joined by
+    commas, last vote)``, as the stores aggregate them, as tallies with ``listed`` decided."""
+    out = []
+    min_voters, min_score = rule.min_voters, rule.min_voters / 2
+    for e164, spam, legit, score, categories, last in rows:
+        spam, score = int(spam or 0), float(score or 0.0)
+        out.append(Tally(e164, spam, int(legit or 0), score, spam >= min_voters and score >= min_score,
+                         top_categories(categories), float(last or 0)))
     return out

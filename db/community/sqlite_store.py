@@ -8,6 +8,7 @@ community file: any other SQLite file given as ``--db`` is refused, never altere
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -52,6 +53,8 @@ class SqliteCommunityStore(CommunityStore):
             self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                          check_same_thread=False)
             self._claim()
+            if not self._has_exp():  # SQLite built without its math functions
+                self._conn.create_function("exp", 1, math.exp, deterministic=True)
             if not memory:
                 self._conn.execute("PRAGMA journal_mode = WAL")
                 self._conn.execute("PRAGMA synchronous = NORMAL")
@@ -70,6 +73,13 @@ class SqliteCommunityStore(CommunityStore):
             raise CommunityError(f"{self.path} is not a whocalled community database; nothing was changed:"
                                  " give --db a file of its own")
         self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _has_exp(self) -> bool:
+        try:
+            self._conn.execute("SELECT exp(0)")
+        except sqlite3.OperationalError:
+            return False
+        return True
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         return self._conn.execute(sql, params).fetchall()

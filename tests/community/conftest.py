@@ -62,8 +62,16 @@ def make_store(backend, tmp_path, request):
         else:
             target = tmp_path / f"community{len(opened)}.db"
         store = open_community_store(target, rule)
+        targets[id(store)] = target
         opened.append(store)
         return store
+
+    def again(store):
+        """A function opening more connections to ``store``'s database (for reader threads)."""
+        return lambda: open_community_store(targets[id(store)], store.rule)
+
+    targets: dict[int, object] = {}
+    make.again = again
 
     yield make
     for store in opened:

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from lookup.server.community.app import create_community_app
+from lookup.server.community.readers import ReaderPool
 
 A = "+12025550143"
 
@@ -16,10 +17,11 @@ A = "+12025550143"
 async def community(make_store, aiohttp_client):
     """``community(rate=0)`` -> (client, store, tokens of three members)."""
 
-    async def start(rate: float = 0.0, members: int = 3):
+    async def start(rate: float = 0.0, members: int = 3, readers: bool = False):
         store = make_store()
         tokens = [store.add_member(f"house {i}") for i in range(members)]
-        client = await aiohttp_client(create_community_app(store, rate=rate))
+        pool = ReaderPool(make_store.again(store), 2) if readers else None
+        client = await aiohttp_client(create_community_app(store, rate=rate, readers=pool))
         return client, store, tokens
 
     return start
@@ -34,8 +36,9 @@ async def vote(client, token: str, number: str = A, verdict: str = "spam", **mor
                              headers=auth(token))
 
 
-async def test_votes_check_and_list(community) -> None:
-    client, store, tokens = await community()
+@pytest.mark.parametrize("readers", [False, True], ids=["inline", "reader-threads"])
+async def test_votes_check_and_list(community, readers) -> None:
+    client, store, tokens = await community(readers=readers)
     for i, token in enumerate(tokens):
         r = await vote(client, token, category="robocall", note="car warranty")
         assert r.status == 201

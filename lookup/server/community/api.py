@@ -12,6 +12,7 @@ from aiohttp import web
 from db.community import CommunityError, CommunityStore, Member
 from lookup.models import Category
 from lookup.server.community.limits import AuthCache, RateLimiter
+from lookup.server.community.readers import ReaderPool
 from lookup.server.http import HTTP_MESSAGES, Handler, json_body, json_error
 from lookup.server.service import ApiError, dump_json
 from lookup.text import clean_text
@@ -21,12 +22,15 @@ log = logging.getLogger("whocalled.community")
 STORE = web.AppKey("community_store", CommunityStore)
 LIMITER = web.AppKey("community_limiter", RateLimiter)
 AUTH = web.AppKey("community_auth", AuthCache)
+READERS = web.AppKey("community_readers", ReaderPool)
 # web.RequestKey came with aiohttp 3.12; a plain string key before that
 MEMBER = getattr(web, "RequestKey", lambda name, _: name)("community_member", Member)
 MAX_BODY = 16 * 1024
 MAX_DEPTH = 8  # a vote is a flat object: deeper nesting is refused before parsing
 MAX_NOTE = 500
 PREFIX = "/api/v1/community"
+# One encoder for the check's answers (json.dumps with options builds a new one per call).
+encode_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
 
 @web.middleware
@@ -149,10 +153,12 @@ async def post_vote(request: web.Request) -> web.Response:
 async def get_check(request: web.Request) -> web.Response:
     prefix = request.match_info["prefix"]
     store = request.app[STORE]
-    tallies = store.check_range(prefix)
+    readers = request.app.get(READERS)
+    tallies = await readers.check_range(prefix) if readers is not None else store.check_range(prefix)
     rule = store.rule
-    return json_body(dump_json({"prefix": prefix, "min_voters": rule.min_voters, "half_life_days": rule.half_life_days,
-                                "numbers": [t.to_json() for t in tallies]}))
+    body = {"prefix": prefix, "min_voters": rule.min_voters, "half_life_days": rule.half_life_days,
+            "numbers": [t.to_json() for t in tallies]}
+    return json_body(encode_json(body).encode("utf-8"))
 
 
 async def get_list(request: web.Request) -> web.Response:

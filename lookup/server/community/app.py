@@ -8,9 +8,10 @@ import logging
 
 from aiohttp import web
 
-from db.community import CommunityStore
-from lookup.server.community.api import AUTH, LIMITER, MAX_BODY, STORE, add_routes, check_member, handle_errors
+from db.community import CommunityStore, Rule, is_postgres_url, open_community_store
+from lookup.server.community.api import AUTH, LIMITER, MAX_BODY, READERS, STORE, add_routes, check_member, handle_errors
 from lookup.server.community.limits import AuthCache, RateLimiter
+from lookup.server.community.readers import ReaderPool
 from lookup.server.http import is_loopback_address
 
 log = logging.getLogger("whocalled.community")
@@ -18,13 +19,22 @@ log = logging.getLogger("whocalled.community")
 DEFAULT_RATE = 10.0  # requests a second per member token: a household looks up a few numbers a day
 REFRESH_EVERY = 6 * 3600.0  # how often old votes are let fade from the list
 REFRESH_BATCH = 200
+READER_THREADS = 4
 
 
 def create_community_app(store: CommunityStore, *, rate: float = DEFAULT_RATE, burst: float | None = None,
-                         refresh_every: float = REFRESH_EVERY) -> web.Application:
-    """The aiohttp application over ``store``. ``rate`` <= 0 turns the rate limit off."""
+                         refresh_every: float = REFRESH_EVERY, readers: ReaderPool | None = None) -> web.Application:
+    """The aiohttp application over ``store``. ``rate`` <= 0 turns the rate limit off;
+    ``readers`` answers checks on threads (closed with the app)."""
     app = web.Application(middlewares=[handle_errors, check_member], client_max_size=MAX_BODY)
     app[STORE] = store
+    if readers is not None:
+        app[READERS] = readers
+
+        async def close_readers(_: web.Application) -> None:
+            readers.close()
+
+        app.on_cleanup.append(close_readers)
     app[LIMITER] = RateLimiter(rate, burst)
     app[AUTH] = AuthCache()
     add_routes(app)
@@ -57,10 +67,19 @@ async def refresh_forever(store: CommunityStore, every: float) -> None:
             log.exception("refreshing the community list failed")
 
 
+def readers_for(target: str, rule: Rule, threads: int = READER_THREADS) -> ReaderPool | None:
+    """Reader threads for a PostgreSQL store (each check waits on a socket, and the loop can
+    parse the next requests meanwhile); None for SQLite, whose checks are answered inline
+    faster than a thread could take them over."""
+    if not is_postgres_url(target):
+        return None
+    return ReaderPool(lambda: open_community_store(target, rule), threads)
+
+
 def run_community_server(store: CommunityStore, *, host: str = "127.0.0.1", port: int = 8788,
-                         rate: float = DEFAULT_RATE) -> None:
-    """Serve until interrupted (closing ``store`` at the end)."""
-    app = create_community_app(store, rate=rate)
+                         rate: float = DEFAULT_RATE, readers: ReaderPool | None = None) -> None:
+    """Serve until interrupted (closing ``store`` and ``readers`` at the end)."""
+    app = create_community_app(store, rate=rate, readers=readers)
 
     async def close_store(_: web.Application) -> None:
         store.close()
