@@ -153,3 +153,24 @@ async def test_unknown_paths_and_methods_are_json_errors(community) -> None:
     assert r.status == 404 and "error" in await r.json()
     r = await client.delete("/api/v1/community/votes", headers=auth(tokens[0]))
     assert r.status == 405 and "error" in await r.json()
+
+
+async def test_the_server_lets_old_votes_fade_off_the_list(make_store, aiohttp_client) -> None:
+    import asyncio
+    import time
+
+    from db.community.rule import DAY
+
+    store = make_store()
+    members = [store.member_for_token(store.add_member(f"house {i}")) for i in range(3)]
+    long_ago = time.time() - 200 * DAY
+    for m in members:
+        store.cast_vote(m, A, "spam", now=long_ago)  # listed back then
+    assert store.listed_numbers() == [A]
+    version = store.list_version()
+    await aiohttp_client(create_community_app(store, refresh_every=0.05))
+    for _ in range(100):
+        if not store.listed_numbers():
+            break
+        await asyncio.sleep(0.05)
+    assert store.listed_numbers() == [] and store.changes_since(version).removed == [A]
