@@ -30,6 +30,7 @@ MIN_PREFIX_DIGITS = 4  # "+" and at least 4 digits: a check never asks for a who
 HIDDEN_DIGITS = 2  # numbers in a range have at least this many digits after the prefix
 MAX_NOTE = 500
 TOKEN_PREFIX = "wcc_"
+_TALLY_SQL: dict[tuple[str, str], str] = {}  # the tally statement per filter and backend
 
 
 class CommunityError(ValueError):
@@ -195,7 +196,8 @@ class CommunityStore(ABC):
     CONCAT_CATEGORIES = "group_concat(CASE WHEN v.verdict = 'spam' THEN v.category END)"
 
     def _tally_sql(self, where: str) -> str:
-        return self._TALLY.format(concat=self.CONCAT_CATEGORIES, where=where)
+        return _TALLY_SQL.get((where, self.CONCAT_CATEGORIES)) or _TALLY_SQL.setdefault(
+            (where, self.CONCAT_CATEGORIES), self._TALLY.format(concat=self.CONCAT_CATEGORIES, where=where))
 
     def tally_number(self, e164: str, now: float | None = None) -> Tally:
         return self._tally_one(e164, time.time() if now is None else now)

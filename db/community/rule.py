@@ -21,7 +21,6 @@ year old weighs 1/16.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -92,7 +91,11 @@ def top_categories(joined: str | None) -> tuple[str, ...]:
         return ()
     if "," not in joined:
         return (joined,)
-    counts = Counter(joined.split(","))
+    counts: dict[str, int] = {}
+    for category in joined.split(","):
+        counts[category] = counts.get(category, 0) + 1
+    if len(counts) == 1:
+        return tuple(counts)
     return tuple(sorted(counts, key=lambda c: (-counts[c], c))[:3])
 
 

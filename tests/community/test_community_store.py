@@ -167,3 +167,14 @@ def test_a_foreign_sqlite_file_is_refused(tmp_path) -> None:
     with pytest.raises(CommunityError, match="not a whocalled community database"):
         SqliteCommunityStore(path)
     assert path.read_bytes() == before
+
+
+def test_the_commonest_spam_categories_come_first(make_store) -> None:
+    store = make_store()
+    voters = members(store, 5)
+    for m, category in zip(voters, ("scam", "robocall", "scam", None, "survey")):
+        store.cast_vote(m, A, "spam", category)
+    store.cast_vote(voters[3], B, "legit", "robocall")
+    [a, b] = store.check_range("+12025550")
+    assert a.categories == ("scam", "robocall", "survey") and a.spam_voters == 5
+    assert b.categories == ()  # a legit vote's category is not a spam category
