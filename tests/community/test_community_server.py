@@ -94,6 +94,7 @@ BAD_BODIES = [
     ("long-note", json.dumps({"number": A, "verdict": "spam", "note": "x" * 600}).encode(), "longer than"),
     ("unknown-field", json.dumps({"number": A, "verdict": "spam", "member": "house 2"}).encode(), "unknown field"),
     ("bad-utf8", b'{"number": "\xff\xfe", "verdict": "spam"}', "not valid JSON"),
+    ("nested-note", json.dumps({"number": A, "verdict": "spam", "note": [[["x"]]]}).encode(), '"note" must be a string'),
 ]
 
 
@@ -105,6 +106,12 @@ async def test_bad_votes_are_400_and_store_nothing(community, body, why) -> None
     assert r.status == 400, await r.text()
     assert why in (await r.json())["error"]
     assert store.count_votes() == 0
+
+
+async def test_brackets_inside_a_note_are_just_text(community) -> None:
+    client, store, tokens = await community()
+    r = await vote(client, tokens[0], note="[[[[[[[[[[{{{{{{{{{{ press 1 }}}")
+    assert r.status == 201 and store.count_votes() == 1
 
 
 async def test_a_vote_must_be_sent_as_json(community) -> None:
