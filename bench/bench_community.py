@@ -215,14 +215,10 @@ def main() -> int:
         else:
             pg = load_cluster_module()
             try:
-                cluster = pg.Cluster().start()
+                with pg.Cluster() as cluster:
+                    ok &= run_backend("postgresql", cluster.create_database("bench"), args)
             except pg.ClusterUnavailable as exc:
                 print(f"community check (postgresql): skipped: {exc}", flush=True)
-                return 0 if ok else 1
-            try:
-                ok &= run_backend("postgresql", cluster.create_database("bench"), args)
-            finally:
-                cluster.stop()
     return 0 if ok else 1
 
 

@@ -30,9 +30,13 @@ def pg_cluster():
     except ImportError as exc:
         pytest.skip(f"PostgreSQL tests skipped: {exc}")
     pg = load_pg_cluster()
+    cluster = None
     try:
-        cluster = pg.Cluster().start()
+        cluster = pg.Cluster()
+        cluster.start()
     except pg.ClusterUnavailable as exc:
+        if cluster is not None:
+            cluster.stop()  # removes what a half-done start left
         pytest.skip(f"PostgreSQL tests skipped: {exc}")
     yield cluster
     cluster.stop()
