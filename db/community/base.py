@@ -28,6 +28,7 @@ from db.community.rule import Rule, Tally, Verdict, tally_rows
 
 MIN_PREFIX_DIGITS = 4  # "+" and at least 4 digits: a check never asks for a whole country
 HIDDEN_DIGITS = 2  # numbers in a range have at least this many digits after the prefix
+MAX_PREFIX_DIGITS = 15 - HIDDEN_DIGITS  # E.164 numbers have at most 15 digits
 MAX_NOTE = 500
 TOKEN_PREFIX = "wcc_"
 _TALLY_SQL: dict[tuple[str, str], str] = {}  # the tally statement per filter and backend
@@ -176,8 +177,11 @@ class CommunityStore(ABC):
     def check_range(self, prefix: str, now: float | None = None) -> list[Tally]:
         """Every number starting with ``prefix`` and at least :data:`HIDDEN_DIGITS` digits
         longer that has votes of active members, ordered by number."""
-        if not (prefix.startswith("+") and prefix[1:].isdigit() and len(prefix) - 1 >= MIN_PREFIX_DIGITS):
-            raise CommunityError(f"a prefix is '+' and at least {MIN_PREFIX_DIGITS} digits")
+        digits = prefix[1:]
+        if not (prefix.startswith("+") and digits.isascii() and digits.isdigit()
+                and MIN_PREFIX_DIGITS <= len(digits) <= MAX_PREFIX_DIGITS):
+            raise CommunityError(f"a prefix is '+' and {MIN_PREFIX_DIGITS} to {MAX_PREFIX_DIGITS} digits"
+                                 f" (a number without its last {HIDDEN_DIGITS} or more)")
         now = time.time() if now is None else now
         return tally_rows(self._run(
             self._tally_sql("v.e164 >= ? AND v.e164 < ? AND length(v.e164) >= ?"),

@@ -181,3 +181,16 @@ async def test_the_server_lets_old_votes_fade_off_the_list(make_store, aiohttp_c
             break
         await asyncio.sleep(0.05)
     assert store.listed_numbers() == [] and store.changes_since(version).removed == [A]
+
+
+ODD_PATHS = ["/api/v1/community/check/" + "9" * 5000, "/api/v1/community/check/+" + "9" * 5000, "/api/v1/community/check/%00%ff", "/api/v1/community/check/+1%202025",
+             "/api/v1/community/check/+١٢٣٤٥٦٧", "/api/v1/community/list?since=%00", "/api/v1/community/list?since=١٢",
+             "/api/v1/community/check/", "/api/v1/community/votes"]
+
+
+@pytest.mark.parametrize("path", ODD_PATHS)
+async def test_odd_requests_never_get_a_500(community, path) -> None:
+    client, store, tokens = await community()
+    r = await client.get(path, headers=auth(tokens[0]))
+    assert 400 <= r.status < 500 and "error" in await r.json()
+    assert "Traceback" not in await r.text()

@@ -129,7 +129,7 @@ def test_the_range_check_lists_every_voted_number_in_the_range(make_store) -> No
     assert [t.e164 for t in store.check_range("+12025550")] == ["+1202555014", A, B, C]
 
 
-@pytest.mark.parametrize("prefix", ["+120", "1202555", "+1202555x", "", "+"])
+@pytest.mark.parametrize("prefix", ["+120", "1202555", "+1202555x", "", "+", "+١٢٠٢٥٥٥٠", "+12025550143999"])
 def test_bad_prefixes_are_refused(make_store, prefix) -> None:
     with pytest.raises(CommunityError, match="prefix"):
         make_store().check_range(prefix)

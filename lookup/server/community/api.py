@@ -162,7 +162,7 @@ async def get_check(request: web.Request) -> web.Response:
 
 async def get_list(request: web.Request) -> web.Response:
     raw = request.query.get("since", "0") if request.query_string else "0"
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise ApiError(400, '"since" must be a list version: a whole number, 0 for the whole list')
     since = int(raw)
     store = request.app[STORE]
