@@ -30,6 +30,7 @@ class Include(StrEnum):
     REPORTED = "reported"
     LIKELY_SPAM = "likely_spam"
     DATASETS = "datasets"
+    COMMUNITY = "community"  # the community server's list, fetched by the caller
 
 
 def _blocked(store: Store, since: str | None) -> Iterator[ExportRow]:
@@ -203,8 +204,11 @@ def gather_rows(
     days: int | None = 30,
     sources: Sequence = (),
     effect: AllowlistEffect | None = None,
+    community: Sequence[str] = (),
 ) -> Iterator[ExportRow]:
     """The rows to export, ordered by pattern, without duplicates or what the allowlist covers.
+
+    ``community`` is the community server's list (E.164 numbers), for ``Include.COMMUNITY``.
 
     ``effect`` (when given) counts the rows the allowlist left out and the blocked ranges it split.
     """
@@ -225,6 +229,8 @@ def gather_rows(
             except OverflowError:  # more days than the calendar has: every complaint counts
                 window = None
         streams.append(_datasets(store, min_complaints, window))
+    if Include.COMMUNITY in include:
+        streams.append(ExportRow(e164, description="community spam", verdict="community") for e164 in sorted(community))
     allowlist = Allowlist(store.iter_list_entries(ListKind.ALLOW))
     if len(streams) == 1 and include == [Include.BLOCKED] and allowlist.is_empty:
         return iter(streams[0])  # one list, unique by its key, nothing allowed: as it comes

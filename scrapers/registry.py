@@ -32,6 +32,7 @@ SOURCES = (
     "scrapers.phonespamfilter_com:PhonespamfilterCom",
     "scrapers.tellows:Tellows",
     "scrapers.phoneblock_net:PhoneblockNet",
+    "scrapers.community:WhocalledCommunity",
 )
 
 

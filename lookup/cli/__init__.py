@@ -23,6 +23,7 @@ import typer
 from lookup.cli import numbers  # noqa: F401  isort: skip
 from lookup.cli import files  # noqa: F401  isort: skip
 from lookup.cli import data  # noqa: F401  isort: skip
+from lookup.cli import community  # noqa: F401  isort: skip
 from lookup.cli.common import app
 
 __all__ = ["app", "app_for", "main"]

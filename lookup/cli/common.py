@@ -44,6 +44,8 @@ config_app = typer.Typer(help="Show the configuration and where it lives.", no_a
 app.add_typer(config_app, name="config")
 sync_app = typer.Typer(help="Download or import public complaint data (FTC, FCC) for offline lookups.", no_args_is_help=True)
 app.add_typer(sync_app, name="sync")
+community_app = typer.Typer(help="Run a community server where households share spam votes privately.", no_args_is_help=True)
+app.add_typer(community_app, name="community")
 
 # Options shared by commands; each means the same everywhere.
 DbOpt = Annotated[

@@ -33,7 +33,7 @@ def plural(count: int, one: str, many: str) -> str:
 def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="The file format your phone, app or PBX imports.")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (default: standard output).")] = None,
-    include: Annotated[str, typer.Option("--include", help="Comma-separated: blocked, reported, likely_spam, datasets.")] = "blocked",
+    include: Annotated[str, typer.Option("--include", help="Comma-separated: blocked, reported, likely_spam, datasets, community (your community server's list).")] = "blocked",
     min_complaints: Annotated[int, typer.Option("--min-complaints", min=1, help="With datasets: numbers with at least this many public complaints.")] = 3,
     days: Annotated[int, typer.Option("--days", min=1, help="With datasets: complaints from the last this many days.")] = 30,
     national: Annotated[bool, typer.Option("--national", help="Write numbers of your home country in national form.")] = False,
@@ -56,7 +56,7 @@ def export(
     try:
         kinds = [Include(part.strip()) for part in include.split(",") if part.strip()]
     except ValueError:
-        fail(f"--include takes blocked, reported, likely_spam, datasets; not {include!r}")
+        fail(f"--include takes blocked, reported, likely_spam, datasets, community; not {include!r}")
     since_at = parse_when(since, "--since") if since else None
     effect = AllowlistEffect()
     with opened(db, config, region, readonly=True) as (settings, store):
@@ -65,8 +65,14 @@ def export(
             from scrapers.registry import load_sources
 
             sources = load_sources(settings)
+        community: list[str] = []
+        if Include.COMMUNITY in kinds:
+            from lookup.cli.community import community_numbers
+
+            community = community_numbers(settings)
         rows = gather_rows(
-            store, settings, kinds, since=since_at, min_complaints=min_complaints, days=days, sources=sources, effect=effect
+            store, settings, kinds, since=since_at, min_complaints=min_complaints, days=days, sources=sources, effect=effect,
+            community=community,
         )
         try:
             stats = export_rows(rows, fmt, output or sys.stdout, national_region=settings.region if national else None, chunk_size=chunk_size)

@@ -168,20 +168,35 @@ def block(
 def allow(
     pattern: Annotated[str, typer.Argument(help="A number (or prefix ending in *) you always want to get through.")],
     reason: Annotated[Optional[str], typer.Option("--reason", help="Why (e.g. 'pharmacy').")] = None,
+    share: Annotated[bool, typer.Option("--share", help="Also tell your community server the number is legitimate (asks first).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --share: share without asking for confirmation.")] = False,
     region: RegionOpt = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Put a number on your allowlist: it is never flagged or blocked.
 
+    Nothing leaves this machine unless you add --share, and then only after you confirm.
+
     Example: whocalled allow 202-555-0143 --reason pharmacy
     """
     from lookup import lists
 
+    if share and pattern.strip().endswith("*"):
+        fail("--share takes one number, not a range: the community votes on numbers")
     with opened(db, config, region) as (settings, store), list_rules():
+        if share:
+            from lookup.cli.community import community_source
+
+            community_source(settings, "--share")
         done = lists.allow(store, settings, pattern, reason)
     was = " (it was blocked; now allowed)" if done.was is ListKind.BLOCK else ""
     typer.echo(f"Allowed {done.entry.pattern}{was}.")
+    if share:
+        from lookup.cli.community import share_vote
+
+        if (share_vote(settings, done.entry.pattern, "legit", None, None, yes=yes) or "").startswith("failed"):
+            raise typer.Exit(1)
 
 
 @app.command()
@@ -236,6 +251,7 @@ def show_lists(
 
 class SubmitChoice(StrEnum):
     phoneblock = "phoneblock"
+    community = "community"  # the community server in [sources.community]
 
 
 @app.command()
@@ -244,7 +260,7 @@ def report(
     category: Annotated[Category, typer.Option("--category", "-c", help="What kind of call it was.")],
     note: Annotated[Optional[str], typer.Option("--note", help="What happened, in your words.")] = None,
     at: Annotated[Optional[str], typer.Option("--at", help="When the call came (default: now), e.g. '2026-11-20 14:05'.")] = None,
-    submit: Annotated[Optional[SubmitChoice], typer.Option("--submit", help="Also send this one report to a community list (asks first).")] = None,
+    submit: Annotated[Optional[SubmitChoice], typer.Option("--submit", help="Also send this one report to PhoneBlock or your community server (asks first).")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Send without asking for confirmation.")] = False,
     region: RegionOpt = None,
     db: DbOpt = None,
@@ -261,7 +277,11 @@ def report(
     when = parse_when(at) if at else None
     with opened(db, config, region) as (settings, store):
         target = None
-        if submit is not None:
+        if submit is SubmitChoice.community:
+            from lookup.cli.community import community_source
+
+            community_source(settings, "--submit community")
+        elif submit is not None:
             from scrapers.phoneblock_net import PhoneblockNet
 
             target = PhoneblockNet(settings.source(PhoneblockNet.name))
@@ -270,6 +290,15 @@ def report(
         with list_rules():
             saved = lists.report(store, settings, " ".join(number), category, note, when)
         typer.echo(f"Report #{saved.id} recorded: {saved.e164} as {category.value}.")
+        if submit is SubmitChoice.community:
+            from lookup.cli.community import share_vote
+
+            outcome = share_vote(settings, saved.e164, "spam", category.value, note, yes=yes)
+            if outcome:
+                store.record_submission(saved.id or 0, "community", outcome)
+            if (outcome or "").startswith("failed"):
+                raise typer.Exit(1)
+            return
         if target is None:
             return
         question = f"Send this report ({saved.e164}, {category.value}{', with your note' if note else ''}) to PhoneBlock?"
