@@ -199,6 +199,28 @@ def m006_finding_evidence(db: Database) -> None:
         db["findings"].add_column("evidence", str)
 
 
+@migrations()
+def m007_listings(db: Database) -> None:
+    """Listing directories (OpenStreetMap, Wikidata) synced by area: one row per number of a
+    named place, and one row per synced area. Rows are found by their block of 100 numbers
+    (the E.164 key without its last two digits): one index answers both the exact match (the
+    row's ``e164`` checked among the block's rows) and the same-block hint."""
+    db["listings"].create(
+        {
+            "source": str, "area": str, "ref": str, "e164": str, "block": str, "name": str, "kind": str,
+            "address": str, "website": str, "opening_hours": str, "lat": float, "lon": float,
+        },
+        not_null={"source", "area", "ref", "e164", "block"},
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_listings_block ON listings (block)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_listings_area ON listings (source, area)")
+    db["listing_areas"].create(
+        {"source": str, "area": str, "rows": int, "synced_at": str, "detail": str},
+        pk=("source", "area"),
+        not_null={"source", "area", "synced_at"},
+    )
+
+
 def apply_migrations(db: Database) -> None:
     migrations.apply(db)
 

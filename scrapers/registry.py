@@ -32,6 +32,8 @@ SOURCES = (
     "scrapers.phonespamfilter_com:PhonespamfilterCom",
     "scrapers.tellows:Tellows",
     "scrapers.phoneblock_net:PhoneblockNet",
+    "scrapers.osm:Osm",
+    "scrapers.wikidata:Wikidata",
 )
 
 
