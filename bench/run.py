@@ -20,6 +20,7 @@ BENCHES = [
     ("bench_fanout.py", [], []),
     ("bench_export.py", [], ["--rows", "100000"]),
     ("bench_server.py", [], []),
+    ("bench_listings.py", [], ["--places", "20000", "--repeat", "1"]),
 ]
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _SPAN = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 _DAY_PART = re.compile(r"(Mo|Tu|We|Th|Fr|Sa|Su)(?:-(Mo|Tu|We|Th|Fr|Sa|Su))?")
 Spans = list[tuple[int, int]]  # minutes from midnight; an end past 1440 runs into the next day
+Week = tuple[tuple[tuple[int, int], ...], ...]  # the spans of each weekday, Monday first
 
 
 @dataclass(frozen=True)
@@ -27,11 +29,13 @@ class Hours:
     words: str
 
 
-def parse_week(text: str) -> list[Spans] | None:
-    """The opening spans of each weekday (Monday first), or None for a form not read here."""
+@lru_cache(maxsize=4096)
+def parse_week(text: str) -> Week | None:
+    """The opening spans of each weekday (Monday first), or None for a form not read here.
+    Remembered: a few forms ("Mo-Fr 08:00-18:00") cover most places."""
     value = " ".join(text.split())
     if value == "24/7":
-        return [[(0, 1440)] for _ in DAYS]
+        return tuple(((0, 1440),) for _ in DAYS)
     week: list[Spans] = [[] for _ in DAYS]
     for rule in filter(None, (r.strip() for r in value.split(";"))):
         days, _, times = rule.partition(" ") if rule[:2] in DAYS else ("", "", rule)
@@ -44,7 +48,7 @@ def parse_week(text: str) -> list[Spans] | None:
             return None
         for day in selected:
             week[day] = spans
-    return week
+    return tuple(tuple(day) for day in week)
 
 
 def parse_days(text: str) -> list[int] | None:
@@ -75,7 +79,7 @@ def parse_spans(text: str) -> Spans | None:
     return out
 
 
-def open_at(week: list[Spans], when: datetime) -> Hours:
+def open_at(week: Week, when: datetime) -> Hours:
     """Whether the place is open at the local time ``when``, and until when."""
     minute = when.hour * 60 + when.minute
     today, yesterday = when.weekday(), (when.weekday() - 1) % 7
@@ -83,7 +87,7 @@ def open_at(week: list[Spans], when: datetime) -> Hours:
     candidates += [(start - 1440, end - 1440) for start, end in week[yesterday] if end > 1440]
     for start, end in candidates:
         if start <= minute < end:
-            if end - start >= 1440 and all(s == [(0, 1440)] for s in week):
+            if end - start >= 1440 and all(s == ((0, 1440),) for s in week):
                 return Hours(True, "open 24/7")
             closes = when.replace(hour=0, minute=0) + timedelta(minutes=end)
             return Hours(True, f"open now until {closes:%H:%M}")
@@ -98,12 +102,16 @@ def describe_hours(text: str | None, now: datetime, zone: str | None = None) -> 
     week = parse_week(text)
     if week is None:
         return None
-    local = now
-    if zone:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    return open_at(week, local_time(now, zone))
 
-        try:
-            local = now.astimezone(ZoneInfo(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            local = now
-    return open_at(week, local)
+
+def local_time(now: datetime, zone: str | None) -> datetime:
+    """``now`` in the IANA time ``zone``; unchanged when there is none or it is unknown."""
+    if not zone:
+        return now
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return now.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return now

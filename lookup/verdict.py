@@ -229,11 +229,13 @@ def evidence_from_findings(findings: Sequence[Finding], reliability: Mapping[str
 def listing_evidence(f: Finding, *, listed: bool) -> Evidence:
     """A listing finding as evidence: an exact match names the place (weighs once), a
     same-block match is a hint."""
+    entries = f.facts.get("listings") or [{}]
+    credit = f"; {entries[0]['attribution']}" if entries[0].get("attribution") else ""
     if f.facts.get("match") == "exact":
-        return Evidence("listing", 0 if listed else LISTED_POINTS, f"Listed as {f.detail}.", f.source)
+        return Evidence("listing", 0 if listed else LISTED_POINTS, f"Listed as {f.detail}{credit}.", f.source)
     return Evidence(
         "listing_block", 0 if listed else NEAR_LISTED_POINTS,
-        f"Next to the listed number of {f.detail}: businesses often call from other lines of their block.",
+        f"Next to the listed number of {f.detail}{credit}: businesses often call from other lines of their block.",
         f.source,
     )
 

@@ -81,3 +81,15 @@ def test_sources_shows_each_area_with_its_rows_and_date() -> None:
     text = invoke("sources").stdout
     assert "area US-DC: 9 numbers, synced " in text
     assert "area file us.json: 2 numbers" in text
+
+
+def test_triage_names_a_listed_silent_caller_with_the_credit(tmp_path) -> None:
+    invoke("sync", "osm", "--file", OSM_FILE, "--area", "US-DC")
+    log = tmp_path / "missed.txt"
+    log.write_text("+1 202 555 0170\n+1 202 555 0199\n")
+    r = invoke("triage", "--offline", str(log))
+    assert r.exit_code == 0, r.output
+    [line] = [line for line in r.stdout.splitlines() if line.startswith("+1 202-555-0170")]
+    assert "Logan Circle Dental" in line and "© OpenStreetMap contributors" in line
+    rows = {row["e164"]: row for row in map(json.loads, invoke("triage", "--offline", "--json", str(log)).stdout.splitlines())}
+    assert rows["+12025550170"]["name"] == "Logan Circle Dental"
