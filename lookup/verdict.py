@@ -67,17 +67,14 @@ from lookup.models import (
     Status,
     Verdict,
 )
-from lookup.describe import CATEGORY_WORDS, listing_words
+from lookup.describe import CATEGORY_WORDS
+from lookup.verdict_listings import listed_advice, listed_place, listing_evidence, weigh_listing
 from lookup.settings import Settings
 
 DEFAULT_RELIABILITY = 0.6
 MAX_SOURCE_WEIGHT = 50.0
 MAX_COMPLAINT_POINTS = 70.0  # 60 for the count, 10 for robocalls
 UNASSIGNED_POINTS = 40.0
-LISTED_POINTS = -40.0
-NEAR_LISTED_POINTS = -5.0
-AGAINST_SIGNALS = ("complaints:", "source:", "user_report", "unassigned_prefix")
-
 def region_name(region: str | None) -> str:
     """A country name for a region code, from phonenumbers' own English geocoding data."""
     if not region:
@@ -226,43 +223,6 @@ def evidence_from_findings(findings: Sequence[Finding], reliability: Mapping[str
     return ev
 
 
-def listing_evidence(f: Finding, *, listed: bool) -> Evidence:
-    """A listing finding as evidence: an exact match names the place (weighs once), a
-    same-block match is a hint."""
-    entries = f.facts.get("listings") or [{}]
-    credit = f"; {entries[0]['attribution']}" if entries[0].get("attribution") else ""
-    if f.facts.get("match") == "exact":
-        return Evidence("listing", 0 if listed else LISTED_POINTS, f"Listed as {f.detail}{credit}.", f.source)
-    return Evidence(
-        "listing_block", 0 if listed else NEAR_LISTED_POINTS,
-        f"Next to the listed number of {f.detail}{credit}: businesses often call from other lines of their block.",
-        f.source,
-    )
-
-
-def weigh_listing(ev: list[Evidence], suspicious: float) -> list[Evidence]:
-    """The listing keeps its weight unless the evidence against the number is strong (at least
-    the suspicious threshold): then it is shown, weighing nothing."""
-    against = sum(e.weight for e in ev if e.weight > 0 and e.signal.startswith(AGAINST_SIGNALS))
-    if against < suspicious:
-        return ev
-    return [
-        Evidence(e.signal, 0, f"{e.detail} The evidence against the number weighs more.", e.source)
-        if e.signal in ("listing", "listing_block") and e.weight < 0 else e
-        for e in ev
-    ]
-
-
-def listed_place(findings: Sequence[Finding]) -> dict | None:
-    """The first place listed with exactly this number (a ``listings`` entry), or None."""
-    for f in findings:
-        if f.evidence is EvidenceKind.LISTING and f.status is Status.FOUND and f.facts.get("match") == "exact":
-            entries = f.facts.get("listings") or []
-            if entries:
-                return entries[0]
-    return None
-
-
 def _default_detail(f: Finding) -> str:
     parts = []
     if f.name:
@@ -372,17 +332,6 @@ def _list_detail(what: str, entry: ListEntry) -> str:
     scope = f"the range {entry.pattern}" if entry.is_prefix else "this number"
     text = f"You put {scope} {what}" if entry.is_prefix else f"This number is {what}"
     return text + (f" ({entry.reason})." if entry.reason else ".")
-
-
-def listed_advice(place: Mapping) -> str:
-    """Who calling back reaches: "Apotheke am Markt (pharmacy), Hauptstr. 5: open now until 18:30"."""
-    words = listing_words(place)
-    if place.get("hours"):
-        words += f": {place['hours']}"
-    elif place.get("opening_hours"):
-        words += f" (opening hours: {place['opening_hours']})"
-    return (f"It is the listed number of {words}. Calling back reaches them, even if this call's caller ID"
-            " was faked.")
 
 
 def call_back_advice(

@@ -49,3 +49,11 @@ async def test_a_listed_name_is_escaped_on_the_page(client) -> None:
     page = await (await client.get("/", params={"n": HOSTILE})).text()
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Dr &amp; Sons" in page
+
+
+async def test_the_page_shows_the_listing_with_its_credit_and_the_links(client) -> None:
+    page = await (await client.get("/", params={"n": LISTED})).text()
+    assert 'id="caller">Foggy Bottom Pharmacy<' in page
+    assert "© OpenStreetMap contributors" in page and "open 24/7" in page
+    assert 'href="https://www.openstreetmap.org/node/1"' in page
+    assert '<ul class="links" id="links">' in page and "https://duckduckgo.com/?q=%22%2B1+202-555-0144%22" in page
