@@ -146,7 +146,7 @@ def run_floor(answer: Path, db: Path) -> tuple[float, int]:
                     e164 = phonenumbers.format_number(phonenumbers.parse(value, "US"), phonenumbers.PhoneNumberFormat.E164)
                 except phonenumbers.NumberParseException:
                     continue
-                rows.append(("osm", "US-DC", ref, e164, e164[:-2], tags.get("name"), tags.get("amenity"),
+                rows.append(("osm", "US-DC", 1, ref, e164, e164[:-2], tags.get("name"), tags.get("amenity"),
                              tags.get("addr:street"), tags.get("website"), tags.get("opening_hours"),
                              center.get("lat"), center.get("lon")))
     conn.execute("BEGIN")

@@ -131,8 +131,11 @@ def read_places(
 
 def place_listings(element: dict[str, Any], area: str, region: str, tally: ReadTally) -> list[Listing]:
     """The listings of one Overpass element: one per distinct number in its phone tags."""
-    tags = element.get("tags")
-    ref = f"{element.get('type')}/{element.get('id')}"
+    tags, kind, number = element.get("tags"), element.get("type"), element.get("id")
+    if kind not in ("node", "way", "relation") or not isinstance(number, int) or isinstance(number, bool):
+        tally.skip(clean_text(str(kind), 20) or "element", "not a node, way or relation with a numeric id")
+        return []
+    ref = f"{kind}/{number}"
     if not isinstance(tags, dict):
         tally.skip(ref, "no tags")
         return []

@@ -107,3 +107,13 @@ def test_areas_and_boxes_are_checked_before_any_query() -> None:
     for bad in ("1,2,3", "38.91,-77.04,38.89,-77.02", "a,b,c,d", "91,0,92,1"):
         with pytest.raises(AreaError):
             check_bbox(bad)
+
+
+def test_elements_that_are_no_osm_object_are_skipped_and_counted() -> None:
+    answer = ('{"elements": [{"type": "node\\u001b[31m", "id": 1, "tags": {"phone": "+1 202 555 0143"}},'
+              ' {"type": "way", "id": "javascript:x", "tags": {"phone": "+1 202 555 0143"}},'
+              ' {"type": "node", "id": 7, "tags": {"name": "Ok", "phone": "+1 202 555 0143"}}]}')
+    tally = ReadTally()
+    rows = list(read_places(io.StringIO(answer), "US-DC", "US", tally))
+    assert [r.ref for r in rows] == ["node/7"]
+    assert tally.skipped == 2 and "\x1b" not in tally.summary()

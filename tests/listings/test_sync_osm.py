@@ -104,7 +104,7 @@ async def test_areas_are_kept_apart_and_a_resync_replaces_only_its_own(directory
     assert [a.area for a in store.listing_areas()] == ["US-DC", "bbox 38.89,-77.04,38.91,-77.02"]
     assert store.count_listings("osm") == 18
     await sync_osm(store, settings, area="US-DC", fetcher=fetcher, max_age_days=0)
-    assert store.count_listings("osm") == 18  # replaced, not added
+    assert store.count_listings("osm") == 18 and store.db["listings"].count == 18  # replaced, not added
 
 
 async def test_a_saved_answer_is_read_without_the_network(store) -> None:
@@ -113,3 +113,15 @@ async def test_a_saved_answer_is_read_without_the_network(store) -> None:
     result = await sync_osm(store, Settings(), area="US-DC", file=page("osm/us-dc.json"))
     assert result.ok and result.rows == 9
     assert store.listing_areas()[0].detail == "file us-dc.json"
+
+
+async def test_a_saved_answer_cut_off_mid_way_keeps_the_earlier_rows(store, tmp_path) -> None:
+    from lookup.settings import Settings
+
+    await sync_osm(store, Settings(), area="US-DC", file=page("osm/us-dc.json"))
+    text = page("osm/us-dc.json").read_text(encoding="utf-8")
+    cut = tmp_path / "cut.json"
+    cut.write_text(text[: text.index("Example Visitor Office")], encoding="utf-8")
+    result = await sync_osm(store, Settings(), area="US-DC", file=cut)
+    assert not result.ok and "cut off" in result.failure
+    assert store.count_listings("osm") == 9 and store.listing_areas()[0].detail == "file us-dc.json"
