@@ -78,8 +78,8 @@ def local_time(iso: str | None, tz: str | None = None) -> str:
 
 def listing_words(entry: Mapping[str, Any]) -> str:
     """``Apotheke am Markt (pharmacy), Hauptstr. 5`` from a ``listings`` entry."""
-    text = str(entry.get("name") or "an unnamed place")
     kind = entry.get("kind")
+    text = str(entry.get("name") or (f"an unnamed {kind}" if kind else "an unnamed place"))
     if kind and str(kind).lower() not in text.lower():
         text += f" ({kind})"
     if entry.get("address"):

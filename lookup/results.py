@@ -111,9 +111,9 @@ def caller_name(findings: Iterable[Finding], history: History | None = None) -> 
     if history is not None and history.contact_name:
         return history.contact_name
     findings = list(findings)
-    listed = listing_entries(findings)
+    listed = [entry["name"] for entry in listing_entries(findings) if entry.get("name")]
     if listed:
-        return str(listed[0]["name"])
+        return str(listed[0])
     for f in findings:
         if f.status is Status.FOUND and f.name:
             return f.name

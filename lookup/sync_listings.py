@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, TextIO
 from db.store import Store
 from lookup.models import Listing, ReadTally
 from lookup.settings import Settings
-from lookup.sync_files import open_fetcher
+from lookup.sync_files import Progress, open_fetcher
 from scrapers import osm, wikidata
 from scrapers.base import FetchError, ListingSource
 from scrapers.listing_json import AnswerError
@@ -77,11 +77,16 @@ def is_fresh(store: Store, source: str, area: str, max_age_days: float, now: dat
     return known.synced_at if now - at < timedelta(days=max_age_days) else None
 
 
-def save_file(store: Store, result: ListingSync, path: Path, read: Reader, detail: str) -> ListingSync:
-    """Parse ``path`` with ``read`` and put its listings in place of the area's rows."""
+def save_file(
+    store: Store, result: ListingSync, path: Path, read: Reader, detail: str, progress: Progress | None = None
+) -> ListingSync:
+    """Parse ``path`` with ``read`` and put its listings in place of the area's rows;
+    ``progress(area, numbers saved, None)`` after each batch."""
+    counted = (lambda n: progress(result.area, n, None)) if progress is not None else None
     try:
         with open(path, encoding="utf-8", errors="replace") as stream:
-            result.rows = store.replace_listings(result.source, result.area, read(stream), detail=detail)
+            result.rows = store.replace_listings(result.source, result.area, read(stream), detail=detail,
+                                                 on_progress=counted)
     except UnknownArea:
         raise
     except AnswerError as exc:
@@ -93,7 +98,7 @@ def save_file(store: Store, result: ListingSync, path: Path, read: Reader, detai
 
 async def fetch_and_save(
     store: Store, settings: Settings, source: ListingSource, result: ListingSync, url: str, read: Reader,
-    *, headers: dict[str, str], detail: str, fetcher: Fetcher | None, max_bytes: int,
+    *, headers: dict[str, str], detail: str, fetcher: Fetcher | None, max_bytes: int, progress: Progress | None,
 ) -> ListingSync:
     """Stream ``url`` to a temporary file, then :func:`save_file` it."""
     async with open_fetcher(fetcher, settings, source) as client:
@@ -108,7 +113,7 @@ async def fetch_and_save(
             if download.path is None:
                 result.failure = f"HTTP {download.status} from {source.title}"
                 return result
-            return save_file(store, result, download.path, read, detail)
+            return save_file(store, result, download.path, read, detail, progress)
 
 
 # ---------------------------------------------------------------- OpenStreetMap
@@ -117,7 +122,7 @@ async def fetch_and_save(
 async def sync_osm(
     store: Store, settings: Settings, *, area: str | None = None, bbox: str | None = None,
     file: Path | None = None, max_age_days: float = DEFAULT_MAX_AGE_DAYS, fetcher: Fetcher | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, progress: Progress | None = None,
 ) -> ListingSync:
     """Sync the places with a phone number in ``area`` (ISO 3166-2 or country code) or ``bbox``
     (``S,W,N,E``) from Overpass, or from a saved Overpass JSON answer ``file``. Raises
@@ -137,7 +142,7 @@ async def sync_osm(
         return osm.read_places(stream, key, region, result.tally, need_area=need_area)
 
     if file is not None:
-        return save_file(store, result, file, lambda s: read(s, False), f"file {file.name}")
+        return save_file(store, result, file, lambda s: read(s, False), f"file {file.name}", progress)
     fresh = is_fresh(store, source.name, key, max_age_days, now or datetime.now(timezone.utc))
     if fresh:
         result.fresh_since = fresh
@@ -146,7 +151,7 @@ async def sync_osm(
     return await fetch_and_save(
         store, settings, source, result, source.query_url(query), lambda s: read(s, code is not None),
         headers={"Accept": "application/json"}, detail=source.base_url, fetcher=fetcher,
-        max_bytes=osm.MAX_ANSWER_BYTES,
+        max_bytes=osm.MAX_ANSWER_BYTES, progress=progress,
     )
 
 
@@ -156,6 +161,7 @@ async def sync_osm(
 async def sync_wikidata(
     store: Store, settings: Settings, *, country: str | None = None, file: Path | None = None,
     max_age_days: float = DEFAULT_MAX_AGE_DAYS, fetcher: Fetcher | None = None, now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> ListingSync:
     """Sync the organisations with a phone number (P1329) in ``country`` from the Wikidata query
     service, or from a saved SPARQL JSON answer ``file``."""
@@ -171,7 +177,7 @@ async def sync_wikidata(
         return wikidata.read_organisations(stream, key, region, result.tally)
 
     if file is not None:
-        return save_file(store, result, file, read, f"file {file.name}")
+        return save_file(store, result, file, read, f"file {file.name}", progress)
     fresh = is_fresh(store, source.name, key, max_age_days, now or datetime.now(timezone.utc))
     if fresh:
         result.fresh_since = fresh
@@ -179,5 +185,5 @@ async def sync_wikidata(
     return await fetch_and_save(
         store, settings, source, result, source.query_url(wikidata.country_query(code)), read,  # type: ignore[arg-type]
         headers={"Accept": "application/sparql-results+json"}, detail=source.base_url, fetcher=fetcher,
-        max_bytes=wikidata.MAX_ANSWER_BYTES,
+        max_bytes=wikidata.MAX_ANSWER_BYTES, progress=progress,
     )

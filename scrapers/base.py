@@ -372,7 +372,7 @@ class ListingSource(SourceBase):
             zone = next((z for z in number.time_zones if "/" in z and not z.startswith("Etc/")), default_zone)
             if exact:
                 entries = [self.listing_entry(x, describe_hours(x.opening_hours, now, zone)) for x in exact]
-                first = entries[0]
+                first = next((e for e in entries if e["name"]), entries[0])
                 out[key] = self.finding(
                     number, Status.FOUND, name=first["name"], url=first["url"], detail=listing_words(first),
                     facts={"match": "exact", "listings": entries},
@@ -390,7 +390,7 @@ class ListingSource(SourceBase):
     def listing_entry(self, listing: Listing, hours: Any) -> dict[str, Any]:
         """One listed place as the ``listings`` JSON shows it."""
         return {
-            "name": listing.name or (f"unnamed {listing.kind}" if listing.kind else "unnamed place"),
+            "name": listing.name,  # None for a place without one: never a caller name then
             "kind": listing.kind,
             "address": listing.address,
             "website": listing.website,

@@ -331,15 +331,19 @@ def sync_fcc_command(
 MaxAgeOpt = Annotated[float, typer.Option("--max-age", min=0, help="Days an area's listings stay fresh: a fresher area is not downloaded again (0: always download).")]
 
 
-def _run_listing_sync(coro_for) -> None:
-    """Run one listing sync, report it in one line, choose the exit code (2 bad input, 1 failed)."""
+def _run_listing_sync(label: str, coro_for) -> None:
+    """Run one listing sync (``coro_for(progress)``), report it in one line, choose the exit code
+    (2 bad input, 1 failed)."""
     from lookup.sync_listings import UnknownArea
     from scrapers.osm import AreaError
 
+    callback, finish = _sync_progress(f"Syncing {label}")
     try:
-        result = run_async(coro_for())
+        result = run_async(coro_for(callback))
     except (AreaError, UnknownArea) as exc:
+        finish()
         fail(str(exc))
+    finish()
     if result.failure:
         fail(result.summary(), code=1)
     typer.echo(result.summary())
@@ -370,7 +374,8 @@ def sync_osm_command(
     if file is not None and bbox:
         fail("--file and --bbox contradict each other: a saved answer is named with --area, if at all")
     with opened(db, config) as (settings, store):
-        _run_listing_sync(lambda: sync_osm(store, settings, area=area, bbox=bbox, file=file, max_age_days=max_age))
+        _run_listing_sync("OpenStreetMap", lambda progress: sync_osm(
+            store, settings, area=area, bbox=bbox, file=file, max_age_days=max_age, progress=progress))
 
 
 @sync_app.command("wikidata")
@@ -390,4 +395,5 @@ def sync_wikidata_command(
     if file is not None and not file.is_file():
         fail(f"no such file: {file}")
     with opened(db, config) as (settings, store):
-        _run_listing_sync(lambda: sync_wikidata(store, settings, country=country, file=file, max_age_days=max_age))
+        _run_listing_sync("Wikidata", lambda progress: sync_wikidata(
+            store, settings, country=country, file=file, max_age_days=max_age, progress=progress))

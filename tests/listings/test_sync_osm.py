@@ -125,3 +125,11 @@ async def test_a_saved_answer_cut_off_mid_way_keeps_the_earlier_rows(store, tmp_
     result = await sync_osm(store, Settings(), area="US-DC", file=cut)
     assert not result.ok and "cut off" in result.failure
     assert store.count_listings("osm") == 9 and store.listing_areas()[0].detail == "file us-dc.json"
+
+
+async def test_progress_counts_the_numbers_saved(store) -> None:
+    from lookup.settings import Settings
+
+    seen: list[tuple[str, int, int | None]] = []
+    await sync_osm(store, Settings(), area="US-DC", file=page("osm/us-dc.json"), progress=lambda *a: seen.append(a))
+    assert seen == [("US-DC", 9, None)]

@@ -49,7 +49,8 @@ async def test_an_organisation_is_named_with_its_kind_and_page(store) -> None:
     assert listed["kind"] == "official residence"  # the first row of the entity and number
     assert listed["url"] == "https://www.wikidata.org/wiki/Q35525"
     assert listed["website"] == "https://www.whitehouse.gov/"
-    assert unlabelled["listings"][0]["name"] == "unnamed place"  # the id is no name
+    assert unlabelled["listings"][0]["name"] is None and "name" not in unlabelled  # the id is no name
+    assert unlabelled["listings"][0]["url"] == "https://www.wikidata.org/wiki/Q9000001"
 
 
 async def test_a_bad_country_is_refused_before_any_request(store) -> None:
