@@ -1,4 +1,4 @@
-"""P7: the community server's k-anonymous prefix check against many voted numbers.
+"""P8: the community server's k-anonymous prefix check against many voted numbers.
 
 For each backend (SQLite, and PostgreSQL when Debian's server can be started here), the
 community store is loaded with ``--numbers`` voted numbers (1,000,000 by default; about ten

@@ -21,6 +21,7 @@ BENCHES = [
     ("bench_export.py", [], ["--rows", "100000"]),
     ("bench_server.py", [], []),
     ("bench_community.py", [], ["--quick"]),
+    ("bench_listings.py", [], ["--places", "20000", "--repeat", "1"]),
 ]
 
 

@@ -223,6 +223,30 @@ def m007_plain_lists_without_times(db: Database) -> None:
         )
 
 
+@migrations()
+def m008_listings(db: Database) -> None:
+    """Listing directories (OpenStreetMap, Wikidata) synced by area: one row per number of a
+    named place, and one row per synced area. Rows are found by their block of 100 numbers
+    (the E.164 key without its last two digits): one index answers both the exact match (the
+    row's ``e164`` checked among the block's rows) and the same-block hint. A sync writes its
+    rows under a new ``generation`` and then points the area at it, so lookups never see half an
+    area and a failed sync leaves the last good one in place."""
+    db["listings"].create(
+        {
+            "source": str, "area": str, "generation": int, "ref": str, "e164": str, "block": str, "name": str,
+            "kind": str, "address": str, "website": str, "opening_hours": str, "lat": float, "lon": float,
+        },
+        not_null={"source", "area", "generation", "ref", "e164", "block"},
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_listings_block ON listings (block)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_listings_area ON listings (source, area, generation)")
+    db["listing_areas"].create(
+        {"source": str, "area": str, "generation": int, "rows": int, "synced_at": str, "detail": str},
+        pk=("source", "area"),
+        not_null={"source", "area", "generation", "synced_at"},
+    )
+
+
 def apply_migrations(db: Database) -> None:
     migrations.apply(db)
 

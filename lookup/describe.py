@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from lookup.models import Level, NumberKind, Status
 from lookup.results import LookupResult
 
@@ -72,3 +74,27 @@ def local_time(iso: str | None, tz: str | None = None) -> str:
     local = at.astimezone(zone) if zone is not None else at.astimezone()
     return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".rstrip()
 
+
+
+def listing_words(entry: Mapping[str, Any]) -> str:
+    """``Apotheke am Markt (pharmacy), Hauptstr. 5`` from a ``listings`` entry."""
+    kind = entry.get("kind")
+    text = str(entry.get("name") or (f"an unnamed {kind}" if kind else "an unnamed place"))
+    if kind and str(kind).lower() not in text.lower():
+        text += f" ({kind})"
+    if entry.get("address"):
+        text += f", {entry['address']}"
+    return text
+
+
+def listing_line(entry: Mapping[str, Any]) -> str:
+    """A listed place in one line with its hours and the credit its data asks for:
+    ``Apotheke am Markt (pharmacy), Hauptstr. 5 · open now until 18:30 · © OpenStreetMap contributors``."""
+    parts = [listing_words(entry)]
+    if entry.get("hours"):
+        parts.append(str(entry["hours"]))
+    elif entry.get("opening_hours"):
+        parts.append(f"hours: {entry['opening_hours']}")
+    if entry.get("attribution"):
+        parts.append(str(entry["attribution"]))
+    return " · ".join(parts)

@@ -24,7 +24,7 @@ from lookup.models import (
     Status,
 )
 from lookup.numbers import NumberError, parse_number, with_details
-from lookup.results import LookupResult
+from lookup.results import LookupResult, number_links
 from lookup.settings import Settings
 from lookup.verdict import score
 
@@ -131,6 +131,8 @@ class Engine:
             self._prefix_groups(prefix_sources, unique, findings, offline=True)
         for k, fs in self._dataset_findings(numbers).items():
             findings.setdefault(k, []).extend(fs)
+        for k, fs in self._listing_findings(numbers).items():
+            findings.setdefault(k, []).extend(fs)
         return self._results(inputs, numbers, findings)
 
     async def lookup(
@@ -217,6 +219,8 @@ class Engine:
                     )
                 self.store.save_robots(robots)
         for k, fs in self._dataset_findings(numbers, only).items():
+            findings.setdefault(k, []).extend(fs)
+        for k, fs in self._listing_findings(numbers, only).items():
             findings.setdefault(k, []).extend(fs)
         return self._results(inputs, numbers, findings)
 
@@ -411,6 +415,28 @@ class Engine:
                 out.setdefault(key, []).append(finding)
         return out
 
+    def _listing_findings(self, numbers: Sequence[Number | NumberError], only: Sequence[str] = ()) -> dict[str, list[Finding]]:
+        """Listing directories answer from the synced listings: one query for the whole batch
+        reads the listings in the numbers' blocks of 100, and each directory picks its own."""
+        from datetime import datetime, timezone
+
+        from scrapers.base import ListingSource
+
+        directories = [s for s in self.sources if isinstance(s, ListingSource) and (s.name in only if only else s.enabled)]
+        unique = {n.e164: n for n in numbers if isinstance(n, Number) and n.e164}
+        if not directories or not unique:
+            return {}
+        blocks = self.store.listings_by_block(list(unique))
+        if not blocks:
+            return {}
+        now = datetime.now(timezone.utc)
+        out: dict[str, list[Finding]] = {}
+        for source in directories:
+            covered = [n for n in unique.values() if source.supports(n)]
+            for key, finding in source.listing_findings(covered, blocks, now, self.settings.timezone).items():
+                out.setdefault(key, []).append(finding)
+        return out
+
     def _results(
         self, inputs: Sequence[str], numbers: Sequence[Number | NumberError], findings: dict[str, list[Finding]]
     ) -> list[LookupResult]:
@@ -433,7 +459,7 @@ class Engine:
             reps = tuple(reports.get(key, ()))
             hist = history.get(key)
             verdict = score(n, fs, hist, entries, self.settings, reports=reps, reliability=reliability, own_numbers=own)
-            out.append(LookupResult(raw, n, None, verdict, fs, entries, reps, hist))
+            out.append(LookupResult(raw, n, None, verdict, fs, entries, reps, hist, number_links(n, self.sources)))
         return out
 
 

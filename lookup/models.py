@@ -238,6 +238,35 @@ class CachedPrefix:
     expires_at: str
 
 
+class Listing(NamedTuple):
+    """One number of a named place or organisation, as a listing directory (OpenStreetMap,
+    Wikidata) holds it. ``ref`` is the directory's own id (``node/123``, ``Q35525``); ``area``
+    the synced area it came with; ``kind`` what it is in plain words ("pharmacy")."""
+
+    source: str
+    area: str
+    ref: str
+    e164: str
+    name: str | None = None
+    kind: str | None = None
+    address: str | None = None
+    website: str | None = None
+    opening_hours: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class ListingArea:
+    """One synced area of a listing directory: how many numbers it holds and when it was synced."""
+
+    source: str
+    area: str
+    rows: int
+    synced_at: str
+    detail: str | None = None
+
+
 # ---------------------------------------------------------------- the user's lists and reports
 
 

@@ -177,6 +177,21 @@ def normalize_number(raw: str, region: str = "US", *, details: bool = True) -> N
     return number
 
 
+def listed_e164(raw: str, region: str) -> str | None:
+    """The E.164 key of a number as a directory lists it (OpenStreetMap, Wikidata), read like any
+    input (``tel:``, ``00``, letters) but without the facts a lookup needs: bulk syncs read
+    hundreds of thousands. The extension is dropped; None when it is not a possible number."""
+    region = (region or "US").upper()
+    try:
+        parsed = phonenumbers.parse(_prepare(str(raw), region), region)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    parsed.extension = None
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+
+
 def with_details(number: Number, parsed: phonenumbers.PhoneNumber) -> Number:
     """``number`` with location, carrier and time zones filled in."""
     from dataclasses import replace

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from lookup.models import Finding, History, ListEntry, Number, Report, Status, Verdict
+from lookup.models import EvidenceKind, Finding, History, ListEntry, Number, Report, Status, Verdict
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class LookupResult:
     lists: tuple[ListEntry, ...] = ()
     reports: tuple[Report, ...] = ()
     history: History | None = None
+    links: tuple[tuple[str, str], ...] = ()  # (what, url): web searches and community pages for the number
 
     @property
     def ok(self) -> bool:
@@ -61,6 +62,11 @@ class LookupResult:
         name = caller_name(self.findings, self.history)
         if name:
             out["name"] = name
+        out["listings"] = listing_entries(self.findings)
+        near = listing_entries(self.findings, match="block")
+        if near:
+            out["near_listings"] = near
+        out["links"] = [{"title": title, "url": url} for title, url in self.links]
         if self.history is not None:
             h = self.history
             out["history"] = {
@@ -88,12 +94,54 @@ def finding_json(f: Finding) -> dict[str, Any]:
     return out
 
 
+def listing_entries(findings: Iterable[Finding], match: str = "exact") -> list[dict[str, Any]]:
+    """The places listed with this number (``match="exact"``) or in its block of 100 (``"block"``),
+    as the ``listings`` JSON shows them, from every listing directory."""
+    out: list[dict[str, Any]] = []
+    for f in findings:
+        if f.evidence is EvidenceKind.LISTING and f.status is Status.FOUND and f.facts.get("match") == match:
+            out.extend(f.facts.get("listings") or ())
+    return out
+
+
 def caller_name(findings: Iterable[Finding], history: History | None = None) -> str | None:
-    """The caller's name: the user's contact name first, else the first source that names one.
-    Never decorated with a spam flag (that is the verdict's job)."""
+    """The caller's name: the user's contact name first, then a place listed with exactly this
+    number, then the first source that names one. Never decorated with a spam flag (that is the
+    verdict's job)."""
     if history is not None and history.contact_name:
         return history.contact_name
+    findings = list(findings)
+    listed = [entry["name"] for entry in listing_entries(findings) if entry.get("name")]
+    if listed:
+        return str(listed[0])
     for f in findings:
         if f.status is Status.FOUND and f.name:
             return f.name
     return None
+
+
+SEARCH_URL = "https://duckduckgo.com/?q="
+
+
+def number_links(number: Number, sources: Iterable[Any]) -> tuple[tuple[str, str], ...]:
+    """Where a person can read more about ``number`` and add a comment: a web search for it in
+    its international and national notations, then each enabled community site's page for it
+    (a per-number source whose request is a plain page; API-only sources have none)."""
+    from urllib.parse import quote_plus
+
+    from lookup.models import NumberKind, SourceKind
+
+    if number.kind is not NumberKind.NUMBER or not number.e164:
+        return ()
+    out: list[tuple[str, str]] = []
+    for notation in dict.fromkeys(filter(None, (number.international, number.national))):
+        out.append((f'web search for "{notation}"', SEARCH_URL + quote_plus(f'"{notation}"')))
+    for source in sources:
+        if source.kind is not SourceKind.LOOKUP or source.evidence is not EvidenceKind.OPINION:
+            continue
+        if not source.enabled or not source.supports(number):
+            continue
+        request = source.request(number)
+        if request.expect == "html" and request.method == "GET" and not request.params and not request.headers:
+            out.append((f"{source.title} comments", request.url))
+    return tuple(out)

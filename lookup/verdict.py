@@ -33,6 +33,13 @@ How the weights were chosen (points, where 60 = likely spam by default):
 - Findings are weighed by what they are evidence of (``Finding.evidence``), never
   by which source sent them; one source counts once (its latest definite answer,
   when a source answers both live and from synced data).
+- A number listed exactly as a named place's or organisation's (OpenStreetMap, Wikidata: -40)
+  is someone the person can look up: likely OK on its own; one listing counts, however many
+  directories agree. A number in the same block of 100 as a listed one (-5) is only a hint:
+  businesses often call from other lines of their block. A listing never outweighs the
+  user's block list (that level wins) or strong evidence against the number: when complaints,
+  opinions and the user's reports add up to the "suspicious" threshold, the listing is shown
+  with no weight.
 - Repeated silent calls (10 per repeat, up to 30) and calls at night (10)
   are what probing robocallers do; a number the user called before (-30) or
   answered (-10) is probably someone they deal with.
@@ -61,13 +68,13 @@ from lookup.models import (
     Verdict,
 )
 from lookup.describe import CATEGORY_WORDS
+from lookup.verdict_listings import listed_advice, listed_place, listing_evidence, weigh_listing
 from lookup.settings import Settings
 
 DEFAULT_RELIABILITY = 0.6
 MAX_SOURCE_WEIGHT = 50.0
 MAX_COMPLAINT_POINTS = 70.0  # 60 for the count, 10 for robocalls
 UNASSIGNED_POINTS = 40.0
-
 def region_name(region: str | None) -> str:
     """A country name for a region code, from phonenumbers' own English geocoding data."""
     if not region:
@@ -205,6 +212,8 @@ def evidence_from_findings(findings: Sequence[Finding], reliability: Mapping[str
         elif f.evidence is EvidenceKind.NUMBERING and f.spam is not None and f.spam > 0.5:
             detail = f.detail or "No carrier holds this number's prefix: the caller ID is spoofed."
             ev.append(Evidence("unassigned_prefix", UNASSIGNED_POINTS, detail, f.source))
+        elif f.evidence is EvidenceKind.LISTING:
+            ev.append(listing_evidence(f, listed=any(e.signal == "listing" for e in ev)))
         elif f.evidence is EvidenceKind.OPINION and f.spam is not None:
             r = (reliability or {}).get(f.source, DEFAULT_RELIABILITY)
             weight = (f.spam - 0.5) * 2 * MAX_SOURCE_WEIGHT * r * confidence(f.reports)
@@ -293,12 +302,13 @@ def score(
     ev += evidence_from_number(number, settings, own)
     ev += evidence_from_findings(findings, reliability)
     ev += evidence_from_history(history)
+    th = settings.thresholds
+    ev = weigh_listing(ev, th.suspicious)
 
     raw = sum(e.weight for e in ev)
     # The score is the sum itself, kept within -100..100, so the level and the number shown
     # always agree: likely OK is -20 and less, likely spam 60 and more (the default thresholds).
     spam_score = int(round(min(max(raw, -100), 100)))
-    th = settings.thresholds
     if allow:
         level = Level.ALLOWED
     elif block:
@@ -313,7 +323,7 @@ def score(
         level = Level.LIKELY_OK
     else:
         level = Level.UNKNOWN
-    advice, why = call_back_advice(number, level, ev)
+    advice, why = call_back_advice(number, level, ev, listed_place(findings))
     ordered = tuple(sorted(ev, key=lambda e: -abs(e.weight)))
     return Verdict(level=level, score=spam_score, call_back=advice, call_back_reason=why, evidence=ordered)
 
@@ -324,8 +334,11 @@ def _list_detail(what: str, entry: ListEntry) -> str:
     return text + (f" ({entry.reason})." if entry.reason else ".")
 
 
-def call_back_advice(number: Number, level: Level, evidence: Sequence[Evidence]) -> tuple[CallBack, str]:
+def call_back_advice(
+    number: Number, level: Level, evidence: Sequence[Evidence], place: Mapping | None = None
+) -> tuple[CallBack, str]:
     signals = {e.signal for e in evidence}
+    listed = place is not None and any(e.signal == "listing" and e.weight < 0 for e in evidence)
     if number.kind is NumberKind.WITHHELD:
         return CallBack.NO, "You cannot call back: the number was withheld. A caller who needs you will call again or leave a message."
     if number.kind is NumberKind.EMERGENCY:
@@ -340,6 +353,8 @@ def call_back_advice(number: Number, level: Level, evidence: Sequence[Evidence])
         return CallBack.CAUTION, "Short codes usually send texts; calling back may be charged."
     if level is Level.LIKELY_SPAM:
         return CallBack.NO, "Do not call back: it is likely spam, and a call back tells them your line is live."
+    if listed and level is not Level.SUSPICIOUS:
+        return CallBack.YES, listed_advice(place)  # type: ignore[arg-type]
     if signals & {"invalid", "impossible", "own_number", "unassigned_prefix"}:
         return CallBack.NO, "Do not call back: the caller ID was faked, so a call back would reach someone else or nobody."
     if "nanp_international" in signals:

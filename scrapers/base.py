@@ -36,10 +36,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Sequence
 
-from datetime import date
+from datetime import date, datetime
 
 from lookup.models import (
-    CachedPrefix, ComplaintSummary, EvidenceKind, Finding, Number, NumberKind, SourceKind, Status, SyncState, iso_now,
+    CachedPrefix, ComplaintSummary, EvidenceKind, Finding, Listing, Number, NumberKind, SourceKind, Status, SyncState,
+    iso_now,
 )
 from lookup.settings import SourceConfig
 
@@ -336,12 +337,68 @@ class DatasetSource(SourceBase):
 
 class ListingSource(SourceBase):
     """A listing directory (``SourceKind.LISTING``): named places or organisations and their
-    numbers, synced in bulk and matched locally (a number found there belongs to someone
-    named). The engine hands the listings whose number matches to :meth:`listing_findings`."""
+    numbers, synced in bulk by area (:mod:`lookup.sync_listings`) and matched locally (a number
+    found there belongs to someone named). The engine reads the listings in the blocks of 100
+    of the numbers asked (one query per batch) and hands them to :meth:`listing_findings`.
+
+    A subclass names its directory's page for an entry (:meth:`place_url`) and the
+    ``attribution`` its licence asks for wherever a name from it is shown."""
 
     kind: ClassVar[SourceKind] = SourceKind.LISTING
     evidence: ClassVar[EvidenceKind] = EvidenceKind.LISTING
+    attribution: ClassVar[str] = ""
+    ttl_found_days: ClassVar[float] = 0.0  # answered from the synced rows at every lookup, never cached
 
     @abstractmethod
-    def listing_findings(self, numbers: Sequence[Number], listings: Mapping[str, Sequence[Any]]) -> dict[str, Finding]:
-        """One finding per number (by E.164) from the listings that carry it."""
+    def place_url(self, ref: str) -> str:
+        """The directory's public page for the entry ``ref`` (``node/123``, ``Q35525``)."""
+
+    def listing_findings(
+        self, numbers: Sequence[Number], blocks: Mapping[str, Sequence[Listing]], now: datetime,
+        default_zone: str | None = None,
+    ) -> dict[str, Finding]:
+        """Per number (by E.164): a finding naming the places listed with exactly this number
+        (``facts["match"] == "exact"``), else one about the listed numbers in its block of 100
+        (``"block"``, no name: only a hint), else nothing. ``blocks`` maps a block (the key
+        without its last two digits) to its listings of every source; ``now`` is aware."""
+        from lookup.describe import listing_words
+        from lookup.opening_hours import describe_hours
+
+        out: dict[str, Finding] = {}
+        for number in numbers:
+            key = number.e164 or ""
+            mine = [x for x in blocks.get(key[:-2], ()) if x.source == self.name]
+            exact = [x for x in mine if x.e164 == key]
+            zone = next((z for z in number.time_zones if "/" in z and not z.startswith("Etc/")), default_zone)
+            if exact:
+                entries = [self.listing_entry(x, describe_hours(x.opening_hours, now, zone)) for x in exact]
+                first = next((e for e in entries if e["name"]), entries[0])
+                out[key] = self.finding(
+                    number, Status.FOUND, name=first["name"], url=first["url"], detail=listing_words(first),
+                    facts={"match": "exact", "listings": entries},
+                )
+            elif mine:
+                closest: dict[str, Listing] = {}  # one row per place, the nearest number first
+                for x in sorted(mine, key=lambda x: abs(int(x.e164[1:]) - int(key[1:]))):
+                    closest.setdefault(x.ref, x)
+                firsts = list(closest.values())[:3]
+                near = [{**self.listing_entry(x, None), "e164": x.e164} for x in firsts]
+                out[key] = self.finding(number, Status.FOUND, url=near[0]["url"], detail=listing_words(near[0]),
+                                        facts={"match": "block", "listings": near})
+        return out
+
+    def listing_entry(self, listing: Listing, hours: Any) -> dict[str, Any]:
+        """One listed place as the ``listings`` JSON shows it."""
+        return {
+            "name": listing.name,  # None for a place without one: never a caller name then
+            "kind": listing.kind,
+            "address": listing.address,
+            "website": listing.website,
+            "opening_hours": listing.opening_hours,
+            "open_now": hours.open if hours is not None else None,
+            "hours": hours.words if hours is not None else None,
+            "source": self.name,
+            "url": self.place_url(listing.ref),
+            "attribution": self.attribution,
+        }
+

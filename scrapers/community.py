@@ -11,9 +11,11 @@ the request for the whole community list (``export --include community``).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 
-from lookup.models import Finding, Number, Status
+from lookup.models import EvidenceKind, Finding, Number, Status
+from lookup.verdict import complaint_spam
 from scrapers.base import Case, LayoutChanged, Page, Request, Source, detect_block_page
 from scrapers.community_parse import check_status, plural
 
@@ -72,15 +74,21 @@ class WhocalledCommunity(Source):
         if legit:
             words.append(f"{plural(legit, 'community member')} said it is legitimate")
         detail = ", ".join(words) + ("; on the community list" if listed else "")
-        signal = 1.0 if listed else spam / (spam + legit) if spam + legit else 0.5
         last = entry.get("last_vote_at")
+        last_day = datetime.fromtimestamp(last, timezone.utc).date().isoformat() if isinstance(last, int) and last > 0 else None
         categories = tuple(str(c) for c in entry.get("categories") or () if isinstance(c, str))[:3]
-        return self.finding(
-            number, Status.FOUND, url=page.url, spam=signal, reports=spam + legit, categories=categories,
-            last_reported=datetime.fromtimestamp(last, timezone.utc).date().isoformat() if isinstance(last, int) and last > 0 else None,
-            detail=detail, excerpt=detail,
+        found = self.finding(
+            number, Status.FOUND, url=page.url, spam=spam / (spam + legit) if spam + legit else 0.5,
+            reports=spam + legit, categories=categories, last_reported=last_day, detail=detail, excerpt=detail,
             facts={"spam_voters": spam, "legit_voters": legit, "listed": listed, "range": len(entries)},
         )
+        if spam > legit:
+            # Votes of known households are first-hand reports, weighed as complaints are (the
+            # votes that outweigh the legit ones, fading with age), not as anonymous opinions.
+            today = datetime.now(timezone.utc).date()
+            return replace(found, evidence=EvidenceKind.COMPLAINTS,
+                           spam=complaint_spam(spam - legit, last_day, today=today))
+        return found  # legit votes as many or more: an opinion leaning towards "fine"
 
     # -- the member's deliberate acts
     def vote_request(self, number: Number, verdict: str, category: str | None = None, note: str | None = None) -> Request:
@@ -109,7 +117,7 @@ class WhocalledCommunity(Source):
 
     CASES = (
         Case("listed", "listed.json", "+12025550143", {
-            "status": "found", "spam": 1.0, "reports": 4, "categories": ("robocall",),
+            "status": "found", "evidence": "complaints", "reports": 4, "categories": ("robocall",),
             "detail": "3 community members reported it, 1 community member said it is legitimate; on the community list",
             "facts": {"listed": True, "spam_voters": 3}}, content_type=JSON),
         Case("legit", "listed.json", "+12025550178", {

@@ -33,6 +33,8 @@ SOURCES = (
     "scrapers.tellows:Tellows",
     "scrapers.phoneblock_net:PhoneblockNet",
     "scrapers.community:WhocalledCommunity",
+    "scrapers.osm:Osm",
+    "scrapers.wikidata:Wikidata",
 )
 
 

@@ -42,7 +42,7 @@ def _options(
     """Who called me, and should I call back? Look numbers up, triage call logs, block and report."""
 config_app = typer.Typer(help="Show the configuration and where it lives.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
-sync_app = typer.Typer(help="Download or import public complaint data (FTC, FCC) for offline lookups.", no_args_is_help=True)
+sync_app = typer.Typer(help="Download or import public data for offline lookups: complaints (FTC, FCC), listings (OpenStreetMap, Wikidata).", no_args_is_help=True)
 app.add_typer(sync_app, name="sync")
 community_app = typer.Typer(help="Run a community server where households share spam votes privately.", no_args_is_help=True)
 app.add_typer(community_app, name="community")

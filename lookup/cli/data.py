@@ -128,6 +128,11 @@ def sources_command(
             state = store.get_sync_state(dataset) if dataset else None
             if state is not None:
                 synced[s.name] = {"synced_at": state.updated_at, "synced_rows": state.rows or 0}
+        areas: dict[str, list[dict]] = {}
+        for a in store.listing_areas():
+            areas.setdefault(a.source, []).append({"area": a.area, "rows": a.rows, "synced_at": a.synced_at})
+        for name, rows_ in areas.items():
+            synced[name] = {"synced_at": max(r["synced_at"] for r in rows_), "synced_rows": sum(r["rows"] for r in rows_)}
     rows = []
     for s in sources:
         h = health.get(s.name, {})
@@ -142,6 +147,7 @@ def sources_command(
             "last_failure_at": h.get("last_failure_at"),
             "last_failure": f"{h['last_failure_status']}: {h['last_failure']}" if h.get("last_failure_status") else None,
             **synced.get(s.name, {"synced_at": None, "synced_rows": None}),
+            **({"areas": areas.get(s.name, []), "sync_hint": s.enable_hint} if s.kind.value == "listing" else {}),
             **({"check": checks.get(s.name, "not checked")} if check else {}),
         })
     # For monitoring: --check fails (exit 1) when a checked source looks broken.
@@ -170,8 +176,12 @@ def _print_sources(rows: list[dict], check: bool) -> None:
         typer.echo(f"{row['name']:24} {row['kind']:8} {countries:18} {state}")
         if row["how_to_enable"]:
             typer.echo(f"    to enable: {row['how_to_enable']}")
-        if row["synced_at"]:
+        if row["synced_at"] and not row.get("areas"):
             typer.echo(f"    last sync: {row['synced_at']} ({row['synced_rows']:,} rows)")
+        if row.get("areas") == [] and row["enabled"]:
+            typer.echo(f"    no area synced yet: {row['sync_hint']}")
+        for area in row.get("areas") or ():
+            typer.echo(f"    area {area['area']}: {area['rows']:,} numbers, synced {area['synced_at']}")
         if row["last_success_at"]:
             typer.echo(f"    last answer: {row['last_success_at']}")
         if row["last_failure"]:
@@ -309,3 +319,76 @@ def sync_fcc_command(
     with opened(db, config) as (settings, store):
         _run_sync("fcc", settings, store, since=since, files=files)
 
+
+
+# ---------------------------------------------------------------- listing directories
+
+MaxAgeOpt = Annotated[float, typer.Option("--max-age", min=0, help="Days an area's listings stay fresh: a fresher area is not downloaded again (0: always download).")]
+
+
+def _run_listing_sync(label: str, coro_for) -> None:
+    """Run one listing sync (``coro_for(progress)``), report it in one line, choose the exit code
+    (2 bad input, 1 failed)."""
+    from lookup.sync_listings import UnknownArea
+    from scrapers.osm import AreaError
+
+    callback, finish = _sync_progress(f"Syncing {label}")
+    try:
+        result = run_async(coro_for(callback))
+    except (AreaError, UnknownArea) as exc:
+        finish()
+        fail(str(exc))
+    finish()
+    if result.failure:
+        fail(result.summary(), code=1)
+    typer.echo(result.summary())
+    if result.tally.skipped:
+        warn(f"{result.source} {result.area}: {result.tally.summary()}")
+
+
+@sync_app.command("osm")
+def sync_osm_command(
+    area: Annotated[Optional[str], typer.Option("--area", help="An ISO 3166-2 code (US-DC, DE-BE) or a small country's code (LU).")] = None,
+    bbox: Annotated[Optional[str], typer.Option("--bbox", help="A box S,W,N,E in degrees instead of an area.")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", help="Read a saved Overpass API JSON answer instead of downloading (with --area to name it).")] = None,
+    max_age: MaxAgeOpt = 7.0,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Download the phone numbers of the places in an area from OpenStreetMap, to name callers offline.
+
+    The whole area is downloaded once (one Overpass query) and matched here: no number is sent.
+    Data © OpenStreetMap contributors (ODbL).
+
+    Example: whocalled sync osm --area US-DC
+    """
+    from lookup.sync_listings import sync_osm
+
+    if file is not None and not file.is_file():
+        fail(f"no such file: {file}")
+    if file is not None and bbox:
+        fail("--file and --bbox contradict each other: a saved answer is named with --area, if at all")
+    with opened(db, config) as (settings, store):
+        _run_listing_sync("OpenStreetMap", lambda progress: sync_osm(
+            store, settings, area=area, bbox=bbox, file=file, max_age_days=max_age, progress=progress))
+
+
+@sync_app.command("wikidata")
+def sync_wikidata_command(
+    country: Annotated[Optional[str], typer.Option("--country", help="A two-letter country code (US, DE).")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", help="Read a saved SPARQL JSON answer instead of downloading.")] = None,
+    max_age: MaxAgeOpt = 7.0,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Download the organisations with a phone number (P1329) in a country from Wikidata, to name callers offline.
+
+    Example: whocalled sync wikidata --country US
+    """
+    from lookup.sync_listings import sync_wikidata
+
+    if file is not None and not file.is_file():
+        fail(f"no such file: {file}")
+    with opened(db, config) as (settings, store):
+        _run_listing_sync("Wikidata", lambda progress: sync_wikidata(
+            store, settings, country=country, file=file, max_age_days=max_age, progress=progress))

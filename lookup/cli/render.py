@@ -6,9 +6,9 @@ importing a rich console would cost more than the lookup itself.
 
 from __future__ import annotations
 
-from lookup.describe import LEVEL_WORDS, STATUS_WORDS, headline
+from lookup.describe import LEVEL_WORDS, STATUS_WORDS, headline, listing_line
 from lookup.models import ListEntry, Report, Status
-from lookup.results import LookupResult, caller_name
+from lookup.results import LookupResult, caller_name, listing_entries
 from lookup.text import clean_text
 
 
@@ -19,8 +19,12 @@ def render_result(result: LookupResult, *, verbose: bool = False) -> str:
     assert v is not None
     lines = [headline(result)]
     name = caller_name(result.findings, result.history)
+    listed = listing_entries(result.findings)
     if name:
-        lines.append(f"  caller:    {name}")
+        credit = next((e["attribution"] for e in listed if e["name"] == name and e.get("attribution")), None)
+        lines.append(f"  caller:    {name}" + (f" ({credit})" if credit else ""))
+    for entry in listed:
+        lines.append(f"  listed:    {listing_line(entry)}")
     lines.append(f"  verdict:   {LEVEL_WORDS[v.level]} (spam score {v.score})")
     lines.append(f"  call back: {v.call_back.value}: {v.call_back_reason}")
     reasons = [e for e in v.evidence if e.weight != 0 and not _from_source(e.signal)]
@@ -47,6 +51,12 @@ def render_result(result: LookupResult, *, verbose: bool = False) -> str:
     if result.history and result.history.silent_calls:
         h = result.history
         lines.append(f"  history:   {h.silent_calls} silent call(s), last {h.last_at}")
+    near = listing_entries(result.findings, match="block")
+    if near:
+        lines.append(f"  nearby:    {listing_line(near[0])} ({near[0]['e164']})")
+    if result.links:
+        lines.append("  look it up:")
+        lines.extend(f"    {title}: {url}" for title, url in result.links)
     return "\n".join(lines)
 
 

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Sequence
 from aiohttp import web
 from yarl import URL
 
-from lookup.results import LookupResult, caller_name
+from lookup.results import LookupResult, caller_name, listing_entries
 from lookup.models import Category, Comment, Level, Status
 from lookup.numbers import NumberError
 from lookup.describe import LEVEL_WORDS, STATUS_WORDS, headline
@@ -188,6 +188,7 @@ def render_result(result: LookupResult, complete: bool, comments: Sequence[Comme
     out = [f'<section id="result" class="verdict level-{esc(v.level.value)}">', f"<h2>{esc(headline(result))}</h2>"]
     if name:
         out.append(f'<p class="name">Caller: <strong id="caller">{esc(name)}</strong></p>')
+    out.extend(render_listings(result))
     out.append(
         f'<p class="level" id="verdict">{esc(LEVEL_WORDS[v.level])}'
         f' <span class="score">spam score {v.score}</span></p>'
@@ -216,6 +217,7 @@ def render_result(result: LookupResult, complete: bool, comments: Sequence[Comme
             when = f'<span class="when">{esc(c.at[:10])}</span> ' if c.at else ""
             out.append(f"<li>{when}{esc(c.text)}</li>")
         out.append("</ul>")
+    out.extend(render_links(result))
     if n.e164:
         out.append(render_actions(n.e164, result.verdict.level if result.verdict else Level.UNKNOWN, csrf))
     out.append("</section>")
@@ -279,3 +281,22 @@ def render_calls(calls: Iterable[tuple[str | None, str, str | None, LookupResult
         head + "<table><thead><tr><th>When (UTC)</th><th>Number</th><th>Name</th><th>Verdict</th></tr></thead>"
         "<tbody>" + "".join(rows) + "</tbody></table></section>"
     )
+
+
+def render_listings(result: LookupResult) -> list[str]:
+    """The places listed with this number, each linked to its OpenStreetMap or Wikidata page,
+    with its hours and the credit its data asks for (issue 14)."""
+    from lookup.describe import listing_line
+
+    return [
+        f'<p class="listing">Listed: <a href="{esc(entry["url"])}" rel="noopener noreferrer">{esc(listing_line(entry))}</a></p>'
+        for entry in listing_entries(result.findings)
+    ]
+
+
+def render_links(result: LookupResult) -> list[str]:
+    """Where to read more and add a comment: web searches and the community sites' pages."""
+    if not result.links:
+        return []
+    items = "".join(f'<li><a href="{esc(url)}" rel="noopener noreferrer">{esc(title)}</a></li>' for title, url in result.links)
+    return [f'<h3>Look it up</h3><ul class="links" id="links">{items}</ul>']

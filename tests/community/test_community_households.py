@@ -70,6 +70,8 @@ def test_three_households_list_a_number_the_fourth_sees_it(community, tmp_path) 
     r = whocalled("lookup", "(202) 555-0143", "--source", "community", *fourth)
     assert r.exit_code == 0, r.output
     assert "3 community members reported it" in r.stdout and "on the community list" in r.stdout
+    # three known households' votes weigh as first-hand reports: no longer "unknown"
+    assert "verdict:   suspicious" in r.stdout or "verdict:   likely spam" in r.stdout, r.stdout
     assert paths == ["/api/v1/community/check/+12025550"]  # only the prefix left the house: all but 3 digits
     out = whocalled("lookup", NUMBER, "--source", "community", "--json", "--offline", *fourth).stdout
     [finding] = [s for s in json.loads(out)["sources"] if s["name"] == "community"]

@@ -19,7 +19,7 @@ import pytest
 from lookup.models import Category, Comment, Finding, Number, Status
 from lookup.numbers import normalize_number
 from lookup.settings import SourceConfig
-from scrapers.base import Case, DatasetSource, Page, PrefixSource, Source, SourceBase
+from scrapers.base import Case, DatasetSource, ListingSource, Page, PrefixSource, Source, SourceBase
 from scrapers.community_parse import categories_of, make_soup
 from scrapers.nomorobo_com import NomoroboCom
 from scrapers.notes800_com import Notes800Com
@@ -116,7 +116,7 @@ def test_the_registry_lists_every_source_once() -> None:
 def test_every_source_keeps_its_own_canaries(cls: type[SourceBase]) -> None:
     assert cls.CANARIES and all(number_of(n).e164 == n for n in cls.CANARIES)
     assert all(cls().supports(number_of(n)) for n in cls.CANARIES)
-    assert issubclass(cls, (Source, DatasetSource)), "a source the engine cannot ask"
+    assert issubclass(cls, (Source, DatasetSource, ListingSource)), "a source the engine cannot ask"
 
 
 def test_nomorobo_reads_all_three_markups_and_404() -> None:
