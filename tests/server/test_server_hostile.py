@@ -91,3 +91,18 @@ async def test_deeply_nested_json_is_400(client, depth: int, opener: str) -> Non
 async def test_ordinary_nesting_is_still_read(client) -> None:
     resp = await client.post("/api/v1/block", json={"number": PLAIN, "reason": "x", "extra": [[{"a": [1]}]]})
     assert resp.status == 200
+
+
+async def test_hostile_text_and_prefixes_through_the_api(client) -> None:
+    """A lone surrogate in JSON, digits that are not ASCII in a prefix, a prefix no number can
+    match: each a 400 with a JSON error, never a 500 (issue 20, items 4 and 8)."""
+    for body in ('{"number": "+12025550143", "reason": "\\ud800"}', '{"number": "\\ud800"}'):
+        resp = await client.post("/api/v1/block", data=body, headers={"Content-Type": "application/json"})
+        assert resp.status in (200, 400), await resp.text()
+        if resp.status == 200:
+            assert "\\ud800" not in await resp.text()
+            (await resp.text()).encode("utf-8")
+    for pattern in ("+¹2025*", "+1202²*", "+1202555014399*"):
+        resp = await client.post("/api/v1/block", json={"number": pattern})
+        assert resp.status == 400, (pattern, await resp.text())
+        assert "error" in await resp.json()
