@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             times.append(elapsed)
             ratios.append(floor / elapsed)
             peaks.append(peak)
-        for written in OUT.glob(f"export.{fmt.value}*"):
+        for written in OUT.glob(f"export*.{fmt.value}"):
             written.unlink()  # a million rows in 13 formats is about 1 GB: keep only the database
         ratio = statistics.median(ratios)
         ok = ratio >= TARGET and max(peaks) < MEMORY_LIMIT_MB

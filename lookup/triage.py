@@ -256,10 +256,11 @@ def _note(tallies: dict[str, CallerTally], call: Call, include_all: bool, prefet
 
 def import_logs(
     store: Store, paths: Sequence[Path], *, region: str, fmt: str | None, tz: str | None, include_all: bool = False,
-    batch: int = 25_000,
+    batch: int = 25_000, reading: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, CallerTally], list[LogSummary], int]:
     """Stream every log into the store (de-duplicated by call key), tallying per number what
-    triage needs. Raises CallLogError for a file of the wrong kind (also mid-read)."""
+    triage needs; ``reading(calls)`` hears how many calls are read after each stored batch.
+    Raises CallLogError for a file of the wrong kind (also mid-read)."""
     tallies: dict[str, CallerTally] = {}
     logs: list[LogSummary] = []
     added = 0
@@ -277,6 +278,8 @@ def import_logs(
                 if len(pending) >= batch:
                     added += store.save_calls(pending)
                     pending.clear()
+                    if reading:
+                        reading(sum(log.calls for log in logs) + summary.calls)
             logs.append(summary)
         if pending:
             added += store.save_calls(pending)
@@ -328,6 +331,7 @@ async def triage(
     deadline: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     online_limit: int | None = DEFAULT_ONLINE_LIMIT,
+    reading: Callable[[int], None] | None = None,
 ) -> TriageReport:
     """Import ``paths``, group the silent missed calls per number and judge every number from
     stored data; then, unless ``offline``, look up online the numbers whose verdict the sources
@@ -335,7 +339,8 @@ async def triage(
     the slowest source can finish within ``deadline`` at its polite rate."""
     settings = engine.settings
     tallies, logs, added = import_logs(
-        engine.store, paths, region=settings.region, fmt=fmt, tz=settings.timezone, include_all=include_all
+        engine.store, paths, region=settings.region, fmt=fmt, tz=settings.timezone, include_all=include_all,
+        reading=reading,
     )
     groups, excused, silent_count, refused = group_calls(tallies, since=since, include_all=include_all)
     engine.store.clear_silent(

@@ -188,14 +188,15 @@ def progress_bar(label: str, *, quiet: bool):
     task = bar.add_task(label, total=None)
     started = False
 
-    def update(done: int, total: int) -> None:
+    def update(done: int, total: int, what: str | None = None) -> None:
         # The bar's refresh thread starts with the first update, not before: triage forks
         # its number-facts worker while reading, and forking beside other threads is unsafe.
         nonlocal started
         if not started:
             bar.start()
             started = True
-        bar.update(task, completed=done, total=total)
+        # total 0: a count without an end; ``what`` renames the bar for the next phase of a run
+        bar.update(task, completed=done, total=total or None, **({"description": what} if what else {}))
 
     def finish() -> None:
         if started:

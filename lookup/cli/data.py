@@ -60,12 +60,15 @@ def triage_command(
     since_at = datetime.fromisoformat(parse_when(since, "--since")) if since else None
     with opened(db, config, region) as (settings, store):
         engine = make_engine(settings, store)
-        progress_cb, finish = progress_bar("Looking up", quiet=json_out or csv_out or offline)
+        # One bar on a terminal for both phases: the calls read, then the numbers looked up online.
+        bar, finish = progress_bar("Reading call logs", quiet=json_out or csv_out)
         try:
             report_ = run_async(
                 run_triage(engine, paths, fmt=log_format.value if log_format else None, since=since_at,
-                           include_all=include_all, offline=offline, deadline=deadline, progress=progress_cb,
-                           online_limit=online_limit)
+                           include_all=include_all, offline=offline, deadline=deadline,
+                           progress=(lambda done, total: bar(done, total, "Looking up")) if bar else None,
+                           online_limit=online_limit,
+                           reading=(lambda calls: bar(calls, 0, "Reading call logs")) if bar else None)
             )
         except CallLogError as exc:
             finish()

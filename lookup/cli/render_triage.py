@@ -88,6 +88,7 @@ def print_triage(
         _print_plain(rows[:top] if top else rows, report.summary(), len(rows))
 
 
+LEVEL_SHORT = {"likely_ok": "likely OK"}  # as the lookup and the summary say it
 DEFAULT_TOP = 40  # rows a terminal shows unless --top says otherwise
 MAX_WHY = 160  # characters of a reason a cell shows: a cell never holds a stranger's novel
 MAX_NAME = 40
@@ -104,7 +105,7 @@ def _cells(row: TriageRow, zone: Any) -> tuple[str, ...]:
         (n.international if n and n.e164 else "withheld") or "",
         str(row.group.count),
         _when(row, zone),
-        level.replace("_", " "),
+        LEVEL_SHORT.get(level, level.replace("_", " ")),
         v.call_back.value if v else "",
         clean_text(top_reason(row), MAX_WHY),
         clean_text(name, MAX_NAME),
@@ -156,7 +157,7 @@ def _print_wide(console: Any, rows: list[tuple[str, ...]]) -> None:
     if has_names:
         table.add_column("name", overflow="fold", ratio=1, min_width=10)
     for cells in rows:
-        out = [cells[0], cells[1], cells[2], Text(cells[3], style=LEVEL_STYLE.get(cells[3].replace(" ", "_"), "")),
+        out = [cells[0], cells[1], cells[2], Text(cells[3], style=LEVEL_STYLE.get(cells[3].lower().replace(" ", "_"), "")),
                cells[4], cells[5]]
         table.add_row(*(out + [cells[6]] if has_names else out))
     console.print(table)
@@ -171,7 +172,7 @@ def _print_stacked(console: Any, rows: list[tuple[str, ...]]) -> None:
     for cells in rows:
         line = Text()
         for i in range(5):
-            style = LEVEL_STYLE.get(cells[3].replace(" ", "_"), "") if i == 3 else ""
+            style = LEVEL_STYLE.get(cells[3].lower().replace(" ", "_"), "") if i == 3 else ""
             line.append(cells[i].ljust(widths[i]) + ("  " if i < 4 else ""), style=style)
         console.print(line, overflow="fold")
         why = cells[5] + (f" ({cells[6]})" if cells[6] else "")

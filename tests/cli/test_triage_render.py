@@ -52,6 +52,7 @@ async def test_the_table_fits_the_terminal_and_cuts_no_reason(width) -> None:
     for reason in ("the bait of one-ring scams", "calling it back can cost a lot per minute", "In your contacts as Pharmacy"):
         assert reason in text, (width, reason)
     assert "Mom" in text  # the name of a contact is not cut off
+    assert "likely OK" in text and "likely ok" not in text  # as lookup and the summary say it
 
 
 async def test_a_terminal_shows_the_first_rows_and_says_how_many_more(tmp_path) -> None:
@@ -96,3 +97,14 @@ def test_top_and_contradicting_formats_through_the_cli(tmp_path) -> None:
     assert "and 7 more numbers" in result.stdout
     both = CliRunner().invoke(app, ["triage", "--offline", "--json", "--csv", str(log)])
     assert both.exit_code == 2 and "contradict" in both.stderr
+
+
+def test_reading_a_big_log_reports_progress(tmp_path) -> None:
+    from lookup.triage import import_logs
+
+    seen: list[int] = []
+    with Store() as store:
+        import_logs(store, [android_log(tmp_path / "calls.xml", 2_500)], region="US", fmt=None, tz="UTC",
+                    batch=1_000, reading=seen.append)
+    assert seen == [1_000, 2_000]
+
