@@ -79,6 +79,7 @@ async def get_index(request: web.Request) -> web.Response:
         calls=await service.db(silent_calls, service),
         notice=notice,
         problem=problem,
+        tz=service.settings.timezone,
     )
     response = web.Response(text=body, content_type="text/html", charset="utf-8", headers=PAGE_HEADERS)
     if service.token and request.cookies.get(TOKEN_COOKIE) != service.token:
@@ -160,6 +161,7 @@ def render_page(
     calls: Sequence[tuple[str | None, str, str | None, LookupResult | None]],
     notice: str,
     problem: str | None,
+    tz: str | None = None,
 ) -> str:
     parts = [
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
@@ -176,7 +178,7 @@ def render_page(
         parts.append(f'<p class="problem" id="problem">{esc(problem)}</p>')
     if result is not None and result.ok:
         parts.append(render_result(result, complete, comments, csrf))
-    parts.append(render_calls(calls))
+    parts.append(render_calls(calls, tz))
     parts.append("</main></body></html>\n")
     return "".join(parts)
 
@@ -225,6 +227,9 @@ def render_result(result: LookupResult, complete: bool, comments: Sequence[Comme
 
 
 def source_lines(result: LookupResult) -> list[tuple[str, str]]:
+    """(the site's name, what it said) for the household: site names, not whocalled's source
+    ids, and a failure in plain words, without the network's error text (that is for
+    ``--verbose`` and the JSON API)."""
     assert result.verdict is not None
     lines = [(e.source, e.detail) for e in result.verdict.evidence if e.signal.startswith("source:")]
     shown = {src for src, _ in lines}
@@ -232,10 +237,17 @@ def source_lines(result: LookupResult) -> list[tuple[str, str]]:
         if f.source in shown or f.status is Status.SKIPPED:
             continue
         why = STATUS_WORDS.get(f.status, f.status.value)
-        if f.detail and f.status is not Status.NOT_FOUND:
+        if f.detail and f.status.is_definite and f.status is not Status.NOT_FOUND:
             why = f"{why} ({f.detail})"
         lines.append((f.source, why))
-    return sorted(lines)
+    titles = source_titles()
+    return sorted((titles.get(src, src), text) for src, text in lines)
+
+
+def source_titles() -> dict[str, str]:
+    from scrapers.registry import source_classes
+
+    return {cls.name: cls.title for cls in source_classes()}
 
 
 def render_actions(e164: str, level: Level, csrf: str) -> str:
@@ -258,10 +270,14 @@ def render_actions(e164: str, level: Level, csrf: str) -> str:
     )
 
 
-def render_calls(calls: Iterable[tuple[str | None, str, str | None, LookupResult | None]]) -> str:
+def render_calls(calls: Iterable[tuple[str | None, str, str | None, LookupResult | None]], tz: str | None = None) -> str:
+    """The latest silent calls: local time (the configured zone, else the machine's, named), the
+    number as people write it, the name, the verdict."""
+    from lookup.describe import local_time
+
     rows = []
     for e164, at, name, result in calls:
-        when = esc(at[:16].replace("T", " "))
+        when = esc(local_time(at, tz))
         if e164 is None:
             rows.append(
                 f'<tr><td>{when}</td><td>withheld</td><td>{esc(name or "")}</td><td class="level-unknown">withheld</td></tr>'
@@ -270,15 +286,16 @@ def render_calls(calls: Iterable[tuple[str | None, str, str | None, LookupResult
         link = str(URL("/").with_query(n=e164))
         level = result.verdict.level if result and result.verdict else Level.UNKNOWN
         shown_name = name or (caller_name(result.findings, result.history) if result else None) or ""
+        shown_number = result.number.international if result and result.number and result.number.international else e164
         rows.append(
-            f'<tr><td>{when}</td><td><a href="{esc(link)}">{esc(e164)}</a></td><td>{esc(shown_name)}</td>'
+            f'<tr><td>{when}</td><td><a href="{esc(link)}">{esc(shown_number)}</a></td><td>{esc(shown_name)}</td>'
             f'<td class="level-{esc(level.value)}">{esc(LEVEL_WORDS[level])}</td></tr>'
         )
     head = '<section id="calls"><h2>Latest silent missed calls</h2>'
     if not rows:
         return head + '<p class="empty">None yet: they appear here once a call log is imported.</p></section>'
     return (
-        head + "<table><thead><tr><th>When (UTC)</th><th>Number</th><th>Name</th><th>Verdict</th></tr></thead>"
+        head + "<table><thead><tr><th>When</th><th>Number</th><th>Name</th><th>Verdict</th></tr></thead>"
         "<tbody>" + "".join(rows) + "</tbody></table></section>"
     )
 

@@ -198,7 +198,7 @@ async def test_browser_looks_up_blocks_and_never_runs_scraped_script(aiohttp_ser
                 verdict = await tab.evaluate("document.getElementById('verdict').innerText")
                 assert verdict.startswith("likely spam")
                 reasons = await tab.evaluate("[...document.querySelectorAll('#sources li')].map(li => li.innerText)")
-                assert reasons == ["shouldianswer_com: 80 reports", "tellows: 40 reports"]
+                assert reasons == ["shouldianswer.com: 80 reports", "tellows: 40 reports"]  # site names, not ids
                 assert "Do not call back" in await tab.evaluate("document.getElementById('callback').innerText")
 
                 comments = await tab.evaluate("document.getElementById('comments').innerText")

@@ -106,3 +106,21 @@ async def test_hostile_text_and_prefixes_through_the_api(client) -> None:
         resp = await client.post("/api/v1/block", json={"number": pattern})
         assert resp.status == 400, (pattern, await resp.text())
         assert "error" in await resp.json()
+
+
+def test_the_page_names_sites_and_keeps_network_errors_for_the_api() -> None:
+    from lookup.numbers import normalize_number
+    from lookup.results import LookupResult
+    from lookup.server.pages import source_lines
+    from lookup.settings import Settings
+    from lookup.verdict import score
+
+    number = normalize_number("+12025550143")
+    findings = (
+        Finding("notes800_com", number.e164, Status.ERROR, detail="cannot find the host 800notes.com"),
+        Finding("shouldianswer_com", number.e164, Status.FOUND, spam=0.9, reports=80, detail="80 reports"),
+    )
+    verdict = score(number, findings, None, (), Settings())
+    lines = dict(source_lines(LookupResult("+12025550143", number, None, verdict, findings, (), (), None)))
+    assert set(lines) == {"800notes.com", "shouldianswer.com"}
+    assert "cannot find the host" not in lines["800notes.com"]
