@@ -67,7 +67,7 @@ def lookup(
         if not inputs:
             fail("no numbers given (pass numbers, or '-' to read them from stdin)")
         engine = make_engine(settings, store, source)
-        printer = ResultPrinter(json_out=json_out, verbose=verbose)
+        printer = ResultPrinter(json_out=json_out, verbose=verbose, tz=settings.timezone)
         if offline:
             from lookup.engine import WINDOW
 
@@ -100,8 +100,9 @@ class ResultPrinter:
 
     FAILED = ("blocked", "rate_limited", "layout_changed", "error", "timeout")
 
-    def __init__(self, *, json_out: bool, verbose: bool) -> None:
+    def __init__(self, *, json_out: bool, verbose: bool, tz: str | None = None) -> None:
         self.json_out = json_out
+        self.tz = tz
         self.verbose = verbose
         self.bad = 0
         self.failed: set[tuple[str, str]] = set()
@@ -121,7 +122,7 @@ class ResultPrinter:
 
         if not self._first:
             typer.echo("")
-        typer.echo(render_result(r, verbose=self.verbose))
+        typer.echo(render_result(r, verbose=self.verbose, tz=self.tz))
         self._first = False
 
 

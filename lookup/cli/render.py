@@ -12,7 +12,8 @@ from lookup.results import LookupResult, caller_name, listing_entries
 from lookup.text import clean_text
 
 
-def render_result(result: LookupResult, *, verbose: bool = False) -> str:
+def render_result(result: LookupResult, *, verbose: bool = False, tz: str | None = None) -> str:
+    """A lookup's answer as text; times in ``tz`` (the configured zone, else the machine's)."""
     if result.error:
         return f"{result.input}: {result.error}"
     v = result.verdict
@@ -50,7 +51,11 @@ def render_result(result: LookupResult, *, verbose: bool = False) -> str:
         lines.extend(sorted(source_lines))
     if result.history and result.history.silent_calls:
         h = result.history
-        lines.append(f"  history:   {h.silent_calls} silent call(s), last {h.last_at}")
+        from lookup.describe import local_time
+        from lookup.text import plural
+
+        last = f", last {local_time(h.last_at, tz)}" if h.last_at else ""
+        lines.append(f"  history:   {plural(h.silent_calls, 'silent call')}{last}")
     near = listing_entries(result.findings, match="block")
     if near:
         lines.append(f"  nearby:    {listing_line(near[0])} ({near[0]['e164']})")

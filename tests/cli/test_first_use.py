@@ -140,3 +140,15 @@ def test_export_with_a_huge_day_count_and_import_of_a_folder(tmp_path) -> None:
     assert folder.exit_code == 2 and "is a folder" in folder.stderr
     missing = run("import", str(tmp_path / "nope.txt"))
     assert missing.exit_code == 2 and "no such file" in missing.stderr
+
+
+def test_lookup_history_shows_local_time_and_plurals(tmp_path, monkeypatch) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('timezone = "America/New_York"\n')
+    monkeypatch.setenv("WHOCALLED_CONFIG", str(config))
+    root = Path(__file__).parents[2]
+    assert run("triage", "--offline", str(root / "examples" / "calls-example.xml")).exit_code == 0
+    text = run("lookup", "--offline", "+18768812345").stdout
+    line = next(line for line in text.splitlines() if "history:" in line)
+    assert "3 silent calls" in line and "call(s)" not in line
+    assert ("EST" in line or "EDT" in line) and "+00:00" not in line
