@@ -256,20 +256,9 @@ class Engine:
     def _lookup_sources(self, only: Sequence[str] = ()) -> list["Source"]:
         return [s for s in self.sources if s.kind is SourceKind.LOOKUP and (s.name in only if only else s.enabled)]
 
-    async def lookup_many(
-        self,
-        inputs: Sequence[str],
-        *,
-        region: str | None = None,
-        refresh: bool = False,
-        deadline: float | None = None,
-        only: Sequence[str] = (),
-        deep: bool = False,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> list[LookupResult]:
-        """:meth:`iter_lookup`, gathered into a list."""
-        return [r async for r in self.iter_lookup(inputs, region=region, refresh=refresh, deadline=deadline,
-                                                   only=only, deep=deep, progress=progress)]
+    async def lookup_many(self, inputs: Sequence[str], **options: Any) -> list[LookupResult]:
+        """:meth:`iter_lookup` (same options), gathered into a list."""
+        return [r async for r in self.iter_lookup(inputs, **options)]
 
     async def iter_lookup(
         self,

@@ -64,16 +64,24 @@ def list_pattern(raw: str, region: str) -> str:
         raise ListError(str(exc)) from None
 
 
+def _new_entry(
+    store: Store, settings: Settings, raw: str, kind: ListKind, reason: str | None, region: str | None, origin: str,
+) -> tuple[ListEntry, ListEntry | None]:
+    """The entry to store for ``raw`` on list ``kind``, and what is stored for it now. Listing
+    again on the same list without a reason keeps the reason already stored."""
+    key = list_pattern(raw, region or settings.region)
+    reason = tidy(reason)
+    existing = store.get_list_entry(key)
+    if reason is None and existing is not None and existing.kind is kind:
+        reason = existing.reason
+    return ListEntry(pattern=key, kind=kind, reason=reason, origin=origin), existing
+
+
 def block(
     store: Store, settings: Settings, raw: str, reason: str | None = None, *,
     force: bool = False, region: str | None = None, origin: str = "user",
 ) -> Blocked:
-    key = list_pattern(raw, region or settings.region)
-    reason = tidy(reason)
-    existing = store.get_list_entry(key)
-    if reason is None and existing is not None and existing.kind is ListKind.BLOCK:
-        reason = existing.reason
-    entry = ListEntry(pattern=key, kind=ListKind.BLOCK, reason=reason, origin=origin)
+    entry, existing = _new_entry(store, settings, raw, ListKind.BLOCK, reason, region, origin)
     if not force:
         why = protection(entry, settings.own_e164, store.iter_list_entries(ListKind.ALLOW))
         if why:
@@ -139,12 +147,7 @@ def allow(
     store: Store, settings: Settings, raw: str, reason: str | None = None, *,
     region: str | None = None, origin: str = "user",
 ) -> Allowed:
-    key = list_pattern(raw, region or settings.region)
-    reason = tidy(reason)
-    existing = store.get_list_entry(key)
-    if reason is None and existing is not None and existing.kind is ListKind.ALLOW:
-        reason = existing.reason
-    entry = ListEntry(pattern=key, kind=ListKind.ALLOW, reason=reason, origin=origin)
+    entry, existing = _new_entry(store, settings, raw, ListKind.ALLOW, reason, region, origin)
     store.add_list_entry(entry)
     return Allowed(entry, existing.kind if existing is not None else None)
 
