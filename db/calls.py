@@ -4,10 +4,13 @@ latest silent calls the web page shows."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 from db.sql import chunks, marks
 from lookup.models import History, iso_now
+from lookup.timing import read_timing
 
 
 class CallsMixin:
@@ -99,5 +102,27 @@ def _histories(store: Any, e164s: Sequence[str]) -> dict[str, History]:
                 contact_name=r[7],
                 voicemails=r[8] or 0,
             )
+    _add_timing(store, out)
     return out
+
+
+def _add_timing(store: Any, out: dict[str, History]) -> None:
+    """Fill in the timing signals (``lookup.timing``) of the numbers that called silently."""
+    for chunk in chunks([k for k, h in out.items() if h.silent_calls]):
+        rows = store.conn.execute(
+            "SELECT e164, at, silent FROM calls WHERE direction = 'incoming' AND at IS NOT NULL"
+            f" AND e164 IN ({marks(len(chunk))}) ORDER BY e164, at",
+            chunk,
+        )
+        calls: dict[str, list[tuple[float, bool]]] = {}
+        for e164, at, silent in rows:
+            calls.setdefault(e164, []).append((datetime.fromisoformat(at).timestamp(), bool(silent)))
+        for e164, times in calls.items():
+            timing = read_timing(times)
+            out[e164] = replace(
+                out[e164],
+                quick_redials=timing.quick_redials,
+                urgent_redials=timing.urgent_redials,
+                same_time_days=timing.same_time_days,
+            )
 
