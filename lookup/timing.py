@@ -72,3 +72,45 @@ def count_same_time_days(times: Sequence[float]) -> int:
             start += 1
         best = max(best, len(days))
     return best if best >= 2 else 0
+
+
+# ---------------------------------------------------------------- waves from one block
+
+# A wave: this many different numbers of one block calling silently within WAVE_DAYS days.
+# One business may call you from two or three lines of its block (a clinic's desks); five
+# silent strangers from the same hundred numbers in a week is a campaign rotating its
+# caller ID. A week covers the working days a campaign runs through, and stays short enough
+# that a block's unrelated callers over months do not add up to a wave.
+WAVE_NUMBERS = 5
+WAVE_DAYS = 7
+
+
+def wave_block(e164: str) -> str | None:
+    """The block a number belongs to for waves: its first digits but the last two (a block of
+    100), or for NANP numbers (+1) the last three (a thousands-block of one exchange, the unit
+    carriers get numbers in). None for anything too short to have a block."""
+    if not e164.startswith("+") or not e164[1:].isdigit() or len(e164) < 9:
+        return None
+    return e164[:-3] if e164.startswith("+1") else e164[:-2]
+
+
+def find_wave(calls: Sequence[tuple[str, float]]) -> frozenset[str]:
+    """The numbers of the biggest wave among one block's silent ``(e164, unix time)`` calls:
+    the most different numbers calling within :data:`WAVE_DAYS` days; empty when fewer than
+    :data:`WAVE_NUMBERS`."""
+    ordered = sorted(calls, key=lambda c: c[1])
+    span = WAVE_DAYS * _DAY_S
+    counts: dict[str, int] = {}
+    best: frozenset[str] = frozenset()
+    start = 0
+    for number, when in ordered:
+        counts[number] = counts.get(number, 0) + 1
+        while ordered[start][1] < when - span:
+            old = ordered[start][0]
+            counts[old] -= 1
+            if not counts[old]:
+                del counts[old]
+            start += 1
+        if len(counts) > len(best):
+            best = frozenset(counts)
+    return best if len(best) >= WAVE_NUMBERS else frozenset()

@@ -118,6 +118,33 @@ class TriageRow:
 
 
 @dataclass
+class Wave:
+    """Silent calls from many numbers of one block within days (``lookup.timing``); ``own``: the
+    block holds one of the user's own numbers (neighbour spoofing: blocking it blocks neighbours)."""
+
+    block: str
+    numbers: list[str]
+    own: bool = False
+
+    @property
+    def command(self) -> str:
+        return f"whocalled block '{self.block}*'"
+
+
+def find_waves(rows: Sequence[TriageRow], own: Sequence[str]) -> list[Wave]:
+    """The waves the shown numbers' histories belong to, biggest first."""
+    waves: dict[str, Wave] = {}
+    for row in rows:
+        history = row.result.history
+        if history is None or not history.wave_block:
+            continue
+        block = history.wave_block
+        wave = waves.setdefault(block, Wave(block, [], any(n.startswith(block) for n in own)))
+        wave.numbers.append(row.group.key)
+    return sorted(waves.values(), key=lambda w: (-len(w.numbers), w.block))
+
+
+@dataclass
 class LogSummary:
     path: Path
     tally: ReadTally
@@ -134,6 +161,7 @@ class TriageReport:
     blocked_now: int = 0
     looked_up_online: int = 0  # numbers asked of the online sources in this run
     left_offline: int = 0  # numbers the online limit left to stored data
+    waves: list[Wave] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line whose per-number counts add up to the number of numbers: each number falls
@@ -353,7 +381,8 @@ async def triage(
             results[i] = result
     rows = [TriageRow(g, r) for g, r in zip(groups, results)]
     rows.sort(key=attention_key)
-    return TriageReport(rows, logs, added, silent_count, refused, looked_up_online=len(online), left_offline=left)
+    return TriageReport(rows, logs, added, silent_count, refused, looked_up_online=len(online), left_offline=left,
+                        waves=find_waves(rows, settings.own_e164))
 
 
 def pick_online(

@@ -50,6 +50,9 @@ How the weights were chosen (points, where 60 = likely spam by default):
   advice is to call back. A redial within 30 seconds (15) is a dialler's retry: people take
   longer to notice and dial again. Silent calls at about the same time of day on 3 or more
   days (20) are a campaign's schedule; with the repeats they add up to "suspicious".
+- A wave (30): one of 5 or more different numbers of one block (100 numbers, a thousands-block
+  for +1) that called silently within 7 days is one campaign rotating its caller ID, even when
+  each number called once; suspicious on its own. It stays apart from neighbour spoofing.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ from lookup.models import (
 from lookup.describe import CATEGORY_WORDS
 from lookup.verdict_listings import listed_advice, listed_place, listing_evidence, weigh_listing
 from lookup.settings import Settings
-from lookup.timing import SAME_TIME_DAYS
+from lookup.timing import SAME_TIME_DAYS, WAVE_DAYS
 
 DEFAULT_RELIABILITY = 0.6
 MAX_SOURCE_WEIGHT = 50.0
@@ -86,6 +89,7 @@ UNASSIGNED_POINTS = 40.0
 URGENT_REDIAL_POINTS = -20  # called again after 1-10 minutes: a person who needs you
 QUICK_REDIAL_POINTS = 15  # redialled within 30 s: a dialler's retry
 SAME_TIME_POINTS = 20  # silent calls at the same time of day on 3+ days: a schedule
+WAVE_POINTS = 30  # one of 5+ numbers of a block calling silently within a week: a campaign
 def region_name(region: str | None) -> str:
     """A country name for a region code, from phonenumbers' own English geocoding data."""
     if not region:
@@ -289,6 +293,10 @@ def _timing_evidence(history: History) -> list[Evidence]:
     if history.same_time_days >= SAME_TIME_DAYS:
         why = f"Called silently at about the same time of day on {history.same_time_days} different days: the schedule of a calling machine."
         ev.append(Evidence("same_time_days", SAME_TIME_POINTS, why, "call log"))
+    if history.wave_numbers and history.wave_block:
+        digits = "x" * (3 if history.wave_block.startswith("+1") else 2)
+        why = f"One of {history.wave_numbers} numbers from {history.wave_block}{digits} that called you silently within {WAVE_DAYS} days: one campaign rotating its caller ID."
+        ev.append(Evidence("wave", WAVE_POINTS, why, "call log"))
     return ev
 
 
