@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from lookup.models import History
+
 # A redial this soon after an unanswered call is a machine's retry: people take longer
 # to notice the missed call and dial again.
 QUICK_REDIAL_S = 30
@@ -114,3 +116,28 @@ def find_wave(calls: Sequence[tuple[str, float]]) -> frozenset[str]:
         if len(counts) > len(best):
             best = frozenset(counts)
     return best if len(best) >= WAVE_NUMBERS else frozenset()
+
+
+@dataclass
+class Wave:
+    """Silent calls from many numbers of one block within days; ``own``: the block holds one of
+    the user's own numbers (neighbour spoofing: blocking it would block their neighbours)."""
+
+    block: str
+    numbers: list[str]
+    own: bool = False
+
+    @property
+    def command(self) -> str:
+        return f"whocalled block '{self.block}*'"
+
+
+def find_waves(histories: Sequence[tuple[str, History | None]], own: Sequence[str]) -> list[Wave]:
+    """The waves that the ``(number, history)`` pairs belong to, biggest first."""
+    waves: dict[str, Wave] = {}
+    for number, history in histories:
+        if history is None or not history.wave_block:
+            continue
+        block = history.wave_block
+        waves.setdefault(block, Wave(block, [], any(n.startswith(block) for n in own))).numbers.append(number)
+    return sorted(waves.values(), key=lambda w: (-len(w.numbers), w.block))

@@ -36,6 +36,7 @@ from lookup.engine import Engine
 from lookup.results import LookupResult
 from lookup.models import Call, CallBack, CallStatus, Direction, Level, ReadTally
 from lookup.prefetch import FactsPrefetch
+from lookup.timing import Wave, find_waves
 
 # Logs whose names come from the user's own address book (so a name means "a contact").
 # Asterisk's clid and a generic CSV's name column can be caller-ID text, which anyone can fake.
@@ -115,33 +116,6 @@ class CallerGroup:
 class TriageRow:
     group: CallerGroup
     result: LookupResult
-
-
-@dataclass
-class Wave:
-    """Silent calls from many numbers of one block within days (``lookup.timing``); ``own``: the
-    block holds one of the user's own numbers (neighbour spoofing: blocking it blocks neighbours)."""
-
-    block: str
-    numbers: list[str]
-    own: bool = False
-
-    @property
-    def command(self) -> str:
-        return f"whocalled block '{self.block}*'"
-
-
-def find_waves(rows: Sequence[TriageRow], own: Sequence[str]) -> list[Wave]:
-    """The waves the shown numbers' histories belong to, biggest first."""
-    waves: dict[str, Wave] = {}
-    for row in rows:
-        history = row.result.history
-        if history is None or not history.wave_block:
-            continue
-        block = history.wave_block
-        wave = waves.setdefault(block, Wave(block, [], any(n.startswith(block) for n in own)))
-        wave.numbers.append(row.group.key)
-    return sorted(waves.values(), key=lambda w: (-len(w.numbers), w.block))
 
 
 @dataclass
@@ -382,7 +356,7 @@ async def triage(
     rows = [TriageRow(g, r) for g, r in zip(groups, results)]
     rows.sort(key=attention_key)
     return TriageReport(rows, logs, added, silent_count, refused, looked_up_online=len(online), left_offline=left,
-                        waves=find_waves(rows, settings.own_e164))
+                        waves=find_waves([(r.group.key, r.result.history) for r in rows], settings.own_e164))
 
 
 def pick_online(
