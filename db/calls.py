@@ -4,10 +4,14 @@ latest silent calls the web page shows."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 from db.sql import chunks, marks
 from lookup.models import History, iso_now
+from lookup.timing import find_wave, read_timing, wave_block
 
 
 class CallsMixin:
@@ -79,12 +83,13 @@ def _histories(store: Any, e164s: Sequence[str]) -> dict[str, History]:
     """What the imported call logs say about each number, aggregated in SQL."""
 
     out: dict[str, History] = {}
+    timed: list[str] = []  # silent callers with two or more timed calls: the ones timing can tell about
     for chunk in chunks([k for k in dict.fromkeys(e164s) if k]):
         rows = store.conn.execute(
             "SELECT e164, SUM(silent), MIN(CASE WHEN silent THEN at END), MAX(CASE WHEN silent THEN at END),"
             " SUM(CASE WHEN silent AND night THEN 1 ELSE 0 END), SUM(direction = 'outgoing'),"
             " SUM(status = 'answered' AND direction = 'incoming'), MAX(CASE WHEN contact THEN name END),"
-            " SUM(status = 'voicemail')"
+            " SUM(status = 'voicemail'), SUM(direction = 'incoming' AND at IS NOT NULL)"
             f" FROM calls WHERE e164 IN ({marks(len(chunk))}) GROUP BY e164",
             chunk,
         )
@@ -99,5 +104,53 @@ def _histories(store: Any, e164s: Sequence[str]) -> dict[str, History]:
                 contact_name=r[7],
                 voicemails=r[8] or 0,
             )
+            if r[1] and (r[9] or 0) >= 2:
+                timed.append(r[0])
+    _add_timing(store, out, timed)
+    _add_waves(store, out)
     return out
+
+
+def _add_waves(store: Any, out: dict[str, History]) -> None:
+    """Mark the numbers that are part of a wave of silent calls from their block (``lookup.timing``)."""
+    blocks: dict[str, list[str]] = {}
+    for e164, history in out.items():
+        block = wave_block(e164) if history.silent_calls else None
+        if block:
+            blocks.setdefault(block, []).append(e164)
+    found: dict[str, list[tuple[str, float]]] = {}
+    for chunk in chunks(list(blocks)):
+        rows = store.conn.execute(  # ':' sorts right after '9': the range holds every number of the block
+            "SELECT b.value, c.e164, c.at FROM json_each(?) AS b JOIN calls AS c"
+            " ON c.e164 >= b.value AND c.e164 < b.value || ':' WHERE c.silent = 1 AND c.at IS NOT NULL",
+            (json.dumps(chunk),),
+        )
+        for block, e164, at in rows:
+            found.setdefault(block, []).append((e164, datetime.fromisoformat(at).timestamp()))
+    for block, members in blocks.items():
+        wave = find_wave(found.get(block, []))
+        for e164 in members:
+            if e164 in wave:
+                out[e164] = replace(out[e164], wave_numbers=len(wave), wave_block=block)
+
+
+def _add_timing(store: Any, out: dict[str, History], timed: Sequence[str]) -> None:
+    """Fill in the timing signals (``lookup.timing``) of the ``timed`` numbers."""
+    for chunk in chunks(timed):
+        rows = store.conn.execute(
+            "SELECT e164, at, silent FROM calls WHERE direction = 'incoming' AND at IS NOT NULL"
+            f" AND e164 IN ({marks(len(chunk))}) ORDER BY e164, at",
+            chunk,
+        )
+        calls: dict[str, list[tuple[float, bool]]] = {}
+        for e164, at, silent in rows:
+            calls.setdefault(e164, []).append((datetime.fromisoformat(at).timestamp(), bool(silent)))
+        for e164, times in calls.items():
+            timing = read_timing(times)
+            out[e164] = replace(
+                out[e164],
+                quick_redials=timing.quick_redials,
+                urgent_redials=timing.urgent_redials,
+                same_time_days=timing.same_time_days,
+            )
 

@@ -377,6 +377,11 @@ class History:
     answered_calls: int = 0
     contact_name: str | None = None
     voicemails: int = 0
+    quick_redials: int = 0  # redialled within 30 s of an unanswered call (lookup.timing)
+    urgent_redials: int = 0  # called again 1 to 10 minutes after an unanswered call
+    same_time_days: int = 0  # most days with a silent call at about the same time of day
+    wave_numbers: int = 0  # numbers of its block in the wave of silent calls it is part of
+    wave_block: str | None = None  # that block's leading digits (lookup.timing.wave_block)
 
 
 # ---------------------------------------------------------------- verdicts

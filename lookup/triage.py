@@ -36,6 +36,7 @@ from lookup.engine import Engine
 from lookup.results import LookupResult
 from lookup.models import Call, CallBack, CallStatus, Direction, Level, ReadTally
 from lookup.prefetch import FactsPrefetch
+from lookup.timing import Wave, find_waves
 
 # Logs whose names come from the user's own address book (so a name means "a contact").
 # Asterisk's clid and a generic CSV's name column can be caller-ID text, which anyone can fake.
@@ -134,6 +135,7 @@ class TriageReport:
     blocked_now: int = 0
     looked_up_online: int = 0  # numbers asked of the online sources in this run
     left_offline: int = 0  # numbers the online limit left to stored data
+    waves: list[Wave] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line whose per-number counts add up to the number of numbers: each number falls
@@ -358,7 +360,8 @@ async def triage(
             results[i] = result
     rows = [TriageRow(g, r) for g, r in zip(groups, results)]
     rows.sort(key=attention_key)
-    return TriageReport(rows, logs, added, silent_count, refused, looked_up_online=len(online), left_offline=left)
+    return TriageReport(rows, logs, added, silent_count, refused, looked_up_online=len(online), left_offline=left,
+                        waves=find_waves([(r.group.key, r.result.history) for r in rows], settings.own_e164))
 
 
 def pick_online(

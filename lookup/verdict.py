@@ -43,6 +43,16 @@ How the weights were chosen (points, where 60 = likely spam by default):
 - Repeated silent calls (10 per repeat, up to 30) and calls at night (10)
   are what probing robocallers do; a number the user called before (-30) or
   answered (-10) is probably someone they deal with.
+- When the calls came (``lookup.timing``): a number that called again 1 to 10 minutes after
+  a call that went unanswered (-20) is what a person who needs you does; blockers let such a
+  second call through for that reason. It outweighs the +10 of the one repeat, so two calls
+  minutes apart lean to genuine, and unless something else speaks against the number the
+  advice is to call back. A redial within 30 seconds (15) is a dialler's retry: people take
+  longer to notice and dial again. Silent calls at about the same time of day on 3 or more
+  days (20) are a campaign's schedule; with the repeats they add up to "suspicious".
+- A wave (30): one of 5 or more different numbers of one block (100 numbers, a thousands-block
+  for +1) that called silently within 7 days is one campaign rotating its caller ID, even when
+  each number called once; suspicious on its own. It stays apart from neighbour spoofing.
 """
 
 from __future__ import annotations
@@ -70,11 +80,16 @@ from lookup.models import (
 from lookup.describe import CATEGORY_WORDS
 from lookup.verdict_listings import listed_advice, listed_place, listing_evidence, weigh_listing
 from lookup.settings import Settings
+from lookup.timing import SAME_TIME_DAYS, WAVE_DAYS
 
 DEFAULT_RELIABILITY = 0.6
 MAX_SOURCE_WEIGHT = 50.0
 MAX_COMPLAINT_POINTS = 70.0  # 60 for the count, 10 for robocalls
 UNASSIGNED_POINTS = 40.0
+URGENT_REDIAL_POINTS = -20  # called again after 1-10 minutes: a person who needs you
+QUICK_REDIAL_POINTS = 15  # redialled within 30 s: a dialler's retry
+SAME_TIME_POINTS = 20  # silent calls at the same time of day on 3+ days: a schedule
+WAVE_POINTS = 30  # one of 5+ numbers of a block calling silently within a week: a campaign
 def region_name(region: str | None) -> str:
     """A country name for a region code, from phonenumbers' own English geocoding data."""
     if not region:
@@ -253,12 +268,35 @@ def evidence_from_history(history: History | None) -> list[Evidence]:
         else:
             what = "It called at night."
         ev.append(Evidence("night_calls", 10, what, "call log"))
+    ev += _timing_evidence(history)
     if history.outgoing_calls:
         ev.append(Evidence("called_before", -30, "You have called this number yourself before.", "call log"))
     if history.answered_calls:
         ev.append(Evidence("answered_before", -10, "You have talked with this number before.", "call log"))
     if history.voicemails:
         ev.append(Evidence("left_voicemail", -5, "They left a voicemail before.", "call log"))
+    return ev
+
+
+def _timing_evidence(history: History) -> list[Evidence]:
+    """What the times of the calls say (see ``lookup.timing``)."""
+    def times(n: int) -> str:
+        return "" if n == 1 else f" ({n} times)"
+
+    ev: list[Evidence] = []
+    if history.urgent_redials:
+        why = f"Called again a few minutes after a call you missed{times(history.urgent_redials)}: someone who tries again that soon usually needs you."
+        ev.append(Evidence("urgent_redial", URGENT_REDIAL_POINTS, why, "call log"))
+    if history.quick_redials:
+        why = f"Redialled within 30 seconds of a call you missed{times(history.quick_redials)}: diallers retry that fast, people rarely do."
+        ev.append(Evidence("quick_redial", QUICK_REDIAL_POINTS, why, "call log"))
+    if history.same_time_days >= SAME_TIME_DAYS:
+        why = f"Called silently at about the same time of day on {history.same_time_days} different days: the schedule of a calling machine."
+        ev.append(Evidence("same_time_days", SAME_TIME_POINTS, why, "call log"))
+    if history.wave_numbers and history.wave_block:
+        digits = "x" * (3 if history.wave_block.startswith("+1") else 2)
+        why = f"One of {history.wave_numbers} numbers from {history.wave_block}{digits} that called you silently within {WAVE_DAYS} days: one campaign rotating its caller ID."
+        ev.append(Evidence("wave", WAVE_POINTS, why, "call log"))
     return ev
 
 
@@ -363,6 +401,8 @@ def call_back_advice(
         return CallBack.CAUTION, "Suspicious: if it claims to be your bank or an agency, call the number on their website instead."
     if "international" in signals or "shared_cost" in signals:
         return CallBack.CAUTION, "It may cost more to call back; do so only if you expect a call from there."
+    if "urgent_redial" in signals and "quick_redial" not in signals:
+        return CallBack.YES, "Call back: they tried again within minutes, which is what someone who needs you does."
     if level is Level.LIKELY_OK:
         return CallBack.YES, "Probably a genuine caller."
     return CallBack.CAUTION, "Nothing is known against it; if it mattered they will call again or leave a message."

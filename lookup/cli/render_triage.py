@@ -15,6 +15,7 @@ from lookup.calllogs.common import resolve_zone
 from lookup.results import caller_name
 from lookup.settings import Settings
 from lookup.text import clean_text, safe_cell
+from lookup.timing import WAVE_DAYS
 from lookup.triage import TriageReport, TriageRow
 
 LEVEL_STYLE = {
@@ -86,6 +87,24 @@ def print_triage(
         _print_table(rows, report.summary(), top=DEFAULT_TOP if top is None else top, console=console)
     else:
         _print_plain(rows[:top] if top else rows, report.summary(), len(rows))
+    for line in wave_lines(report):
+        (console.print if console is not None else print)(line)
+
+
+def wave_lines(report: TriageReport) -> list[str]:
+    """One paragraph per wave of silent calls from one block, with the command that blocks it."""
+    lines = []
+    for wave in report.waves:
+        digits = "x" * (3 if wave.block.startswith("+1") else 2)
+        text = (f"Wave: {len(wave.numbers)} numbers from {wave.block}{digits} called you silently within "
+                f"{WAVE_DAYS} days, one campaign rotating its caller ID.")
+        if wave.own:
+            text += (" This is your own number's block: callers fake numbers next to yours (neighbour spoofing), "
+                     f"and blocking it would also block your neighbours. Only if you are sure: {wave.command}")
+        else:
+            text += f" Block the whole block: {wave.command}"
+        lines.append(text)
+    return lines
 
 
 LEVEL_SHORT = {"likely_ok": "likely OK"}  # as the lookup and the summary say it
