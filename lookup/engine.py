@@ -24,7 +24,7 @@ from lookup.models import (
     Status,
 )
 from lookup.numbers import NumberError, parse_number, with_details
-from lookup.results import LookupResult, number_links
+from lookup.results import LookupResult
 from lookup.settings import Settings
 from lookup.verdict import score
 
@@ -437,6 +437,7 @@ class Engine:
         history = self.store.histories(keys) if keys else {}
         reliability = {s.name: s.reliability for s in self.sources}
         own = self.settings.own_e164
+        link_sources = tuple(self.sources)
         out = []
         for raw, n in zip(inputs, numbers):
             if isinstance(n, NumberError):
@@ -448,7 +449,7 @@ class Engine:
             reps = tuple(reports.get(key, ()))
             hist = history.get(key)
             verdict = score(n, fs, hist, entries, self.settings, reports=reps, reliability=reliability, own_numbers=own)
-            out.append(LookupResult(raw, n, None, verdict, fs, entries, reps, hist, number_links(n, self.sources)))
+            out.append(LookupResult(raw, n, None, verdict, fs, entries, reps, hist, link_sources))
         return out
 
 

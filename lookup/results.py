@@ -3,7 +3,7 @@ and of the server's ``/api/v1/lookup``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from lookup.models import EvidenceKind, Finding, History, ListEntry, Number, Report, Status, Verdict
@@ -21,11 +21,18 @@ class LookupResult:
     lists: tuple[ListEntry, ...] = ()
     reports: tuple[Report, ...] = ()
     history: History | None = None
-    links: tuple[tuple[str, str], ...] = ()  # (what, url): web searches and community pages for the number
+    # The sources the links are made from: the links are worked out only when shown (a triage
+    # of 20,000 numbers that prints a table of 40 would otherwise build them all).
+    link_sources: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def links(self) -> tuple[tuple[str, str], ...]:
+        """(what, url): web searches and community pages for the number."""
+        return number_links(self.number, self.link_sources) if self.number is not None else ()
 
     def to_json(self) -> dict[str, Any]:
         if self.error is not None or self.number is None or self.verdict is None:
