@@ -44,7 +44,7 @@ def run_cli(*args: str, config: Path, db: Path) -> None:
                     "--config", str(config), "--db", str(db)], check=True, capture_output=True, timeout=60)
 
 
-def invite_message(to_port: int, via_port: int, user: str, call_id: str) -> bytes:
+def invite_message(to_port: int, via_port: int, user: str, call_id: str, extra: str = "") -> bytes:
     """A new INVITE from ``user`` (the From user part, as a trunk sends it) to 127.0.0.1."""
     return (
         f"INVITE sip:home@127.0.0.1:{to_port} SIP/2.0\r\n"
@@ -55,7 +55,8 @@ def invite_message(to_port: int, via_port: int, user: str, call_id: str) -> byte
         f"Call-ID: {call_id}\r\n"
         "CSeq: 1 INVITE\r\n"
         f"Contact: <sip:{user.split(';')[0]}@127.0.0.1:{via_port}>\r\n"
-        "Content-Length: 0\r\n\r\n"
+        + extra
+        + "Content-Length: 0\r\n\r\n"
     ).encode()
 
 
@@ -68,8 +69,8 @@ class Peer:
         self.sock.settimeout(0.1)
         self.port = self.sock.getsockname()[1]
 
-    def invite(self, to_port: int, user: str, call_id: str) -> bytes:
-        return invite_message(to_port, self.port, user, call_id)
+    def invite(self, to_port: int, user: str, call_id: str, extra: str = "") -> bytes:
+        return invite_message(to_port, self.port, user, call_id, extra)
 
     def send(self, data: bytes, port: int) -> None:
         self.sock.sendto(data, ("127.0.0.1", port))
@@ -214,6 +215,24 @@ def test_reported_caller_is_routed_on_with_a_warning(pbx, caller) -> None:
     caller.send(caller.invite(sip_port, REPORTED, call_id), sip_port)
     forwarded = callee.wait_for(call_id, "INVITE", 3.0)
     assert forwarded is not None, "the reported caller was not routed on"
+    assert "X-Whocalled: warn" in forwarded
+
+
+@pytest.mark.parametrize(
+    ("user", "extra"),
+    [
+        pytest.param(f"{UNKNOWN};verstat=TN-Validation-Failed", "", id="from-user-part"),
+        pytest.param(UNKNOWN, f"P-Asserted-Identity: <sip:{UNKNOWN}@ims.example.net;verstat=TN-Validation-Failed>\r\n",
+                     id="pai-uri-parameter"),
+    ],
+)
+def test_failed_stir_shaken_check_is_passed_on_and_warns(pbx, caller, user, extra) -> None:
+    """The config sends P-Asserted-Identity (else From) along; whocalled finds its verstat."""
+    sip_port, callee = pbx
+    call_id = uuid.uuid4().hex
+    caller.send(caller.invite(sip_port, user, call_id, extra), sip_port)
+    forwarded = callee.wait_for(call_id, "INVITE", 3.0)
+    assert forwarded is not None, "the caller was not routed on"
     assert "X-Whocalled: warn" in forwarded
 
 
