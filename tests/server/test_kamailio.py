@@ -199,6 +199,24 @@ def test_blocked_caller_gets_603_within_2s(pbx, caller, user) -> None:
     assert callee.wait_for(call_id, "INVITE", 0.3) is None  # the call never reached the next hop
 
 
+def test_ack_to_the_decline_ends_the_call_there(pbx, caller) -> None:
+    """The caller's ACK to the 603 is absorbed by the transaction: the 603 is not sent again and
+    nothing reaches the next hop."""
+    sip_port, callee = pbx
+    call_id = uuid.uuid4().hex
+    invite = caller.invite(sip_port, BLOCKED, call_id).decode()
+    caller.send(invite.encode(), sip_port)
+    reply = caller.wait_for(call_id, "SIP/2.0 603", 2.0)
+    assert reply is not None
+    to = next(line for line in reply.split("\r\n") if line.lower().startswith("to:"))
+    head = invite.split("\r\n")
+    ack = [line.replace("INVITE", "ACK") if line.startswith(("INVITE ", "CSeq:")) else line for line in head]
+    ack = [to if line.startswith("To:") else line for line in ack]
+    caller.send("\r\n".join(ack).encode(), sip_port)
+    assert caller.wait_for(call_id, "SIP/2.0 603", 1.2) is None  # T1 = 0.5 s: a resend would have come
+    assert callee.wait_for(call_id, "", 0.3) is None
+
+
 def test_unknown_caller_is_routed_on_untouched(pbx, caller) -> None:
     sip_port, callee = pbx
     call_id = uuid.uuid4().hex
