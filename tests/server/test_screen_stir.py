@@ -4,6 +4,8 @@ client and server on 127.0.0.1, a real SQLite store, the real engine with no sou
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -92,3 +94,32 @@ async def test_cnam_takes_the_attestation_into_account(client, store) -> None:
     assert plain.status == 200 and not (await plain.text()).startswith("SPAM")
     failed = await client.get(f"/cnam/{STRANGER}?verstat=TN-Validation-Failed")
     assert failed.status == 200 and (await failed.text()).startswith("SPAM ")
+
+
+ASTERISK_CALLS = {
+    "${URIENCODE(${CALLERID(num)})}": quote(STRANGER),
+    "${STIR_SHAKEN(0,attestation)}": "A",
+}
+
+
+def asterisk_urls(readme: str) -> list[str]:
+    """The paths the README's Asterisk snippet asks whocalled for, with the dialplan's
+    functions replaced by what Asterisk would put there."""
+    start = readme.index("[from-trunk-screened]")
+    snippet = readme[start:readme.index("```", start)]
+    for call, value in ASTERISK_CALLS.items():
+        snippet = snippet.replace(call, value)
+    return re.findall(r"\$\{CURL\(\$\{WC\}([^)]*)\)\}", snippet)
+
+
+async def test_the_readme_asterisk_snippet_asks_what_the_api_accepts(client) -> None:
+    """Asterisk is not packaged in Debian: its snippet is at least checked against the API."""
+    urls = asterisk_urls((Path(__file__).resolve().parents[2] / "README.md").read_text())
+    assert any(u.startswith("/api/v1/screen/") and "attest=A" in u for u in urls)
+    assert any(u.startswith("/cnam/") for u in urls)
+    for url in urls:
+        assert "$" not in url, f"a dialplan call the test does not know: {url}"
+        resp = await client.get(url)
+        assert resp.status == 200, (url, await resp.text())
+        if url.startswith("/api/v1/screen/"):
+            assert await resp.text() == "allow"
