@@ -328,3 +328,28 @@ def test_call_goes_on_when_whocalled_is_down_or_stalled(tmp_path, caller, backen
         callee.close()
         if stalled:
             stalled.close()
+
+
+def test_cancel_during_a_slow_lookup_stops_the_call(tmp_path, caller) -> None:
+    """The caller hangs up while whocalled is still thinking: once the lookup gives up, the
+    CANCEL gets 200, the INVITE ends with 487 and the call never reaches the next hop."""
+    stalled = Stalled()
+    callee = Peer()
+    proc, sip_port = start_kamailio(tmp_path / "kamailio", stalled.port, callee.port)
+    try:
+        time.sleep(1.0)
+        call_id = uuid.uuid4().hex
+        invite = caller.invite(sip_port, UNKNOWN, call_id).decode()
+        caller.send(invite.encode(), sip_port)
+        time.sleep(0.5)
+        cancel = [line.replace("INVITE", "CANCEL") if line.startswith(("INVITE ", "CSeq:")) else line
+                  for line in invite.split("\r\n") if not line.startswith("Contact:")]
+        caller.send("\r\n".join(cancel).encode(), sip_port)
+        answers = [caller.wait_for(call_id, "SIP/2.0", TIMEOUT + 1.0) for _ in range(3)]
+        statuses = {a.split(" ", 2)[1] for a in answers if a}
+        assert {"200", "487"} <= statuses, f"answers after the CANCEL: {sorted(statuses)}"
+        assert callee.wait_for(call_id, "INVITE", 1.0) is None
+    finally:
+        stop(proc)
+        callee.close()
+        stalled.close()
