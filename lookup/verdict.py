@@ -79,7 +79,7 @@ from lookup.models import (
 )
 from lookup.describe import CATEGORY_WORDS
 from lookup.verdict_listings import listed_advice, listed_place, listing_evidence, weigh_listing
-from lookup.settings import Settings
+from lookup.settings import Settings, Thresholds
 from lookup.timing import SAME_TIME_DAYS, WAVE_DAYS
 
 DEFAULT_RELIABILITY = 0.6
@@ -353,17 +353,22 @@ def score(
         level = Level.BLOCKED
     elif history and history.contact_name:
         level = Level.ALLOWED
-    elif raw >= th.likely_spam:
-        level = Level.LIKELY_SPAM
-    elif raw >= th.suspicious:
-        level = Level.SUSPICIOUS
-    elif raw <= th.likely_ok:
-        level = Level.LIKELY_OK
     else:
-        level = Level.UNKNOWN
+        level = level_of(raw, th)
     advice, why = call_back_advice(number, level, ev, listed_place(findings))
     ordered = tuple(sorted(ev, key=lambda e: -abs(e.weight)))
     return Verdict(level=level, score=spam_score, call_back=advice, call_back_reason=why, evidence=ordered)
+
+
+def level_of(raw: float, th: Thresholds) -> Level:
+    """The level a summed weight reaches (when no list or contact decides)."""
+    if raw >= th.likely_spam:
+        return Level.LIKELY_SPAM
+    if raw >= th.suspicious:
+        return Level.SUSPICIOUS
+    if raw <= th.likely_ok:
+        return Level.LIKELY_OK
+    return Level.UNKNOWN
 
 
 def _list_detail(what: str, entry: ListEntry) -> str:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp import web
 
 from lookup.numbers import NumberError
+from lookup.results import LookupResult
+from lookup.stir import Attestation, CallInfoError, attestation_evidence, find_verstat, read_attestation, with_call_evidence
+from lookup.text import clean_text
 from lookup.server.http import (
     SERVICE,
     body_region,
@@ -41,13 +46,38 @@ async def screen_deadline_answer(request: web.Request) -> tuple[Answer, bool]:
     return await service.resolve(raw, region, max(budget - min(0.2, budget / 4), 0.01))
 
 
+def call_attestation(request: web.Request) -> Attestation | None:
+    """STIR/SHAKEN as the PBX passed it on: ``verstat=`` (``TN-Validation-Passed-A``, ...) and
+    ``attest=A|B|C``, or the raw P-Asserted-Identity / From header as ``pai=`` (its verstat is
+    found as a URI parameter or in the user part). Raises :class:`ApiError` 400 for bad values."""
+    query = request.query
+    verstat = clean_text(query.get("verstat"), 80) or None
+    pai = clean_text(query.get("pai"), 400)
+    if verstat is None and pai:
+        verstat = find_verstat(pai)
+    try:
+        return read_attestation(verstat, clean_text(query.get("attest"), 20) or None)
+    except CallInfoError as exc:
+        raise ApiError(400, str(exc)) from exc
+
+
+def judged_with_call(result: LookupResult, att: Attestation | None, request: web.Request) -> LookupResult:
+    if att is None or result.verdict is None:
+        return result
+    verdict = with_call_evidence(result.verdict, [attestation_evidence(att)], request.app[SERVICE].settings)
+    return replace(result, verdict=verdict)
+
+
 async def get_screen(request: web.Request) -> web.Response:
     """JSON, or with ``?format=text`` just the action word for dialplans that cannot parse JSON
     (and a refusal as ``error: ...`` in plain text too)."""
     as_text = bool(request.query_string) and request.query.get("format") == "text"
     try:
+        att = call_attestation(request)
         answer, complete = await screen_deadline_answer(request)
-        decision = screen_answer(answer.result, complete)
+        decision = screen_answer(judged_with_call(answer.result, att, request), complete)
+        if att is not None:
+            decision["attestation"] = att.to_json()
     except NumberError as exc:
         error = ApiError(400, str(exc))
     except ApiError as exc:
@@ -63,10 +93,12 @@ async def get_screen(request: web.Request) -> web.Response:
 
 async def get_cnam(request: web.Request) -> web.Response:
     try:
+        att = call_attestation(request)
         answer, _ = await screen_deadline_answer(request)
-    except NumberError:
+    except (NumberError, ApiError):
         return web.Response(status=400, text="", content_type="text/plain")
-    text = cnam_text(answer.result, request.app[SERVICE].settings.cnam_spam_prefix)
+    result = judged_with_call(answer.result, att, request)
+    text = cnam_text(result, request.app[SERVICE].settings.cnam_spam_prefix)
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
 

@@ -1,0 +1,125 @@
+"""STIR/SHAKEN on ``/api/v1/screen`` and ``/cnam`` (issue 17): the carrier's verstat wherever it
+arrives, the attestation level, their weight in the verdict and their JSON reason. Real aiohttp
+client and server on 127.0.0.1, a real SQLite store, the real engine with no sources."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from lookup.models import Category, ListEntry, ListKind, Report
+from tests.server.test_server import SPAM, client, engine, get_json, settings, store  # noqa: F401
+
+STRANGER = "+13125550142"  # nothing known, not a neighbour of the own number: score 0
+
+FAILED_REASON = "The carrier's caller ID check failed"
+
+
+@pytest.mark.parametrize(
+    ("query", "verstat", "attest"),
+    [
+        pytest.param("verstat=TN-Validation-Failed", "TN-Validation-Failed", None, id="verstat"),
+        pytest.param("verstat=tn-validation-failed-b", "TN-Validation-Failed", "B", id="verstat-any-case-with-level"),
+        pytest.param("pai=" + quote("<sip:+19195550123@sip.example.com;verstat=TN-Validation-Failed>"),
+                     "TN-Validation-Failed", None, id="pai-uri-parameter"),
+        pytest.param("pai=" + quote("<sip:+16315550123;verstat=TN-Validation-Failed@ims.example.net>;tag=x"),
+                     "TN-Validation-Failed", None, id="pai-user-part"),
+    ],
+)
+async def test_failed_validation_warns_with_its_reason(client, query, verstat, attest) -> None:
+    body = await get_json(client, f"/api/v1/screen/{STRANGER}?{query}")
+    assert body["action"] == "warn" and body["verdict"] == "suspicious"
+    assert body["reason"].startswith(FAILED_REASON)
+    assert body["attestation"] == {"verstat": verstat, "attest": attest}
+
+
+@pytest.mark.parametrize(
+    ("query", "verstat", "attest", "words"),
+    [
+        pytest.param("verstat=TN-Validation-Passed-A", "TN-Validation-Passed", "A", "verified", id="passed-A"),
+        pytest.param("verstat=TN-Validation-Passed&attest=a", "TN-Validation-Passed", "A", "verified", id="passed-attest-A"),
+        pytest.param("pai=" + quote("<sip:+19195550123@sip.example.com;verstat=TN-Validation-Passed-C>"),
+                     "TN-Validation-Passed", "C", "did not vouch", id="pai-passed-C"),
+        pytest.param("pai=" + quote("<sip:+16315550123;verstat=TN-Validation-Passed@ims.example.net>"),
+                     "TN-Validation-Passed", None, "did not vouch", id="pai-user-part-passed"),
+        pytest.param("verstat=No-TN-Validation", "No-TN-Validation", None, "not verified", id="no-validation"),
+        pytest.param("attest=C", None, "C", "not verified", id="attest-alone"),
+    ],
+)
+async def test_other_attestations_are_shown_and_weigh_nothing(client, query, verstat, attest, words) -> None:
+    """Passed-A is not a clean bill: an unknown number stays unknown (and a spammer's stays blocked)."""
+    body = await get_json(client, f"/api/v1/screen/{STRANGER}?{query}")
+    assert body["action"] == "allow" and body["verdict"] == "unknown"
+    assert body["attestation"] == {"verstat": verstat, "attest": attest}
+    looked = await get_json(client, f"/api/v1/screen/{SPAM}?{query}")
+    assert looked["action"] == "block" and looked["verdict"] == "likely_spam"
+
+
+async def test_without_attestation_nothing_changes(client) -> None:
+    body = await get_json(client, f"/api/v1/screen/{STRANGER}")
+    assert body["action"] == "allow" and "attestation" not in body
+
+
+async def test_your_allowlist_wins_over_a_failed_validation(client, store) -> None:
+    store.add_list_entry(ListEntry(STRANGER, ListKind.ALLOW, reason="the school"))
+    body = await get_json(client, f"/api/v1/screen/{STRANGER}?verstat=TN-Validation-Failed")
+    assert body["action"] == "allow" and body["verdict"] == "allowed"
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        pytest.param("verstat=TN-Validation-Maybe", "verstat must be one of", id="unknown-verstat"),
+        pytest.param("verstat=TN-Validation-Passed-D", "verstat must be one of", id="unknown-level"),
+        pytest.param("attest=D", "attest must be A, B or C", id="unknown-attest"),
+    ],
+)
+async def test_bad_attestation_is_refused_in_one_line(client, query, words) -> None:
+    body = await get_json(client, f"/api/v1/screen/{STRANGER}?{query}", status=400)
+    assert words in body["error"] and "\n" not in body["error"]
+    resp = await client.get(f"/api/v1/screen/{STRANGER}?{query}&format=text")
+    assert resp.status == 400 and (await resp.text()).startswith(f"error: {words}")
+    resp = await client.get(f"/cnam/{STRANGER}?{query}")
+    assert resp.status == 400 and await resp.text() == ""
+
+
+async def test_cnam_takes_the_attestation_into_account(client, store) -> None:
+    """A number that is suspicious on its own (the user's report) becomes likely spam when the
+    carrier says its caller ID check failed, and /cnam marks it."""
+    store.add_report(Report(STRANGER, Category.ROBOCALL))
+    plain = await client.get(f"/cnam/{STRANGER}")
+    assert plain.status == 200 and not (await plain.text()).startswith("SPAM")
+    failed = await client.get(f"/cnam/{STRANGER}?verstat=TN-Validation-Failed")
+    assert failed.status == 200 and (await failed.text()).startswith("SPAM ")
+
+
+ASTERISK_CALLS = {
+    "${URIENCODE(${CALLERID(num)})}": quote(STRANGER),
+    "${STIR_SHAKEN(0,attestation)}": "A",
+}
+
+
+def asterisk_urls(readme: str) -> list[str]:
+    """The paths the README's Asterisk snippet asks whocalled for, with the dialplan's
+    functions replaced by what Asterisk would put there."""
+    start = readme.index("[from-trunk-screened]")
+    snippet = readme[start:readme.index("```", start)]
+    for call, value in ASTERISK_CALLS.items():
+        snippet = snippet.replace(call, value)
+    return re.findall(r"\$\{CURL\(\$\{WC\}([^)]*)\)\}", snippet)
+
+
+async def test_the_readme_asterisk_snippet_asks_what_the_api_accepts(client) -> None:
+    """Asterisk is not packaged in Debian: its snippet is at least checked against the API."""
+    urls = asterisk_urls((Path(__file__).resolve().parents[2] / "README.md").read_text())
+    assert any(u.startswith("/api/v1/screen/") and "attest=A" in u for u in urls)
+    assert any(u.startswith("/cnam/") for u in urls)
+    for url in urls:
+        assert "$" not in url, f"a dialplan call the test does not know: {url}"
+        resp = await client.get(url)
+        assert resp.status == 200, (url, await resp.text())
+        if url.startswith("/api/v1/screen/"):
+            assert await resp.text() == "allow"
