@@ -35,7 +35,6 @@ from lookup.calllogs.rules import (
 from lookup.engine import Engine
 from lookup.results import LookupResult
 from lookup.models import Call, CallBack, CallStatus, Direction, Level, ReadTally
-from lookup.prefetch import FactsPrefetch
 from lookup.timing import Wave, find_waves
 
 # Logs whose names come from the user's own address book (so a name means "a contact").
@@ -219,16 +218,15 @@ def _row(call: Call, zone: ZoneInfo | None) -> tuple:
 
 def tally_calls(
     calls: Iterable[Call], tallies: dict[str, CallerTally] | None = None, *, include_all: bool = False,
-    prefetch: FactsPrefetch | None = None,
 ) -> dict[str, CallerTally]:
     """Add ``calls`` to the per-number ``tallies`` (a new dict when None) and return them."""
     tallies = {} if tallies is None else tallies
     for call in calls:
-        _note(tallies, call, include_all, prefetch)
+        _note(tallies, call, include_all)
     return tallies
 
 
-def _note(tallies: dict[str, CallerTally], call: Call, include_all: bool, prefetch: FactsPrefetch | None = None) -> None:
+def _note(tallies: dict[str, CallerTally], call: Call, include_all: bool) -> None:
     if call.direction is not Direction.INCOMING:
         return
     key = call.e164 or WITHHELD
@@ -239,16 +237,12 @@ def _note(tallies: dict[str, CallerTally], call: Call, include_all: bool, prefet
         tally.name = call.name
     if call.at is None:  # listed without a time: the number is to be judged, once
         if is_unanswered_incoming(call):
-            if prefetch is not None and key and not tally.listed and not tally.unanswered:
-                prefetch.add(key)
             tally.listed = True
         return
     when = call.at.timestamp()
     if call.status is CallStatus.VOICEMAIL:
         tally.voicemails.append(when)
     elif is_unanswered_incoming(call):
-        if prefetch is not None and key and not tally.unanswered:
-            prefetch.add(key)  # a number triage will look up: work out its facts meanwhile
         tally.unanswered.append(when)
     elif is_refused(call):
         tally.refused.append(when)
@@ -268,27 +262,21 @@ def import_logs(
     added = 0
     pending: list[tuple] = []
     zone = resolve_zone(tz)
-    prefetch = FactsPrefetch(region)
-    try:
-        for path in paths:
-            tally = ReadTally()
-            summary = LogSummary(Path(path), tally)
-            for call in read_calls(path, region=region, fmt=fmt, tally=tally, tz=tz):
-                summary.calls += 1
-                pending.append(_row(call, zone))
-                _note(tallies, call, include_all, prefetch)
-                if len(pending) >= batch:
-                    added += store.save_calls(pending)
-                    pending.clear()
-                    if reading:
-                        reading(sum(log.calls for log in logs) + summary.calls)
-            logs.append(summary)
-        if pending:
-            added += store.save_calls(pending)
-    finally:
-        facts = prefetch.finish()
-    if facts:
-        store.save_numbers(facts)
+    for path in paths:
+        tally = ReadTally()
+        summary = LogSummary(Path(path), tally)
+        for call in read_calls(path, region=region, fmt=fmt, tally=tally, tz=tz):
+            summary.calls += 1
+            pending.append(_row(call, zone))
+            _note(tallies, call, include_all)
+            if len(pending) >= batch:
+                added += store.save_calls(pending)
+                pending.clear()
+                if reading:
+                    reading(sum(log.calls for log in logs) + summary.calls)
+        logs.append(summary)
+    if pending:
+        added += store.save_calls(pending)
     return tallies, logs, added
 
 
