@@ -4,6 +4,7 @@ and of the server's ``/api/v1/lookup``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
 from lookup.models import EvidenceKind, Finding, History, ListEntry, Number, Report, Status, Verdict
@@ -136,19 +137,26 @@ def number_links(number: Number, sources: Iterable[Any]) -> tuple[tuple[str, str
     (a per-number source whose request is a plain page; API-only sources have none)."""
     from urllib.parse import quote_plus
 
-    from lookup.models import NumberKind, SourceKind
+    from lookup.models import NumberKind
 
     if number.kind is not NumberKind.NUMBER or not number.e164:
         return ()
     out: list[tuple[str, str]] = []
     for notation in dict.fromkeys(filter(None, (number.international, number.national))):
         out.append((f'web search for "{notation}"', SEARCH_URL + quote_plus(f'"{notation}"')))
-    for source in sources:
-        if source.kind is not SourceKind.LOOKUP or source.evidence is not EvidenceKind.OPINION:
-            continue
-        if not source.enabled or not source.supports(number):
+    for source in _page_sources(tuple(sources)):
+        if not source.supports(number):
             continue
         request = source.request(number)
         if request.expect == "html" and request.method == "GET" and not request.params and not request.headers:
             out.append((f"{source.title} comments", request.url))
     return tuple(out)
+
+
+@lru_cache(maxsize=8)
+def _page_sources(sources: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The enabled per-number opinion sources of a run (worked out once, not per number)."""
+    from lookup.models import SourceKind
+
+    return tuple(s for s in sources if s.kind is SourceKind.LOOKUP and s.evidence is EvidenceKind.OPINION and s.enabled)
+
