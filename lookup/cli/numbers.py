@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from contextlib import contextmanager
 from enum import StrEnum
@@ -103,6 +104,7 @@ class ResultPrinter:
     def __init__(self, *, json_out: bool, verbose: bool, tz: str | None = None) -> None:
         self.json_out = json_out
         self.tz = tz
+        self.width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
         self.verbose = verbose
         self.bad = 0
         self.failed: set[tuple[str, str]] = set()
@@ -122,7 +124,7 @@ class ResultPrinter:
 
         if not self._first:
             typer.echo("")
-        typer.echo(render_result(r, verbose=self.verbose, tz=self.tz))
+        typer.echo(render_result(r, verbose=self.verbose, tz=self.tz, width=self.width))
         self._first = False
 
 

@@ -12,8 +12,9 @@ from lookup.results import LookupResult, caller_name, listing_entries
 from lookup.text import clean_text
 
 
-def render_result(result: LookupResult, *, verbose: bool = False, tz: str | None = None) -> str:
-    """A lookup's answer as text; times in ``tz`` (the configured zone, else the machine's)."""
+def render_result(result: LookupResult, *, verbose: bool = False, tz: str | None = None, width: int | None = None) -> str:
+    """A lookup's answer as text; times in ``tz`` (the configured zone, else the machine's);
+    with ``width`` (a terminal's), long lines wrap under their own indent."""
     if result.error:
         return f"{result.input}: {result.error}"
     v = result.verdict
@@ -62,7 +63,26 @@ def render_result(result: LookupResult, *, verbose: bool = False, tz: str | None
     if result.links:
         lines.append("  look it up:")
         lines.extend(f"    {title}: {url}" for title, url in result.links)
-    return "\n".join(lines)
+    return "\n".join(fit(lines, width) if width else lines)
+
+
+def fit(lines: list[str], width: int) -> list[str]:
+    """Wrap the lines wider than ``width`` at spaces, continuing under their text (a line with a
+    URL stays whole: a terminal link must not break)."""
+    import textwrap
+
+    out = []
+    for line in lines:
+        if len(line) <= width or "://" in line:
+            out.append(line)
+            continue
+        body = line.lstrip()
+        lead = len(line) - len(body)
+        label = body.split(": ", 1)[0] if ": " in body[:14] else ""
+        hang = lead + (len(label) + 2 if label else 2)
+        out.append(textwrap.fill(body, width, initial_indent=" " * lead, subsequent_indent=" " * min(hang, width // 2),
+                                 break_on_hyphens=False))
+    return out
 
 
 def _from_source(signal: str) -> bool:

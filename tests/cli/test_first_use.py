@@ -152,3 +152,16 @@ def test_lookup_history_shows_local_time_and_plurals(tmp_path, monkeypatch) -> N
     line = next(line for line in text.splitlines() if "history:" in line)
     assert "3 silent calls" in line and "call(s)" not in line
     assert ("EST" in line or "EDT" in line) and "+00:00" not in line
+
+
+def test_a_lookup_fits_an_80_column_terminal() -> None:
+    from lookup.cli.render import render_result
+    from lookup.engine import Engine
+    from db.store import Store
+    from lookup.settings import Settings
+
+    with Store() as store:
+        [result] = Engine(store=store, settings=Settings()).lookup_offline(["+1 876 881 2345"])
+    text = render_result(result, width=80)
+    assert all(len(line) <= 80 for line in text.splitlines() if "://" not in line), text
+    assert "the bait of one-ring scams" in " ".join(text.split())  # wrapped, nothing cut
