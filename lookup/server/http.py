@@ -184,7 +184,9 @@ def is_same_origin(origin: str, host: str | None) -> bool:
     return scheme in ("http", "https") and bool(host) and rest.rstrip("/").lower() == (host or "").lower()
 
 
-def text_field(data: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+def text_field(data: dict[str, Any], name: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
+    """A string field of a JSON body, at most ``limit`` characters; ``None`` when absent or
+    empty; ApiError(400) naming the field otherwise."""
     value = data.get(name)
     if value is None or value == "":
         if required:
@@ -192,8 +194,8 @@ def text_field(data: dict[str, Any], name: str, *, required: bool = False) -> st
         return None
     if not isinstance(value, str):
         raise ApiError(400, f'"{name}" must be a string')
-    if len(value) > MAX_TEXT:
-        raise ApiError(400, f'"{name}" is longer than {MAX_TEXT} characters')
+    if len(value) > limit:
+        raise ApiError(400, f'"{name}" is longer than {limit} characters')
     return value.strip() or None
 
 

@@ -13,7 +13,7 @@ from db.community import CommunityError, CommunityStore, Member
 from lookup.models import Category
 from lookup.server.community.limits import AuthCache, RateLimiter
 from lookup.server.community.readers import ReaderPool
-from lookup.server.http import HTTP_MESSAGES, Handler, json_body, json_error
+from lookup.server.http import HTTP_MESSAGES, Handler, json_body, json_error, text_field
 from lookup.server.service import ApiError, dump_json
 from lookup.text import clean_text
 
@@ -102,16 +102,8 @@ async def read_vote(request: web.Request) -> dict[str, Any]:
 
 
 def string_field(data: dict[str, Any], name: str, limit: int, *, required: bool = False) -> str | None:
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise ApiError(400, f'"{name}" is required')
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, f'"{name}" must be a string')
-    if len(value) > limit:
-        raise ApiError(400, f'"{name}" is longer than {limit} characters')
-    return clean_text(value, limit) or None
+    """:func:`lookup.server.http.text_field`, cleaned: a vote's text is kept and shared."""
+    return clean_text(text_field(data, name, required=required, limit=limit), limit) or None
 
 
 def parse_e164(raw: str) -> str:
