@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
 
-from lookup.cli.common import community_app, fail, warn
+from lookup.cli.common import JsonOpt, community_app, fail, warn
 
 if TYPE_CHECKING:
     from db.community import CommunityStore
@@ -127,7 +127,7 @@ def member_add(
 
 @member_app.command("list")
 def member_list(
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON (one object per line) instead of text.")] = False,
+    json_out: JsonOpt = False,
     db: CommunityDbOpt = None,
 ) -> None:
     """List the members, their votes, and who was revoked (tokens are never shown again).
