@@ -247,6 +247,17 @@ def m008_listings(db: Database) -> None:
     )
 
 
+@migrations()
+def m009_name_blocks(db: Database) -> None:
+    """Blocked caller-name patterns (``whocalled block --name "*WARRANTY*"``): a glob, stored
+    upper case, matched against the caller name a PBX passes to the screen."""
+    db["name_blocks"].create(
+        {"pattern": str, "reason": str, "added_at": str, "origin": str},
+        pk="pattern",
+        not_null={"added_at", "origin"},
+    )
+
+
 def apply_migrations(db: Database) -> None:
     migrations.apply(db)
 

@@ -5,6 +5,8 @@ the command line, the server's API and its page alike.
 - Protection: blocking never covers one of the user's own numbers, and never turns an
   allowlisted entry into a block, unless the caller says ``force``.
 - Blocking again without a reason keeps the reason already stored.
+- Caller-name patterns (``block --name``) follow the same rules: a pattern that would match
+  every name, or the name of a contact on the allowlist, needs ``force``.
 - Dates the user gives (``--at``, ``"at"``) are read by :func:`parse_when`: ISO dates or
   date-times, in local time unless they carry an offset, stored as ISO UTC.
 
@@ -20,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from db.store import Store
+from lookup.callinfo import NameBlock, is_catch_all, name_pattern
 from lookup.models import Category, ListEntry, ListKind, Report, iso_now
 from lookup.numbers import NumberError, normalize_number, normalize_pattern
 from lookup.settings import Settings
@@ -156,6 +159,46 @@ def unlist(store: Store, settings: Settings, raw: str, *, region: str | None = N
     """Take ``raw`` off the lists: (its key, the entry removed or None when it was not listed)."""
     key = list_pattern(raw, region or settings.region)
     return key, store.remove_list_entry(key)
+
+
+def block_name(
+    store: Store, raw: str, reason: str | None = None, *, force: bool = False, origin: str = "user",
+) -> tuple[NameBlock, bool]:
+    """Put a caller-name pattern on the block list: (the entry, whether it is new)."""
+    try:
+        pattern = name_pattern(raw)
+    except ValueError as exc:
+        raise ListError(str(exc)) from None
+    reason = tidy(reason)
+    existing = store.get_name_block(pattern)
+    if reason is None and existing is not None:
+        reason = existing.reason
+    entry = NameBlock(pattern, reason, origin=origin)
+    if not force:
+        why = name_protection(entry, store.iter_list_entries(ListKind.ALLOW))
+        if why:
+            raise Protected(why)
+    return entry, store.add_name_block(entry)
+
+
+def name_protection(entry: NameBlock, allowed: Iterable[ListEntry]) -> str | None:
+    """Why blocking the name pattern ``entry`` needs ``force``: it matches every name, or the
+    name (the reason stored) of a contact or other entry on the allowlist."""
+    if is_catch_all(entry.pattern):
+        return f"the name pattern {entry.pattern} would block every caller who sends a name"
+    hit = next((e for e in allowed if e.reason and entry.matches(e.reason)), None)
+    if hit is not None:
+        return f"the name pattern {entry.pattern} matches {hit.reason!r}, allowlisted as {hit.pattern}"
+    return None
+
+
+def unlist_name(store: Store, raw: str) -> tuple[str, NameBlock | None]:
+    """Take a caller-name pattern off the block list: (its key, the entry removed or None)."""
+    try:
+        pattern = name_pattern(raw)
+    except ValueError as exc:
+        raise ListError(str(exc)) from None
+    return pattern, store.remove_name_block(pattern)
 
 
 def report(

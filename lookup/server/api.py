@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from aiohttp import web
 
+from lookup.callinfo import Identity, clean_name, identity_evidence, name_evidence, read_identity
+from lookup.models import Evidence, ListKind
 from lookup.numbers import NumberError
-from lookup.results import LookupResult
+from lookup.results import LookupResult, listing_entries
 from lookup.stir import Attestation, CallInfoError, attestation_evidence, find_verstat, read_attestation, with_call_evidence
 from lookup.text import clean_text
 from lookup.server.http import (
@@ -61,11 +63,62 @@ def call_attestation(request: web.Request) -> Attestation | None:
         raise ApiError(400, str(exc)) from exc
 
 
-def judged_with_call(result: LookupResult, att: Attestation | None, request: web.Request) -> LookupResult:
-    if att is None or result.verdict is None:
+@dataclass(frozen=True)
+class CallInfo:
+    """What the PBX passed on about the call besides its number."""
+
+    attestation: Attestation | None = None
+    name: str | None = None  # the caller name the trunk sent (CNAM), cleaned
+    identity: Identity | None = None  # the Identity header's claims, unverified
+
+    def to_json(self, decision: dict) -> None:
+        """Add what was passed on to a screen's JSON ``decision``."""
+        if self.attestation is not None:
+            decision["attestation"] = self.attestation.to_json()
+        if self.name is not None:
+            decision["name_sent"] = self.name
+        if self.identity is not None:
+            decision["identity"] = self.identity.to_json()
+
+
+def call_info(request: web.Request) -> CallInfo:
+    """The attestation (see :func:`call_attestation`), ``name=`` (the CNAM the trunk sent) and
+    ``identity=`` (the raw SIP Identity header). Raises :class:`ApiError` 400 for bad values."""
+    query = request.query
+    raw_identity = query.get("identity")  # long: read_identity refuses more than IDENTITY_LIMIT
+    return CallInfo(
+        call_attestation(request),
+        clean_name(query.get("name")),
+        read_identity(raw_identity) if raw_identity and raw_identity.strip() else None,
+    )
+
+
+def known_names(result: LookupResult) -> list[tuple[str, str]]:
+    """``(whose, name)`` of the names known for the number: the contact's, then the listings'."""
+    known = []
+    if result.history is not None and result.history.contact_name:
+        known.append(("your contact", result.history.contact_name))
+    known += [("your contact", e.reason) for e in result.lists
+              if e.kind is ListKind.ALLOW and e.origin == "contacts" and e.reason]
+    known += [("the listing", str(e["name"])) for e in listing_entries(result.findings) if e.get("name")]
+    return known
+
+
+def judged_with_call(result: LookupResult, info: CallInfo, request: web.Request) -> LookupResult:
+    if result.verdict is None:
         return result
-    verdict = with_call_evidence(result.verdict, [attestation_evidence(att)], request.app[SERVICE].settings)
-    return replace(result, verdict=verdict)
+    service = request.app[SERVICE]
+    extra: list[Evidence] = []
+    if info.attestation is not None:
+        extra.append(attestation_evidence(info.attestation))
+    if info.identity is not None:
+        e164 = result.number.e164 if result.number is not None else None
+        extra += identity_evidence(info.identity, e164, outranked=bool(info.attestation and info.attestation.verstat))
+    if info.name is not None:
+        extra += name_evidence(info.name, service.lists.names, known_names(result))
+    if not extra:
+        return result
+    return replace(result, verdict=with_call_evidence(result.verdict, extra, service.settings))
 
 
 async def get_screen(request: web.Request) -> web.Response:
@@ -73,11 +126,13 @@ async def get_screen(request: web.Request) -> web.Response:
     (and a refusal as ``error: ...`` in plain text too)."""
     as_text = bool(request.query_string) and request.query.get("format") == "text"
     try:
-        att = call_attestation(request)
+        info = call_info(request)
         answer, complete = await screen_deadline_answer(request)
-        decision = screen_answer(judged_with_call(answer.result, att, request), complete)
-        if att is not None:
-            decision["attestation"] = att.to_json()
+        result = judged_with_call(answer.result, info, request)
+        decision = screen_answer(result, complete)
+        info.to_json(decision)
+        decision["reasons"] = [{"signal": e.signal, "detail": e.detail, "source": e.source, "weight": e.weight}
+                               for e in (result.verdict.evidence if result.verdict is not None else ())]
     except NumberError as exc:
         error = ApiError(400, str(exc))
     except ApiError as exc:
@@ -93,12 +148,12 @@ async def get_screen(request: web.Request) -> web.Response:
 
 async def get_cnam(request: web.Request) -> web.Response:
     try:
-        att = call_attestation(request)
+        info = call_info(request)
         answer, _ = await screen_deadline_answer(request)
     except (NumberError, ApiError):
         return web.Response(status=400, text="", content_type="text/plain")
-    result = judged_with_call(answer.result, att, request)
-    text = cnam_text(result, request.app[SERVICE].settings.cnam_spam_prefix)
+    result = judged_with_call(answer.result, info, request)
+    text = cnam_text(result, request.app[SERVICE].settings.cnam_spam_prefix, info.name)
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
 

@@ -128,7 +128,7 @@ class Service:
         if self.lists.marker != self._published:
             started = time.monotonic()
             if lists or started - self._lists_at >= max(LIST_POLL, 10 * self._lists_cost):
-                self.lists = read_snapshot(self.store.iter_list_entries(), self._published)
+                self.lists = read_snapshot(self.store.iter_list_entries(), self._published, self.store.list_name_blocks())
                 self._lists_at = time.monotonic()
                 self._lists_cost = self._lists_at - started
         return self._published
@@ -393,10 +393,10 @@ def cnam_safe(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
-def cnam_text(result: LookupResult, spam_prefix: str) -> str:
-    """The caller name for a PBX display: the name, else where the number is from, else the
-    number; prefixed with ``spam_prefix`` for likely spam, never twice. Only characters of
-    :func:`cnam_safe`, at most ``CNAM_MAX`` of them."""
+def cnam_text(result: LookupResult, spam_prefix: str, sent_name: str | None = None) -> str:
+    """The caller name for a PBX display: the name, else the one the trunk sent (``sent_name``),
+    else where the number is from, else the number; prefixed with ``spam_prefix`` for likely
+    spam, never twice. Only characters of :func:`cnam_safe`, at most ``CNAM_MAX`` of them."""
     number, verdict = result.number, result.verdict
     if number is None or verdict is None:
         return ""
@@ -405,6 +405,7 @@ def cnam_text(result: LookupResult, spam_prefix: str) -> str:
     else:
         text = (
             caller_name(result.findings, result.history)
+            or sent_name
             or number.location
             or number.international
             or number.short

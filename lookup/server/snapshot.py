@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from lookup.callinfo import NameBlock
 from lookup.models import ListEntry, ListKind
 
 
@@ -21,6 +22,7 @@ class ListSnapshot:
     entries: tuple[ListEntry, ...] = ()
     fingerprint: str = "empty"
     marker: tuple[int, int] | None = None  # the store's change marker when read
+    names: tuple[NameBlock, ...] = ()  # blocked caller-name patterns (not in the fingerprint: no export has them)
     _exact: dict[str, tuple[ListEntry, ...]] = field(default_factory=dict, repr=False, compare=False)
     _prefixes: tuple[ListEntry, ...] = field(default=(), repr=False, compare=False)
 
@@ -34,7 +36,9 @@ class ListSnapshot:
         return [e for e in self.entries if e.kind is kind]
 
 
-def read_snapshot(entries: Iterable[ListEntry], marker: tuple[int, int] | None) -> ListSnapshot:
+def read_snapshot(
+    entries: Iterable[ListEntry], marker: tuple[int, int] | None, names: Iterable[NameBlock] = (),
+) -> ListSnapshot:
     """A snapshot of ``entries`` (the store's, in its order) with their fingerprint."""
     kept = tuple(entries)
     digest = hashlib.sha256()
@@ -45,4 +49,4 @@ def read_snapshot(entries: Iterable[ListEntry], marker: tuple[int, int] | None) 
         if not e.is_prefix:
             exact[e.pattern] = exact.get(e.pattern, ()) + (e,)
     prefixes = tuple(e for e in kept if e.is_prefix)
-    return ListSnapshot(kept, digest.hexdigest()[:32], marker, exact, prefixes)
+    return ListSnapshot(kept, digest.hexdigest()[:32], marker, tuple(names), exact, prefixes)
