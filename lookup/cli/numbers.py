@@ -146,21 +146,28 @@ def list_rules() -> Iterator[None]:
 
 @app.command()
 def block(
-    pattern: Annotated[str, typer.Argument(help="A number, or a prefix ending in * such as +1202555*.")],
+    pattern: Annotated[Optional[str], typer.Argument(help="A number, or a prefix ending in * such as +1202555*.", show_default=False)] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help='Block a caller name instead: a pattern such as "*WARRANTY*" (any case).')] = None,
     reason: Annotated[Optional[str], typer.Option("--reason", help="Why (shown in lists and exports).")] = None,
     force: ForceOpt = False,
     region: RegionOpt = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Put a number or a prefix range on your block list.
+    """Put a number, a prefix range or a caller-name pattern on your block list.
 
     Example: whocalled block +1202555* --reason "neighbour spoofing"
     """
     from lookup import lists
 
+    if (pattern is None) == (name is None):
+        fail("give a number or prefix to block, or --name PATTERN (not both)")
     with opened(db, config, region) as (settings, store), list_rules():
-        done = lists.block(store, settings, pattern, reason, force=force)
+        if name is not None:
+            named, _ = lists.block_name(store, name, reason, force=force)
+            typer.echo(f"Blocked the caller name {named.pattern}" + (f" ({named.reason})" if named.reason else "") + ".")
+            return
+        done = lists.block(store, settings, pattern or "", reason, force=force)
     entry = done.entry
     typer.echo(f"Blocked {entry.pattern}" + (f" ({entry.reason})" if entry.reason else "") + ".")
     if done.allowed_inside:
@@ -204,23 +211,27 @@ def allow(
 
 @app.command()
 def unlist(
-    pattern: Annotated[str, typer.Argument(help="The number or prefix to take off your block or allow list.")],
+    pattern: Annotated[Optional[str], typer.Argument(help="The number or prefix to take off your block or allow list.", show_default=False)] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="Take a blocked caller-name pattern off instead.")] = None,
     region: RegionOpt = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Take a number or prefix off your lists.
+    """Take a number, prefix or caller-name pattern off your lists.
 
     Example: whocalled unlist +1202555*
     """
     from lookup import lists
 
+    if (pattern is None) == (name is None):
+        fail("give the number or prefix to take off your lists, or --name PATTERN (not both)")
     with opened(db, config, region) as (settings, store), list_rules():
-        key, removed = lists.unlist(store, settings, pattern)
+        key, removed = lists.unlist_name(store, name) if name is not None else lists.unlist(store, settings, pattern or "")
+    what = "caller name " if name is not None else ""
     if removed is None:
-        warn(f"{key} was not on your block or allow list")
+        warn(f"the {what}{key} was not on your lists" if name is not None else f"{key} was not on your block or allow list")
         return
-    typer.echo(f"Removed {key} from your {removed.kind.value} list.")
+    typer.echo(f"Removed {what}{key} from your " + ("block" if name is not None else removed.kind.value) + " list.")
 
 
 @app.command("lists")
@@ -236,17 +247,23 @@ def show_lists(
     """
     with opened(db, config, readonly=True) as (settings, store):
         entries = store.list_entries(kind)
+        names = store.list_name_blocks() if kind in (None, ListKind.BLOCK) else []
     if json_out:
         for e in entries:
             typer.echo(json.dumps({"pattern": e.pattern, "kind": e.kind.value, "reason": e.reason, "added_at": e.added_at, "origin": e.origin}))
+        for n in names:
+            typer.echo(json.dumps({"pattern": n.pattern, "kind": "block", "match": "name", "reason": n.reason,
+                                   "added_at": n.added_at, "origin": n.origin}))
         return
-    if not entries:
+    if not entries and not names:
         typer.echo("Your block and allow lists are empty.")
         return
-    from lookup.cli.render import render_list_entry
+    from lookup.cli.render import render_list_entry, render_name_block
 
     for e in entries:
         typer.echo(render_list_entry(e))
+    for n in names:
+        typer.echo(render_name_block(n))
 
 
 # ---------------------------------------------------------------- reports

@@ -6,10 +6,15 @@ importing a rich console would cost more than the lookup itself.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lookup.describe import LEVEL_WORDS, STATUS_WORDS, headline, listing_line
 from lookup.models import ListEntry, Report, Status
 from lookup.results import LookupResult, caller_name, listing_entries
 from lookup.text import clean_text
+
+if TYPE_CHECKING:
+    from lookup.callinfo import NameBlock
 
 
 def render_result(result: LookupResult, *, verbose: bool = False, tz: str | None = None, width: int | None = None) -> str:
@@ -97,6 +102,11 @@ def _from_source(signal: str) -> bool:
 def render_list_entry(entry: ListEntry) -> str:
     """One line of ``whocalled lists``: kind, pattern, date added, reason."""
     return f"{entry.kind.value:5}  {clean_text(entry.pattern):18}  {clean_text(entry.added_at)[:10]}  {clean_text(entry.reason)}".rstrip()
+
+
+def render_name_block(block: NameBlock) -> str:
+    """One line of ``whocalled lists`` for a blocked caller-name pattern."""
+    return f"block  name {clean_text(block.pattern):13}  {clean_text(block.added_at)[:10]}  {clean_text(block.reason)}".rstrip()
 
 
 def render_report(report: Report, tz: str | None = None) -> str:
