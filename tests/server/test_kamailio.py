@@ -28,6 +28,12 @@ BLOCKED = "+12025550143"
 REPORTED = "+12025550177"
 UNKNOWN = "+12025550188"
 TIMEOUT = 2  # WHOCALLED_TIMEOUT given to Kamailio in these tests
+# An Identity header as a SHAKEN carrier sends it: RFC 8588's example claims, a made-up signature
+IDENTITY = (
+    "eyJhbGciOiJFUzI1NiIsInBwdCI6InNoYWtlbiIsInR5cCI6InBhc3Nwb3J0IiwieDV1IjoiaHR0cHM6Ly9jZXJ0LmV4YW1wbGUub3JnL3Bhc3Nwb3J0LmNlciJ9"
+    ".eyJhdHRlc3QiOiJBIiwiZGVzdCI6eyJ0biI6WyIxMjE1NTU1MTIxMyJdfSwiaWF0IjoxNDQzMjA4MzQ1LCJvcmlnIjp7InRuIjoiMTIxNTU1NTEyMTIifSwib3JpZ2lkIjoiMTIzZTQ1NjctZTg5Yi0xMmQzLWE0NTYtNDI2NjU1NDQwMDAwIn0"
+    ".cmFuZG9tLXNpZ25hdHVyZS1ieXRlcw;info=<https://cert.example.org/passport.cer>;alg=ES256;ppt=shaken"
+)
 
 if shutil.which("kamailio") is None:
     pytest.skip("kamailio not installed: apt-get install kamailio (.ci/run does)", allow_module_level=True)
@@ -44,13 +50,14 @@ def run_cli(*args: str, config: Path, db: Path) -> None:
                     "--config", str(config), "--db", str(db)], check=True, capture_output=True, timeout=60)
 
 
-def invite_message(to_port: int, via_port: int, user: str, call_id: str, extra: str = "") -> bytes:
-    """A new INVITE from ``user`` (the From user part, as a trunk sends it) to 127.0.0.1."""
+def invite_message(to_port: int, via_port: int, user: str, call_id: str, extra: str = "", display: str = "") -> bytes:
+    """A new INVITE from ``user`` (the From user part, as a trunk sends it) to 127.0.0.1;
+    ``display`` is the From display name (the caller name the trunk sent), quoted as given."""
     return (
         f"INVITE sip:home@127.0.0.1:{to_port} SIP/2.0\r\n"
         f"Via: SIP/2.0/UDP 127.0.0.1:{via_port};branch=z9hG4bK{call_id[:12]};rport\r\n"
         "Max-Forwards: 70\r\n"
-        f"From: <sip:{user}@trunk.example>;tag=caller\r\n"
+        f"From: {display + ' ' if display else ''}<sip:{user}@trunk.example>;tag=caller\r\n"
         "To: <sip:home@127.0.0.1>\r\n"
         f"Call-ID: {call_id}\r\n"
         "CSeq: 1 INVITE\r\n"
@@ -69,8 +76,8 @@ class Peer:
         self.sock.settimeout(0.1)
         self.port = self.sock.getsockname()[1]
 
-    def invite(self, to_port: int, user: str, call_id: str, extra: str = "") -> bytes:
-        return invite_message(to_port, self.port, user, call_id, extra)
+    def invite(self, to_port: int, user: str, call_id: str, extra: str = "", display: str = "") -> bytes:
+        return invite_message(to_port, self.port, user, call_id, extra, display)
 
     def send(self, data: bytes, port: int) -> None:
         self.sock.sendto(data, ("127.0.0.1", port))
@@ -140,6 +147,7 @@ def whocalled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     config.write_text("screen_deadline = 1.0\n" + "".join(f"[sources.{n}]\nenabled = false\n" for n in source_names()))
     run_cli("block", BLOCKED, "--reason", "kamailio test", config=config, db=db)
     run_cli("report", REPORTED, "--category", "robocall", config=config, db=db)
+    run_cli("block", "--name", "*WARRANTY*", config=config, db=db)
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", "from lookup.cli import main; main()", "serve", "--port", str(port),
@@ -252,6 +260,26 @@ def test_failed_stir_shaken_check_is_passed_on_and_warns(pbx, caller, user, extr
     forwarded = callee.wait_for(call_id, "INVITE", 3.0)
     assert forwarded is not None, "the caller was not routed on"
     assert "X-Whocalled: warn" in forwarded
+
+
+@pytest.mark.parametrize("display", ['"CAR WARRANTY"', "Auto Warranty"])
+def test_caller_name_on_the_block_list_gets_603(pbx, caller, display) -> None:
+    """The config passes the From display name on (URL-encoded): a name pattern blocks an
+    unknown number; with an Identity header in the URL too (a refused URL would fail open)."""
+    sip_port, callee = pbx
+    call_id = uuid.uuid4().hex
+    extra = f"Identity: {IDENTITY}\r\n"
+    caller.send(caller.invite(sip_port, UNKNOWN, call_id, extra, display=display), sip_port)
+    assert caller.wait_for(call_id, "SIP/2.0 603", 2.0) is not None, "no 603 Decline for a blocked caller name"
+    assert callee.wait_for(call_id, "INVITE", 0.3) is None
+
+
+def test_carrier_spam_label_in_the_name_warns(pbx, caller) -> None:
+    sip_port, callee = pbx
+    call_id = uuid.uuid4().hex
+    caller.send(caller.invite(sip_port, UNKNOWN, call_id, display='"SCAM LIKELY"'), sip_port)
+    forwarded = callee.wait_for(call_id, "INVITE", 3.0)
+    assert forwarded is not None and "X-Whocalled: warn" in forwarded
 
 
 def test_sipsak_invite_from_blocked_number_gets_603(pbx, tmp_path) -> None:

@@ -99,27 +99,36 @@ async def test_cnam_takes_the_attestation_into_account(client, store) -> None:
 ASTERISK_CALLS = {
     "${URIENCODE(${CALLERID(num)})}": quote(STRANGER),
     "${STIR_SHAKEN(0,attestation)}": "A",
+    "${URIENCODE(${CALLERID(name)})}": quote("CAR WARRANTY"),
 }
 
 
-def asterisk_urls(readme: str) -> list[str]:
-    """The paths the README's Asterisk snippet asks whocalled for, with the dialplan's
-    functions replaced by what Asterisk would put there."""
-    start = readme.index("[from-trunk-screened]")
+def asterisk_urls(readme: str, context: str = "[from-trunk-screened]") -> list[str]:
+    """The paths a dialplan snippet of the README (Asterisk's, FreePBX's) asks whocalled for,
+    with the dialplan's functions replaced by what Asterisk would put there and its ``WC_ASK``
+    variable expanded."""
+    start = readme.index(context)
     snippet = readme[start:readme.index("```", start)]
     for call, value in ASTERISK_CALLS.items():
         snippet = snippet.replace(call, value)
+    for name, value in re.findall(r"Set\((WC_ASK)=([^)]*)\)\n", snippet):
+        snippet = snippet.replace("${" + name + "}", value)
     return re.findall(r"\$\{CURL\(\$\{WC\}([^)]*)\)\}", snippet)
 
 
-async def test_the_readme_asterisk_snippet_asks_what_the_api_accepts(client) -> None:
-    """Asterisk is not packaged in Debian: its snippet is at least checked against the API."""
-    urls = asterisk_urls((Path(__file__).resolve().parents[2] / "README.md").read_text())
-    assert any(u.startswith("/api/v1/screen/") and "attest=A" in u for u in urls)
-    assert any(u.startswith("/cnam/") for u in urls)
+@pytest.mark.parametrize(("context", "attest"), [("[from-trunk-screened]", True), ("[whocalled-screen]", False)])
+async def test_the_readme_dialplan_snippets_ask_what_the_api_accepts(client, context, attest) -> None:
+    """Asterisk is not packaged in Debian: the Asterisk and FreePBX snippets are at least
+    checked against the API: every URL answers 200, and the caller name they pass on arrives."""
+    urls = asterisk_urls((Path(__file__).resolve().parents[2] / "README.md").read_text(), context)
+    screens = [u for u in urls if u.startswith("/api/v1/screen/")]
+    assert screens and any(u.startswith("/cnam/") for u in urls)
+    assert all("format=text" in u and "name=CAR%20WARRANTY" in u and ("attest=A" in u) is attest for u in screens)
     for url in urls:
         assert "$" not in url, f"a dialplan call the test does not know: {url}"
         resp = await client.get(url)
         assert resp.status == 200, (url, await resp.text())
         if url.startswith("/api/v1/screen/"):
             assert await resp.text() == "allow"
+        else:
+            assert await resp.text() == "CAR WARRANTY"  # the trunk's name, given back
