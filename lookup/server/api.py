@@ -71,7 +71,7 @@ class CallInfo:
     name: str | None = None  # the caller name the trunk sent (CNAM), cleaned
     identity: Identity | None = None  # the Identity header's claims, unverified
 
-    def to_json(self, decision: dict) -> None:
+    def add_to(self, decision: dict) -> None:
         """Add what was passed on to a screen's JSON ``decision``."""
         if self.attestation is not None:
             decision["attestation"] = self.attestation.to_json()
@@ -130,7 +130,7 @@ async def get_screen(request: web.Request) -> web.Response:
         answer, complete = await screen_deadline_answer(request)
         result = judged_with_call(answer.result, info, request)
         decision = screen_answer(result, complete)
-        info.to_json(decision)
+        info.add_to(decision)
         decision["reasons"] = [{"signal": e.signal, "detail": e.detail, "source": e.source, "weight": e.weight}
                                for e in (result.verdict.evidence if result.verdict is not None else ())]
     except NumberError as exc:
