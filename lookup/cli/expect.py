@@ -41,8 +41,9 @@ def expect(
     """Expect a call from someone whose number you do not know: matching callers are shown as
     "maybe the call you expect", with call back yes, and are never blocked as spam.
 
-    Without --number, --prefix or --country, any number from your home region matches. With no
-    arguments, list the open expectations.
+    Without --number, --prefix or --country, any number from your home region matches.
+
+    With no arguments, list the open expectations.
 
     Example: whocalled expect "DHL" --prefix "+1 202 555"
     """
@@ -105,8 +106,7 @@ def forget(
 ) -> None:
     """Remove a number's calls read from your call logs (asks first unless --yes).
 
-    Its lists, reports and looked-up facts stay; triaging a log that holds it again brings
-    its calls back.
+    Its lists, reports and looked-up facts stay; triaging a log that holds it brings them back.
 
     Example: whocalled forget +1 202 555 0143 --yes
     """
