@@ -229,3 +229,26 @@ async def test_screen_lets_an_expected_caller_through_with_the_reason(tmp_path, 
         assert "Maybe the call you expect from the dentist" in after["reason"]
         text = await (await client.get(f"/api/v1/screen/{COURIER}?format=text")).text()
         assert text == "allow"
+
+
+class BrokenEngine(Engine):
+    """The real engine whose lookups fail: the server answers from the number and what it holds
+    in memory (the lists and the expected calls)."""
+
+    async def lookup(self, inputs, **kwargs):  # type: ignore[override]
+        raise RuntimeError("the database failed")
+
+    def lookup_offline(self, inputs, region=None):  # type: ignore[override]
+        raise RuntimeError("the database failed")
+
+
+async def test_screen_honours_expectations_when_the_lookup_fails(tmp_path, aiohttp_client) -> None:
+    expected, other = "+18768812345", "+18768812346"  # +1 876 (Jamaica) looks domestic: warn from the number alone
+    settings = Settings(region="US", deadline=2.0, screen_deadline=0.4, db_path=tmp_path / "s.db")
+    with Store(tmp_path / "s.db") as store:
+        add_expectation(store, settings, "the hotel in Kingston", number=expected)
+        client = await aiohttp_client(create_app(settings, store, BrokenEngine(store=store, settings=settings)))
+        answer = await (await client.get(f"/api/v1/screen/{expected}")).json()
+        assert answer["action"] == "allow" and answer["complete"] is False
+        assert "Maybe the call you expect from the hotel in Kingston" in answer["reason"]
+        assert (await (await client.get(f"/api/v1/screen/{other}")).json())["action"] == "warn"
