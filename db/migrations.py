@@ -258,6 +258,19 @@ def m009_name_blocks(db: Database) -> None:
     )
 
 
+@migrations()
+def m010_expectations(db: Database) -> None:
+    """Calls the user is waiting for (``whocalled expect``): who, how a caller matches
+    (``scope`` number, prefix or country, with its ``pattern``), until when, and when the user
+    closed it (``done_at``, NULL while open). Open ones are read by the one index."""
+    db["expectations"].create(
+        {"id": int, "who": str, "scope": str, "pattern": str, "until_at": str, "created_at": str, "done_at": str},
+        pk="id",
+        not_null={"who", "scope", "pattern", "until_at", "created_at"},
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_expectations_open ON expectations (done_at, until_at)")
+
+
 def apply_migrations(db: Database) -> None:
     migrations.apply(db)
 

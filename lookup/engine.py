@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Sequence
 
 from db.store import Store
+from lookup.expect import open_expectations
 from lookup.models import (
     Finding,
     Number,
@@ -437,6 +438,7 @@ class Engine:
         history = self.store.histories(keys) if keys else {}
         reliability = {s.name: s.reliability for s in self.sources}
         own = self.settings.own_e164
+        expected = open_expectations(self.store) if keys else []
         link_sources = tuple(self.sources)
         out = []
         for raw, n in zip(inputs, numbers):
@@ -448,7 +450,8 @@ class Engine:
             entries = tuple(lists.get(key, ()))
             reps = tuple(reports.get(key, ()))
             hist = history.get(key)
-            verdict = score(n, fs, hist, entries, self.settings, reports=reps, reliability=reliability, own_numbers=own)
+            verdict = score(n, fs, hist, entries, self.settings, reports=reps, reliability=reliability, own_numbers=own,
+                            expected=expected)
             out.append(LookupResult(raw, n, None, verdict, fs, entries, reps, hist, link_sources))
         return out
 

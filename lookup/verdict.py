@@ -50,6 +50,8 @@ How the weights were chosen (points, where 60 = likely spam by default):
   advice is to call back. A redial within 30 seconds (15) is a dialler's retry: people take
   longer to notice and dial again. Silent calls at about the same time of day on 3 or more
   days (20) are a campaign's schedule; with the repeats they add up to "suspicious".
+- A call the user expects (-40, ``lookup.expect``): the user's own word for a while, as much as a
+  named listing; while it applies the level stays at most "unknown" and the advice is to call back.
 - A wave (30): one of 5 or more different numbers of one block (100 numbers, a thousands-block
   for +1) that called silently within 7 days is one campaign rotating its caller ID, even when
   each number called once; suspicious on its own. It stays apart from neighbour spoofing.
@@ -78,6 +80,7 @@ from lookup.models import (
     Verdict,
 )
 from lookup.describe import CATEGORY_WORDS
+from lookup.expect import Expectation, match_expectation
 from lookup.verdict_listings import listed_advice, listed_place, listing_evidence, weigh_listing
 from lookup.settings import Settings, Thresholds
 from lookup.timing import SAME_TIME_DAYS, WAVE_DAYS
@@ -320,6 +323,7 @@ def score(
     reports: Sequence[Report] = (),
     reliability: Mapping[str, float] | None = None,
     own_numbers: Sequence[str] | None = None,
+    expected: Sequence["Expectation"] = (),
 ) -> Verdict:
     """Weigh everything known about ``number`` into a verdict with plain-words reasons."""
     settings = settings or Settings()
@@ -342,6 +346,9 @@ def score(
     ev += evidence_from_history(history)
     th = settings.thresholds
     ev = weigh_listing(ev, th.suspicious)
+    match = match_expectation(number, expected, ev, th) if expected else None
+    if match is not None:
+        ev.append(match.evidence)
 
     raw = sum(e.weight for e in ev)
     # The score is the sum itself, kept within -100..100, so the level and the number shown
@@ -355,7 +362,11 @@ def score(
         level = Level.ALLOWED
     else:
         level = level_of(raw, th)
-    advice, why = call_back_advice(number, level, ev, listed_place(findings))
+    if match is not None and match.applies:  # the expected call: never flagged, worth a call back
+        level = level if level in (Level.LIKELY_OK, Level.UNKNOWN) else Level.UNKNOWN
+        advice, why = CallBack.YES, match.advice
+    else:
+        advice, why = call_back_advice(number, level, ev, listed_place(findings))
     ordered = tuple(sorted(ev, key=lambda e: -abs(e.weight)))
     return Verdict(level=level, score=spam_score, call_back=advice, call_back_reason=why, evidence=ordered)
 

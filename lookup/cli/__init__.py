@@ -3,7 +3,8 @@
 Exit codes, decided in the command modules only: 0 success (even when some sources failed,
 which is said on stderr), 1 runtime failure, 2 bad input or usage. The commands live in
 :mod:`lookup.cli.numbers` (lookup, lists, reports, config), :mod:`lookup.cli.files` (export,
-import) and :mod:`lookup.cli.data` (triage, sync, sources, serve); shared options and helpers
+import) and :mod:`lookup.cli.data` (triage, sync, sources, serve), :mod:`lookup.cli.expect` (expect, forget,
+unreport); shared options and helpers
 in :mod:`lookup.cli.common`, rendering in :mod:`lookup.cli.render` and
 :mod:`lookup.cli.render_triage`.
 
@@ -24,6 +25,7 @@ from lookup.cli import numbers  # noqa: F401  isort: skip
 from lookup.cli import files  # noqa: F401  isort: skip
 from lookup.cli import data  # noqa: F401  isort: skip
 from lookup.cli import community  # noqa: F401  isort: skip
+from lookup.cli import expect  # noqa: F401  isort: skip
 from lookup.cli.common import app
 
 __all__ = ["app", "app_for", "main"]

@@ -8,7 +8,8 @@ within ``VERSION_POLL``, one through the server at once, and for at most ``CACHE
 otherwise runs one engine lookup per (number, region) however many requests ask for it. Past
 the deadline, or when the database is locked or failing, it answers from what the store knows,
 else the last answer for that input, else the number and the in-memory block and allow lists
-(:mod:`lookup.server.snapshot`): a screen never waits past its deadline and never fails.
+(:mod:`lookup.server.snapshot`) and expected calls: a screen never waits past its deadline and
+never fails.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence, TypeVar
 from db.store import Store
 from lookup.results import LookupResult, caller_name
 from lookup import lists
-from lookup.models import Evidence, Level, Number, Status
+from lookup.expect import Expectation, open_expectations
+from lookup.models import Evidence, Level, Number, Status, iso_now
 from lookup.numbers import parse_number, with_details
 from lookup.server.snapshot import ListSnapshot, read_snapshot
 from lookup.server.worker import DbWorker
@@ -111,6 +113,7 @@ class Service:
     _polled: float = field(default=float("-inf"), init=False)
     _asking: "asyncio.Future[tuple[int, int]] | None" = field(default=None, init=False)
     lists: ListSnapshot = field(default_factory=ListSnapshot, init=False)
+    expected: tuple[Expectation, ...] = field(default=(), init=False)  # read with the lists, for _fallback
     _lists_at: float = field(default=float("-inf"), init=False)
     _lists_cost: float = field(default=0.0, init=False)
 
@@ -129,6 +132,7 @@ class Service:
             started = time.monotonic()
             if lists or started - self._lists_at >= max(LIST_POLL, 10 * self._lists_cost):
                 self.lists = read_snapshot(self.store.iter_list_entries(), self._published, self.store.list_name_blocks())
+                self.expected = tuple(open_expectations(self.store))
                 self._lists_at = time.monotonic()
                 self._lists_cost = self._lists_at - started
         return self._published
@@ -249,8 +253,10 @@ class Service:
         if last is None:
             log.info("answered %s from the number alone: %s", raw[:40], reason)
         entries = self.lists.matching(number.e164)
+        now = iso_now()
         verdict = score(base.number or number, base.findings, base.history, entries, self.settings,
                         reports=base.reports, own_numbers=self.settings.own_e164,
+                        expected=[x for x in self.expected if x.until_at > now],
                         reliability={s.name: s.reliability for s in getattr(self.engine, "sources", ())})
         result = replace(base, input=raw, verdict=verdict, lists=entries)
         return Answer(result, dump_json(result.to_json()), time.monotonic())
