@@ -54,7 +54,10 @@ def test_eight_numbers_of_one_block_over_two_days_are_a_wave(tmp_path) -> None:
     assert "Wave: 8 numbers from +12025550xxx called you silently within 7 days" in text
     assert "whocalled block '+12025550*'" in text and "your own number" not in text
     r = CliRunner().invoke(app, ["lookup", "+12025550103", "--offline", "--json"])
-    assert "wave" in {x["signal"] for x in json.loads(r.stdout)["reasons"]}
+    looked = json.loads(r.stdout)
+    assert {x["signal"]: x["detail"] for x in looked["reasons"]}["wave"].startswith("One of 8 numbers from +12025550xxx")
+    assert looked["verdict"] == "suspicious" and looked["call_back"] == "caution"
+    assert looked["call_back_reason"].startswith("Suspicious: if it claims to be your bank")
 
 
 def test_too_few_numbers_or_too_many_days_make_no_wave(tmp_path) -> None:
@@ -69,8 +72,15 @@ def test_a_wave_in_your_own_block_says_so_apart_from_neighbour_spoofing(tmp_path
     log = android_log(tmp_path / "calls-1.xml", spread(6, 2))
     *numbers, waves = [json.loads(line) for line in triage(log, "--json").splitlines()]
     for obj in numbers:
-        signals = {r["signal"] for r in obj["reasons"]}
-        assert {"wave", "neighbour_spoofing"} <= signals
+        why = {r["signal"]: r["detail"] for r in obj["reasons"]}
+        assert why["wave"].startswith("One of 6 numbers from +12025550xxx")
+        assert why["neighbour_spoofing"].startswith("Same area code and exchange as your number +12025550199")
+        if "night_calls" in why:  # 22:00 and 00:00: at night adds 10 and makes it likely spam
+            assert (obj["verdict"], obj["spam_score"], obj["call_back"]) == ("likely_spam", 65, "no")
+        else:
+            assert (obj["verdict"], obj["spam_score"], obj["call_back"]) == ("suspicious", 55, "caution")
+    r = CliRunner().invoke(app, ["lookup", "+12025550102", "--offline", "--json"])
+    assert {x["signal"] for x in json.loads(r.stdout)["reasons"]} >= {"wave", "neighbour_spoofing"}
     assert [(w["block"], w["own_block"], len(w["numbers"])) for w in waves["waves"]] == [("+12025550xxx", True, 6)]
     text = triage(log)
     assert "Wave: 6 numbers from +12025550xxx" in text
