@@ -143,8 +143,8 @@ def _add_waves(store: Any, out: dict[str, History], rule: WaveRule = DEFAULT_WAV
 
 def _add_short_rings(store: Any, out: dict[str, History]) -> None:
     """Count the silent calls that rang under ``SHORT_RING_S`` seconds (only logs that record
-    ring time fill ``ring_s``)."""
-    silent = [e164 for e164, history in out.items() if history.silent_calls]
+    ring time fill ``ring_s``), for numbers with two or more silent calls: one call is no habit."""
+    silent = [e164 for e164, history in out.items() if history.silent_calls >= 2]
     for chunk in chunks(silent):
         rows = store.conn.execute(
             f"SELECT e164, COUNT(*) FROM calls WHERE silent = 1 AND ring_s < ? AND e164 IN ({marks(len(chunk))})"

@@ -386,7 +386,7 @@ class History:
     wave_block: str | None = None  # that block's leading digits (lookup.timing.wave_block)
     wave_first_at: str | None = None  # the wave's first and last silent call
     wave_last_at: str | None = None
-    short_rings: int = 0  # silent calls that rang under 5 s, where the log says (lookup.timing.SHORT_RING_S)
+    short_rings: int = 0  # silent calls that rang under 5 s, where the log says; 0 below two silent calls
 
 
 # ---------------------------------------------------------------- verdicts
