@@ -99,3 +99,24 @@ def test_short_rings_from_a_csv_with_a_ring_column(tmp_path) -> None:
     obj = json.loads(r.stdout.splitlines()[0])
     assert reasons(obj)["short_rings"]["detail"].startswith("2 of its silent calls")
     assert obj["verdict"] == "suspicious" and obj["call_back"] == "no"
+
+
+def test_a_database_from_before_ring_times_upgrades_without_loss(tmp_path) -> None:
+    from sqlite_utils import Database
+
+    from db.migrations import migrations
+    from db.store import Store
+
+    path = tmp_path / "m008.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m009_call_ring_time")
+    assert "ring_s" not in db["calls"].columns_dict
+    db.close()
+    old = ("k1", NUMBER, "2024-03-04T09:00:00+00:00", "incoming", "missed", 0, None, None, "asterisk_csv", 1, 0, 0)
+    with Store(path) as store:
+        assert store.save_calls([old]) == 1  # rows without a ring time are still taken
+        rows = [(f"k{i}", NUMBER, f"2024-03-0{i}T09:00:00+00:00", "incoming", "missed", 0, None, None,
+                 "asterisk_csv", 1, 0, 0, 2) for i in (2, 3)]
+        assert store.save_calls(rows) == 2
+        history = store.histories([NUMBER])[NUMBER]
+        assert (history.silent_calls, history.short_rings) == (3, 2)  # the old call has no ring time
