@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
 from db.sql import chunks, marks
 from lookup.models import History, iso_now
-from lookup.timing import find_wave, read_timing, wave_block
+from lookup.timing import DEFAULT_WAVES, SHORT_RING_S, WaveRule, find_wave_span, read_timing
 
 
 class CallsMixin:
@@ -19,20 +19,21 @@ class CallsMixin:
 
     def save_calls(self, rows: Iterable[tuple[Any, ...]], *, batch: int = 25_000) -> int:
         """Insert calls, ignoring ones already stored (same key). Rows are
-        ``(key, e164, at, direction, status, duration, name, raw_number, log_format, silent, night, contact)``.
+        ``(key, e164, at, direction, status, duration, name, raw_number, log_format, silent, night, contact,
+        ring_s)`` (``ring_s`` may be left off: no ring time).
         Committed in batches: a huge log never holds one long write lock. Returns rows added."""
         added = 0
         pending: list[tuple[Any, ...]] = []
         sql = (
             "INSERT OR IGNORE INTO calls (key, e164, at, direction, status, duration, name, raw_number,"
-            " log_format, silent, night, contact, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            " log_format, silent, night, contact, ring_s, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         )
         now = iso_now()
 
         def flush() -> int:
             with self.atomic():
                 before = self.conn.total_changes
-                self.conn.executemany(sql, [(*r, now) for r in pending])
+                self.conn.executemany(sql, [(*r, now) if len(r) == 13 else (*r, None, now) for r in pending])
                 return self.conn.total_changes - before
 
         for row in rows:
@@ -56,9 +57,9 @@ class CallsMixin:
     def count_calls(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
 
-    def histories(self, e164s: Sequence[str]) -> dict[str, History]:
-        """What the imported call logs say about each number."""
-        return _histories(self, e164s)
+    def histories(self, e164s: Sequence[str], waves: WaveRule = DEFAULT_WAVES) -> dict[str, History]:
+        """What the imported call logs say about each number (``waves``: what makes a wave)."""
+        return _histories(self, e164s, waves)
 
     # -- server: small reads for the HTTP server (lookup/server.py)
 
@@ -79,7 +80,7 @@ class CallsMixin:
 
 
 
-def _histories(store: Any, e164s: Sequence[str]) -> dict[str, History]:
+def _histories(store: Any, e164s: Sequence[str], waves: WaveRule = DEFAULT_WAVES) -> dict[str, History]:
     """What the imported call logs say about each number, aggregated in SQL."""
 
     out: dict[str, History] = {}
@@ -107,15 +108,16 @@ def _histories(store: Any, e164s: Sequence[str]) -> dict[str, History]:
             if r[1] and (r[9] or 0) >= 2:
                 timed.append(r[0])
     _add_timing(store, out, timed)
-    _add_waves(store, out)
+    _add_waves(store, out, waves)
+    _add_short_rings(store, out)
     return out
 
 
-def _add_waves(store: Any, out: dict[str, History]) -> None:
+def _add_waves(store: Any, out: dict[str, History], rule: WaveRule = DEFAULT_WAVES) -> None:
     """Mark the numbers that are part of a wave of silent calls from their block (``lookup.timing``)."""
     blocks: dict[str, list[str]] = {}
     for e164, history in out.items():
-        block = wave_block(e164) if history.silent_calls else None
+        block = rule.block_of(e164) if history.silent_calls else None
         if block:
             blocks.setdefault(block, []).append(e164)
     found: dict[str, list[tuple[str, float]]] = {}
@@ -128,10 +130,29 @@ def _add_waves(store: Any, out: dict[str, History]) -> None:
         for block, e164, at in rows:
             found.setdefault(block, []).append((e164, datetime.fromisoformat(at).timestamp()))
     for block, members in blocks.items():
-        wave = find_wave(found.get(block, []))
+        span = find_wave_span(found.get(block, []), rule)
+        if span is None:
+            continue
+        wave, first, last = span
+        first_at, last_at = (datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds") for t in (first, last))
         for e164 in members:
             if e164 in wave:
-                out[e164] = replace(out[e164], wave_numbers=len(wave), wave_block=block)
+                out[e164] = replace(out[e164], wave_numbers=len(wave), wave_block=block, wave_first_at=first_at,
+                                    wave_last_at=last_at)
+
+
+def _add_short_rings(store: Any, out: dict[str, History]) -> None:
+    """Count the silent calls that rang under ``SHORT_RING_S`` seconds (only logs that record
+    ring time fill ``ring_s``), for numbers with two or more silent calls: one call is no habit."""
+    silent = [e164 for e164, history in out.items() if history.silent_calls >= 2]
+    for chunk in chunks(silent):
+        rows = store.conn.execute(
+            f"SELECT e164, COUNT(*) FROM calls WHERE silent = 1 AND ring_s < ? AND e164 IN ({marks(len(chunk))})"
+            " GROUP BY e164",
+            (SHORT_RING_S, *chunk),
+        )
+        for e164, count in rows:
+            out[e164] = replace(out[e164], short_rings=count)
 
 
 def _add_timing(store: Any, out: dict[str, History], timed: Sequence[str]) -> None:

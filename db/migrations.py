@@ -271,6 +271,14 @@ def m010_expectations(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_expectations_open ON expectations (done_at, until_at)")
 
 
+@migrations()
+def m011_call_ring_time(db: Database) -> None:
+    """How long an unanswered call rang, in seconds, where the log records it (Asterisk CDRs, a
+    CSV with a ring column); NULL for every other call. Calls stored before keep NULL."""
+    if "ring_s" not in db["calls"].columns_dict:
+        db["calls"].add_column("ring_s", int)
+
+
 def apply_migrations(db: Database) -> None:
     migrations.apply(db)
 

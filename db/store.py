@@ -47,7 +47,7 @@ APPLICATION_ID = 0x57484F43
 SCHEMA = (
     "m001_core", "m002_datasets_calls_comments", "m003_call_flags", "m004_partial_silent_index", "m005_robots",
     "m006_finding_evidence", "m007_plain_lists_without_times", "m008_listings", "m009_name_blocks",
-    "m010_expectations",
+    "m010_expectations", "m011_call_ring_time",
 )
 _PRIVATE = 0o600  # the database holds call history and contact names: its owner's only
 _COMPANIONS = ("", "-wal", "-shm", "-journal")

@@ -435,7 +435,7 @@ class Engine:
         reports: dict[str, list[Report]] = {}
         for r in self.store.list_reports(keys) if keys else []:
             reports.setdefault(r.e164, []).append(r)
-        history = self.store.histories(keys) if keys else {}
+        history = self.store.histories(keys, self.settings.waves) if keys else {}
         reliability = {s.name: s.reliability for s in self.sources}
         own = self.settings.own_e164
         expected = open_expectations(self.store) if keys else []

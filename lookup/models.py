@@ -74,6 +74,7 @@ class Number:
     location: str | None = None
     carrier: str | None = None
     time_zones: tuple[str, ...] = ()
+    telemarketing: str | None = None  # the reserved telemarketing range it is in ("+33162"; lookup.telemarketing)
 
     @property
     def withheld(self) -> bool:
@@ -359,6 +360,7 @@ class Call(NamedTuple):
     raw_number: str = ""
     log_format: str = ""
     local_at: datetime | None = None  # the log's own clock time when it gave no offset (naive)
+    ring: int | None = None  # seconds it rang before it was answered or given up; None unless the log records it
 
     @property
     def withheld(self) -> bool:
@@ -382,6 +384,9 @@ class History:
     same_time_days: int = 0  # most days with a silent call at about the same time of day
     wave_numbers: int = 0  # numbers of its block in the wave of silent calls it is part of
     wave_block: str | None = None  # that block's leading digits (lookup.timing.wave_block)
+    wave_first_at: str | None = None  # the wave's first and last silent call
+    wave_last_at: str | None = None
+    short_rings: int = 0  # silent calls that rang under 5 s, where the log says; 0 below two silent calls
 
 
 # ---------------------------------------------------------------- verdicts

@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover - depends on the installed phonenumbers
     _number_type_helper = None
 
 from lookup.models import Number, NumberKind, NumberType
+from lookup.telemarketing import telemarketing_prefix
 
 
 class NumberError(ValueError):
@@ -260,6 +261,7 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
         possible=possible_reason
         in (phonenumbers.ValidationResult.IS_POSSIBLE, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY),
         type=number_type,
+        telemarketing=telemarketing_prefix(e164),
     ), parsed
 
 

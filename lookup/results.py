@@ -56,6 +56,7 @@ class LookupResult:
             "location": n.location,
             "carrier": n.carrier,
             "time_zones": list(n.time_zones),
+            "telemarketing": n.telemarketing,  # the reserved telemarketing range it is in, if any
             "verdict": v.level.value,
             "spam_score": v.score,
             "call_back": v.call_back.value,

@@ -6,7 +6,7 @@ the config file, built-in defaults. The config file is ``--config``, else
 
 The keys are those of the README's "Configuration" section: ``region``, ``own_numbers``,
 ``timezone``, ``deadline``, ``screen_deadline``, ``user_agent``, ``db``, ``cnam_spam_prefix``,
-``[thresholds]``, ``[sources.NAME]`` and ``[server]`` (``whocalled config show`` prints them).
+``[thresholds]``, ``[waves]``, ``[sources.NAME]`` and ``[server]`` (``whocalled config show`` prints them).
 
 Environment: ``WHOCALLED_DB``, ``WHOCALLED_CONFIG``, ``WHOCALLED_REGION``,
 ``WHOCALLED_OWN_NUMBERS`` (comma separated) and, per source,
@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
+
+from lookup.timing import WaveRule
 
 APP_NAME = "whocalled"
 PROJECT_URL = "https://github.com/whocalled/whocalled"
@@ -79,6 +81,7 @@ class Settings:
     screen_deadline: float = 2.0
     user_agent: str = DEFAULT_USER_AGENT
     thresholds: Thresholds = Thresholds()
+    waves: WaveRule = WaveRule()
     sources: Mapping[str, SourceConfig] = field(default_factory=dict)
     db_path: Path | None = None
     config_path: Path | None = None
@@ -120,6 +123,7 @@ class Settings:
             "thresholds": vars(self.thresholds) if hasattr(self.thresholds, "__dict__") else {
                 f.name: getattr(self.thresholds, f.name) for f in fields(self.thresholds)
             },
+            "waves": {f.name: getattr(self.waves, f.name) for f in fields(self.waves)},
             "cnam_spam_prefix": self.cnam_spam_prefix,
             "server_token": "***" if self.server_token else None,
             "server_max_connections": self.server_max_connections,
@@ -143,8 +147,9 @@ def default_db_path() -> Path:
 MIN_TOKEN_LENGTH = 16
 TOP_KEYS = frozenset(
     {"region", "own_numbers", "timezone", "deadline", "screen_deadline", "user_agent", "thresholds",
-     "sources", "db", "cnam_spam_prefix", "server"}
+     "sources", "db", "cnam_spam_prefix", "server", "waves"}
 )
+BLOCK_SIZES = (10, 100, 1000, 10_000)  # a wave's block: the numbers sharing all digits but the last 1 to 4
 SERVER_KEYS = frozenset({"token", "max_connections", "head_timeout"})
 SOURCE_FIELDS = ("not_found_ttl_days", "ttl_days", "base_url", "app_token", "api_key", "enabled", "token", "rate")
 # Options a source reads from ``config.options`` beyond the common fields (see each source's module).
@@ -341,6 +346,26 @@ def _thresholds(raw: Any, place: _Place) -> Thresholds:
     return out
 
 
+def _waves(raw: Any, place: _Place) -> WaveRule:
+    """``[waves]``: numbers (2..1000), days (1..365), block_size and nanp_block_size (10 to 10000)."""
+    table = place.table(raw, "waves")
+    place.known(table, [f.name for f in fields(WaveRule)], "waves.")
+    values: dict[str, int] = {}
+    for key, value in table.items():
+        number = place.number(value, f"waves.{key}")
+        if number != int(number):
+            raise place.fail(f"waves.{key}", f"must be a whole number, not {_shown(value)}")
+        values[key] = int(number)
+    if not 2 <= values.get("numbers", 2) <= 1000:
+        raise place.fail("waves.numbers", f"must be from 2 to 1000, not {_shown(values['numbers'])}")
+    if not 1 <= values.get("days", 1) <= 365:
+        raise place.fail("waves.days", f"must be from 1 to 365, not {_shown(values['days'])}")
+    for key in ("block_size", "nanp_block_size"):
+        if values.get(key, 100) not in BLOCK_SIZES:
+            raise place.fail(f"waves.{key}", f"must be one of 10, 100, 1000, 10000, not {_shown(values[key])}")
+    return WaveRule(**values)
+
+
 def _read_file(path: Path, explicit: bool) -> dict[str, Any]:
     if not path.exists():
         if explicit:
@@ -418,6 +443,7 @@ def load_settings(
         screen_deadline=place.number(data.get("screen_deadline", 2.0), "screen_deadline", positive=True, high=60),
         user_agent=place.text(data.get("user_agent") or DEFAULT_USER_AGENT, "user_agent"),
         thresholds=_thresholds(data.get("thresholds", {}), place),
+        waves=_waves(data.get("waves", {}), place),
         sources=sources,
         db_path=Path(db_path or _env(environ, "WHOCALLED_DB") or place.text(data.get("db", ""), "db") or default_db_path()).expanduser(),
         config_path=path,

@@ -87,23 +87,58 @@ WAVE_NUMBERS = 5
 WAVE_DAYS = 7
 
 
+@dataclass(frozen=True, slots=True)
+class WaveRule:
+    """What makes a wave (the ``[waves]`` settings): ``numbers`` or more different numbers of one
+    block calling silently within ``days`` days, a block being ``block_size`` numbers (a power of
+    ten), or ``nanp_block_size`` for +1 numbers (1000: the thousands-block carriers get numbers in)."""
+
+    numbers: int = WAVE_NUMBERS
+    days: int = WAVE_DAYS
+    block_size: int = 100
+    nanp_block_size: int = 1000
+
+    def digits(self, block: str) -> int:
+        """How many trailing digits a block leaves open."""
+        size = self.nanp_block_size if block.startswith("+1") else self.block_size
+        return len(str(size)) - 1
+
+    def block_of(self, e164: str) -> str | None:
+        """The block ``e164`` belongs to: its leading digits; None for anything too short."""
+        if not e164.startswith("+") or not e164[1:].isdigit() or len(e164) < 9:
+            return None
+        return e164[: -self.digits(e164)] if self.digits(e164) else e164
+
+    def pattern(self, block: str) -> str:
+        """The block as people read it: ``+12025550xxx``."""
+        return block + "x" * self.digits(block)
+
+
+DEFAULT_WAVES = WaveRule()
+
+
 def wave_block(e164: str) -> str | None:
-    """The block a number belongs to for waves: its first digits but the last two (a block of
-    100), or for NANP numbers (+1) the last three (a thousands-block of one exchange, the unit
-    carriers get numbers in). None for anything too short to have a block."""
-    if not e164.startswith("+") or not e164[1:].isdigit() or len(e164) < 9:
-        return None
-    return e164[:-3] if e164.startswith("+1") else e164[:-2]
+    """The block of a number under the default :class:`WaveRule`: its first digits but the last two
+    (a block of 100), or for NANP numbers (+1) the last three (a thousands-block of one exchange,
+    the unit carriers get numbers in). None for anything too short to have a block."""
+    return DEFAULT_WAVES.block_of(e164)
 
 
 def find_wave(calls: Sequence[tuple[str, float]]) -> frozenset[str]:
-    """The numbers of the biggest wave among one block's silent ``(e164, unix time)`` calls:
-    the most different numbers calling within :data:`WAVE_DAYS` days; empty when fewer than
-    :data:`WAVE_NUMBERS`."""
+    """The numbers of the biggest wave among one block's silent ``(e164, unix time)`` calls under
+    the default rule; empty when there is none."""
+    span = find_wave_span(calls, DEFAULT_WAVES)
+    return span[0] if span else frozenset()
+
+
+def find_wave_span(calls: Sequence[tuple[str, float]], rule: WaveRule) -> tuple[frozenset[str], float, float] | None:
+    """The biggest wave among one block's silent ``(e164, unix time)`` calls: the most different
+    numbers calling within ``rule.days`` days, with the first and last call of that window;
+    None when fewer than ``rule.numbers``."""
     ordered = sorted(calls, key=lambda c: c[1])
-    span = WAVE_DAYS * _DAY_S
+    span = rule.days * _DAY_S
     counts: dict[str, int] = {}
-    best: frozenset[str] = frozenset()
+    best: tuple[frozenset[str], float, float] = (frozenset(), 0.0, 0.0)
     start = 0
     for number, when in ordered:
         counts[number] = counts.get(number, 0) + 1
@@ -113,23 +148,36 @@ def find_wave(calls: Sequence[tuple[str, float]]) -> frozenset[str]:
             if not counts[old]:
                 del counts[old]
             start += 1
-        if len(counts) > len(best):
-            best = frozenset(counts)
-    return best if len(best) >= WAVE_NUMBERS else frozenset()
+        if len(counts) > len(best[0]):
+            best = (frozenset(counts), ordered[start][1], when)
+    return best if len(best[0]) >= rule.numbers else None
 
 
 @dataclass
 class Wave:
     """Silent calls from many numbers of one block within days; ``own``: the block holds one of
-    the user's own numbers (neighbour spoofing: blocking it would block their neighbours)."""
+    the user's own numbers (neighbour spoofing: blocking it would block their neighbours).
+    ``first_at`` and ``last_at``: the first and last silent call of the wave (ISO, UTC)."""
 
     block: str
     numbers: list[str]
     own: bool = False
+    first_at: str | None = None
+    last_at: str | None = None
 
     @property
     def command(self) -> str:
         return f"whocalled block '{self.block}*'"
+
+    def to_json(self, rule: WaveRule = DEFAULT_WAVES) -> dict[str, object]:
+        return {
+            "block": rule.pattern(self.block),
+            "numbers": sorted(self.numbers),
+            "first_at": self.first_at,
+            "last_at": self.last_at,
+            "own_block": self.own,
+            "command": self.command,
+        }
 
 
 def find_waves(histories: Sequence[tuple[str, History | None]], own: Sequence[str]) -> list[Wave]:
@@ -139,5 +187,15 @@ def find_waves(histories: Sequence[tuple[str, History | None]], own: Sequence[st
         if history is None or not history.wave_block:
             continue
         block = history.wave_block
-        waves.setdefault(block, Wave(block, [], any(n.startswith(block) for n in own))).numbers.append(number)
+        wave = waves.setdefault(block, Wave(block, [], any(n.startswith(block) for n in own)))
+        wave.numbers.append(number)
+        wave.first_at = min(filter(None, (wave.first_at, history.wave_first_at)), default=None)
+        wave.last_at = max(filter(None, (wave.last_at, history.wave_last_at)), default=None)
     return sorted(waves.values(), key=lambda w: (-len(w.numbers), w.block))
+
+
+# ---------------------------------------------------------------- short rings
+
+# A call that rang for less than this many seconds was hung up before anyone could reach the
+# phone: a slip of the thumb once, a dialler's bait ("call me back") when it keeps happening.
+SHORT_RING_S = 5

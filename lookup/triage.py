@@ -213,6 +213,7 @@ def _row(call: Call, zone: ZoneInfo | None) -> tuple:
         int(silent),
         int(night),
         int(bool(call.name) and call.log_format in CONTACT_FORMATS),
+        call.ring,
     )
 
 

@@ -55,6 +55,14 @@ How the weights were chosen (points, where 60 = likely spam by default):
 - A wave (30): one of 5 or more different numbers of one block (100 numbers, a thousands-block
   for +1) that called silently within 7 days is one campaign rotating its caller ID, even when
   each number called once; suspicious on its own. It stays apart from neighbour spoofing.
+  The count, the days and the block sizes come from the ``[waves]`` settings.
+- Two or more silent calls that rang under 5 seconds (20), where the log records ring time
+  (Asterisk CDRs, CSVs with a ring column): hung up before anyone could answer, the bait of
+  diallers that want a call back; with the repeats that is "suspicious", and the advice is no.
+- A number in a range its regulator reserves for telemarketing (20; France's ARCEP ranges,
+  ``lookup/data/telemarketing.toml``): a legal sales caller, not a scam, so it alone stays
+  below "suspicious" (a second silent call reaches it) and never makes "likely spam"; a call
+  back only gets the pitch, so the advice is no (``lookup.verdict_patterns``).
 """
 
 from __future__ import annotations
@@ -83,7 +91,8 @@ from lookup.describe import CATEGORY_WORDS
 from lookup.expect import Expectation, match_expectation
 from lookup.verdict_listings import listed_advice, listed_place, listing_evidence, weigh_listing
 from lookup.settings import Settings, Thresholds
-from lookup.timing import SAME_TIME_DAYS, WAVE_DAYS
+from lookup.timing import DEFAULT_WAVES, SAME_TIME_DAYS, WaveRule
+from lookup.verdict_patterns import short_ring_evidence, telemarketing_evidence
 
 DEFAULT_RELIABILITY = 0.6
 MAX_SOURCE_WEIGHT = 50.0
@@ -252,7 +261,7 @@ def _default_detail(f: Finding) -> str:
     return "; ".join(parts) or "listed"
 
 
-def evidence_from_history(history: History | None) -> list[Evidence]:
+def evidence_from_history(history: History | None, waves: WaveRule = DEFAULT_WAVES) -> list[Evidence]:
     if history is None:
         return []
     ev: list[Evidence] = []
@@ -271,7 +280,7 @@ def evidence_from_history(history: History | None) -> list[Evidence]:
         else:
             what = "It called at night."
         ev.append(Evidence("night_calls", 10, what, "call log"))
-    ev += _timing_evidence(history)
+    ev += _timing_evidence(history, waves)
     if history.outgoing_calls:
         ev.append(Evidence("called_before", -30, "You have called this number yourself before.", "call log"))
     if history.answered_calls:
@@ -281,7 +290,7 @@ def evidence_from_history(history: History | None) -> list[Evidence]:
     return ev
 
 
-def _timing_evidence(history: History) -> list[Evidence]:
+def _timing_evidence(history: History, waves: WaveRule = DEFAULT_WAVES) -> list[Evidence]:
     """What the times of the calls say (see ``lookup.timing``)."""
     def times(n: int) -> str:
         return "" if n == 1 else f" ({n} times)"
@@ -297,8 +306,7 @@ def _timing_evidence(history: History) -> list[Evidence]:
         why = f"Called silently at about the same time of day on {history.same_time_days} different days: the schedule of a calling machine."
         ev.append(Evidence("same_time_days", SAME_TIME_POINTS, why, "call log"))
     if history.wave_numbers and history.wave_block:
-        digits = "x" * (3 if history.wave_block.startswith("+1") else 2)
-        why = f"One of {history.wave_numbers} numbers from {history.wave_block}{digits} that called you silently within {WAVE_DAYS} days: one campaign rotating its caller ID."
+        why = f"One of {history.wave_numbers} numbers from {waves.pattern(history.wave_block)} that called you silently within {waves.days} days: one campaign rotating its caller ID."
         ev.append(Evidence("wave", WAVE_POINTS, why, "call log"))
     return ev
 
@@ -342,8 +350,10 @@ def score(
         ev.append(Evidence("contact", -100, f"In your contacts as {history.contact_name}.", "call log"))
     ev += evidence_from_reports(reports)
     ev += evidence_from_number(number, settings, own)
+    ev += telemarketing_evidence(number)
     ev += evidence_from_findings(findings, reliability)
-    ev += evidence_from_history(history)
+    ev += evidence_from_history(history, settings.waves)
+    ev += short_ring_evidence(history)
     th = settings.thresholds
     ev = weigh_listing(ev, th.suspicious)
     match = match_expectation(number, expected, ev, th) if expected else None
@@ -407,6 +417,10 @@ def call_back_advice(
         return CallBack.CAUTION, "Short codes usually send texts; calling back may be charged."
     if level is Level.LIKELY_SPAM:
         return CallBack.NO, "Do not call back: it is likely spam, and a call back tells them your line is live."
+    if "telemarketing_range" in signals:
+        return CallBack.NO, "No need to call back: it is a sales call from a telemarketing range; calling back only gets you the pitch."
+    if "short_rings" in signals:
+        return CallBack.NO, "Do not call back: it hangs up after a ring or two so that you call back, which is what it wants."
     if listed and level is not Level.SUSPICIOUS:
         return CallBack.YES, listed_advice(place)  # type: ignore[arg-type]
     if signals & {"invalid", "impossible", "own_number", "unassigned_prefix"}:

@@ -14,7 +14,9 @@ incoming, an extension dialling an external number is outgoing. Calls between
 extensions are ignored. An incoming call is answered when its disposition is
 ANSWERED with billed seconds, voicemail when the last application was
 VoiceMail, and missed otherwise (NO ANSWER, BUSY, FAILED, CONGESTION, or no
-billed seconds).
+billed seconds). A NO ANSWER call's ``duration`` (start to end, nothing billed) is how
+long it rang before the caller gave up: kept as its ring time (``Call.ring``). Other
+logs' durations of a missed call are 0 or absent, so they say nothing about ringing.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from .common import IgnoreRow, LogContext, SkipRow, emit_calls, head_lines, name
 from .textrows import iter_rows, split_line
 
 FORMAT = LogFormat.ASTERISK_CSV
-SRC, DST, DCONTEXT, CLID, LASTAPP, START, BILLSEC, DISPOSITION = 1, 2, 3, 4, 7, 9, 13, 14
+SRC, DST, DCONTEXT, CLID, LASTAPP, START, DURATION, BILLSEC, DISPOSITION = 1, 2, 3, 4, 7, 9, 12, 13, 14
 MIN_COLUMNS, MAX_COLUMNS = 16, 18
 DISPOSITIONS = frozenset({"ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"})
 INCOMING_CONTEXTS = ("trunk", "pstn", "external", "did", "incoming", "inbound", "provider")
@@ -89,7 +91,8 @@ def parse_row(cells: list[str] | SkipRow, ctx: LogContext) -> Call:
         status = CallStatus.VOICEMAIL
     else:
         status = CallStatus.ANSWERED if talked else CallStatus.MISSED
-    return ctx.make_call(src, local, direction, status, duration=billsec, name=clid_name)
+    ring = parse_int(cells[DURATION], "duration") if disposition == "NO ANSWER" else None
+    return ctx.make_call(src, local, direction, status, duration=billsec, name=clid_name, ring=ring)
 
 
 def parse_clid(value: str) -> tuple[str | None, str]:

@@ -114,6 +114,7 @@ class LogContext:
         name: str | None = None,
         region: str | None = None,
         withheld: bool = False,
+        ring: int | None = None,
     ) -> Call:
         """Build a Call with a normalised number; ``withheld`` forces a withheld caller.
 
@@ -125,6 +126,8 @@ class LogContext:
         raw = (raw_number or "").strip()
         if duration is not None and not 0 <= duration <= MAX_DURATION_S:
             raise SkipRow(f"{'negative' if duration < 0 else 'implausible'} duration {str(duration)[:20]}")
+        if ring is not None and not 0 <= ring <= MAX_DURATION_S:
+            raise SkipRow(f"{'negative' if ring < 0 else 'implausible'} ring time {str(ring)[:20]}")
         e164 = None if withheld else self.resolve_number(raw, region)
         return Call(
             e164=e164,
@@ -136,6 +139,7 @@ class LogContext:
             raw_number=clean_text(raw, MAX_NAME),  # as the log wrote it, but one printable line
             log_format=self.log_format.value,
             local_at=local_at,
+            ring=ring,
         )
 
 

@@ -10,6 +10,8 @@ UTF-8 BOM is dropped; lines that are not UTF-8 are read as Latin-1. Columns:
   an offset are local, read in ``tz``. Without a time column the calls have no
   time (``at`` None): they count neither as repeats nor at night;
 - duration: seconds, ``M:SS``, ``H:MM:SS`` or ``1m 12s``;
+- ring time: ``ring``, ``ring time``, ``ringing`` ... in the same forms: how long the call rang
+  (PBX exports have it; phones do not), kept for the "rang under 5 s" signal;
 - type/direction/status (any of them, combined): words such as incoming,
   outgoing, missed, voicemail, rejected, blocked, or Android's CallLog codes 1-7.
   Without one, a call that lasted is an answered incoming call, else missed;
@@ -52,6 +54,7 @@ STAMP_NAMES = frozenset({
     "time stamp", "call time", "call date", "when", "date utc", "created", "created at", "begin",
 })
 DURATION_NAMES = frozenset({"duration", "length", "seconds", "secs", "billsec", "talk time", "dauer"})
+RING_NAMES = frozenset({"ring", "ring time", "ringtime", "ring duration", "ringing", "ringing time", "ring seconds"})
 TYPE_NAMES = frozenset({
     "type", "call type", "direction", "status", "call status", "kind", "disposition", "result", "outcome",
     "category", "typ",
@@ -99,11 +102,12 @@ class Layout:
     time: int | None = None
     duration: int | None = None
     name: int | None = None
+    ring: int | None = None
     types: list[int] = field(default_factory=list)
 
     @property
     def width(self) -> int:
-        used = [self.number, self.stamp, self.date, self.time, self.duration, self.name, *self.types]
+        used = [self.number, self.stamp, self.date, self.time, self.duration, self.name, self.ring, *self.types]
         return max(i for i in used if i is not None) + 1
 
 
@@ -126,7 +130,10 @@ def find_layout(header: str) -> Layout | None:
         layout.time = _first(names, TIME_NAMES)
         if layout.date is None and layout.time is not None:
             layout.stamp, layout.time = layout.time, None
+    layout.ring = _first(names, RING_NAMES)
     layout.duration = _pick(names, DURATION_NAMES, ("duration",))
+    if layout.duration is not None and layout.duration == layout.ring:  # "ring duration" is no call length
+        layout.duration = _first(names, DURATION_NAMES)
     layout.name = _pick(names, NAME_NAMES, ("name",), allow_name=True)
     layout.types = [i for i, n in enumerate(names) if n in TYPE_NAMES]
     return layout
@@ -186,7 +193,8 @@ def parse_row(
     duration = parse_duration(cells[layout.duration]) if layout.duration is not None else None
     direction, status = call_kind([cells[i] for i in layout.types], duration)
     name = name_or_none(cells[layout.name]) if layout.name is not None else None
-    return ctx.make_call(cells[layout.number], at, direction, status, duration=duration, name=name)
+    ring = parse_duration(cells[layout.ring]) if layout.ring is not None else None
+    return ctx.make_call(cells[layout.number], at, direction, status, duration=duration, name=name, ring=ring)
 
 
 def call_kind(values: list[str], duration: int | None) -> tuple[Direction, CallStatus]:

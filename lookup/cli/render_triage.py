@@ -15,7 +15,6 @@ from lookup.calllogs.common import resolve_zone
 from lookup.results import caller_name
 from lookup.settings import Settings
 from lookup.text import clean_text, safe_cell
-from lookup.timing import WAVE_DAYS
 from lookup.triage import TriageReport, TriageRow
 
 LEVEL_STYLE = {
@@ -63,6 +62,9 @@ def print_triage(
     if json_out:
         for row in picked:
             sys.stdout.write(json.dumps(row_json(row, settings), ensure_ascii=False) + "\n")
+        if report.waves:  # after the numbers: one more line, the waves found
+            waves = [wave.to_json(settings.waves) for wave in report.waves]
+            sys.stdout.write(json.dumps({"waves": waves}, ensure_ascii=False) + "\n")
         return
     if csv_out:
         writer = csv.writer(sys.stdout)
@@ -87,17 +89,16 @@ def print_triage(
         _print_table(rows, report.summary(), top=DEFAULT_TOP if top is None else top, console=console)
     else:
         _print_plain(rows[:top] if top else rows, report.summary(), len(rows))
-    for line in wave_lines(report):
+    for line in wave_lines(report, settings):
         (console.print if console is not None else print)(line)
 
 
-def wave_lines(report: TriageReport) -> list[str]:
+def wave_lines(report: TriageReport, settings: Settings) -> list[str]:
     """One paragraph per wave of silent calls from one block, with the command that blocks it."""
     lines = []
     for wave in report.waves:
-        digits = "x" * (3 if wave.block.startswith("+1") else 2)
-        text = (f"Wave: {len(wave.numbers)} numbers from {wave.block}{digits} called you silently within "
-                f"{WAVE_DAYS} days, one campaign rotating its caller ID.")
+        text = (f"Wave: {len(wave.numbers)} numbers from {settings.waves.pattern(wave.block)} called you silently within "
+                f"{settings.waves.days} days, one campaign rotating its caller ID.")
         if wave.own:
             text += (" This is your own number's block: callers fake numbers next to yours (neighbour spoofing), "
                      f"and blocking it would also block your neighbours. Only if you are sure: {wave.command}")

@@ -61,8 +61,10 @@ def test_a_redial_within_seconds_is_a_dialler(tmp_path) -> None:
     for obj in judge(android_log(tmp_path / "calls-1.xml", calls)):
         why = reasons(obj)
         assert why["quick_redial"]["weight"] == 15 and "(2 times)" in why["quick_redial"]["detail"]
+        assert "diallers retry that fast" in why["quick_redial"]["detail"]
         assert "urgent_redial" not in why
-        assert obj["verdict"] == "suspicious" and obj["call_back"] != "yes"
+        assert obj["verdict"] == "suspicious" and obj["call_back"] == "caution"
+        assert obj["call_back_reason"].startswith("Suspicious: if it claims to be your bank")
 
 
 def test_a_bot_that_also_comes_back_minutes_later_gets_no_call_back_advice(tmp_path) -> None:
@@ -79,7 +81,9 @@ def test_silent_calls_at_the_same_hour_on_several_days_are_a_schedule(tmp_path) 
     for obj in judge(log):
         why = reasons(obj)
         assert why["same_time_days"]["weight"] == 20 and "4 different days" in why["same_time_days"]["detail"]
-        assert obj["verdict"] == "suspicious" and obj["call_back"] != "yes"
+        assert "schedule of a calling machine" in why["same_time_days"]["detail"]
+        assert obj["verdict"] == "suspicious" and obj["call_back"] == "caution"
+        assert obj["call_back_reason"].startswith("Suspicious: if it claims to be your bank")
 
 
 def test_calls_at_different_hours_or_a_person_who_got_through_are_no_pattern(tmp_path) -> None:

@@ -51,7 +51,8 @@ def run(*args: str) -> str:
 
 def triaged(log: str, *extra: str) -> dict[str, dict]:
     out = run("triage", log, "--offline", "--json", *extra)
-    return {o["e164"]: o for o in map(json.loads, (line for line in out.splitlines() if line.startswith("{")))}
+    rows = map(json.loads, (line for line in out.splitlines() if line.startswith("{")))
+    return {o["e164"]: o for o in rows if "waves" not in o}  # the last line lists the waves found
 
 
 def looked_up(number: str) -> dict:
