@@ -73,11 +73,11 @@ def serve(target: str, sample: str) -> None:
     from aiohttp import web
 
     from db.community import open_community_store
-    from lookup.server.community.app import create_community_app, readers_for
+    from lookup.server.community.app import create_community_app
     from lookup.server.service import dump_json
 
     store = open_community_store(target)
-    app = create_community_app(store, rate=0, readers=readers_for(target, store.rule))  # as community serve does
+    app = create_community_app(store, rate=0)  # as community serve does: the votes in memory
     body = dump_json({"prefix": sample, "min_voters": 3, "half_life_days": 90.0,
                       "numbers": [t.to_json() for t in store.check_range(sample)]})
 
@@ -91,7 +91,10 @@ def serve(target: str, sample: str) -> None:
         ports = []
         for one in (app, floor):
             runner = web.AppRunner(one, access_log=None)
-            await runner.setup()
+            began = time.perf_counter()
+            await runner.setup()  # the community app reads every voted number into memory here
+            if one is app:
+                print(f"votes in memory in {time.perf_counter() - began:.1f}s, {peak_mb():.0f} MB peak", file=sys.stderr, flush=True)
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
             ports.append(runner.addresses[0][1])
@@ -99,6 +102,12 @@ def serve(target: str, sample: str) -> None:
         await asyncio.Event().wait()
 
     asyncio.run(main())
+
+
+def peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def hammer(port: int, prefixes: list[str], tokens: list[str], total: int) -> tuple[float, float, int]:

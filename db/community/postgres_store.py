@@ -34,6 +34,9 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS listing_by_version ON listing (version)",
     "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
     "INSERT INTO counters (name, value) VALUES ('list_version', 0) ON CONFLICT (name) DO NOTHING",
+    "CREATE TABLE IF NOT EXISTS touched (e164 TEXT COLLATE \"C\" PRIMARY KEY, version BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS touched_by_version ON touched (version)",
+    "INSERT INTO counters (name, value) VALUES ('vote_version', 0) ON CONFLICT (name) DO NOTHING",
 )
 _MARK = re.compile(r"\?")
 

@@ -34,6 +34,9 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS listing_by_version ON listing (version)",
     "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     "INSERT OR IGNORE INTO counters (name, value) VALUES ('list_version', 0)",
+    "CREATE TABLE IF NOT EXISTS touched (e164 TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS touched_by_version ON touched (version)",
+    "INSERT OR IGNORE INTO counters (name, value) VALUES ('vote_version', 0)",
 )
 
 

@@ -97,14 +97,13 @@ def community_serve(
 
     Example: whocalled community serve --db family.db
     """
-    from lookup.server.community.app import readers_for, run_community_server
+    from lookup.server.community.app import run_community_server
 
     with community_store(db, min_voters, half_life) as store:
         if not store.list_members():
             warn("no members yet: add one with 'whocalled community member add NAME'")
         try:
-            readers = readers_for(community_target(db), store.rule)
-            run_community_server(store, host=host, port=port, rate=rate, readers=readers)
+            run_community_server(store, host=host, port=port, rate=rate)
         except OSError as exc:
             fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", code=1)
 
