@@ -22,9 +22,9 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
-from db.community.rule import Rule, Tally, Verdict, tally_rows
+from db.community.rule import Rule, Tally, Verdict, iter_tallies, tally_rows
 
 MIN_PREFIX_DIGITS = 4  # "+" and at least 4 digits: a check never asks for a whole country
 HIDDEN_DIGITS = 2  # numbers in a range have at least this many digits after the prefix
@@ -95,6 +95,10 @@ class CommunityStore(ABC):
     @abstractmethod
     def _write(self, lock_key: str | None = None) -> AbstractContextManager[None]:
         """A write transaction; with ``lock_key``, writers of the same key run one at a time."""
+
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+        """Run one query; its rows one at a time (a backend may stream them from its cursor)."""
+        return iter(self._run(sql, params))
 
     @abstractmethod
     def close(self) -> None: ...
@@ -255,12 +259,13 @@ class CommunityStore(ABC):
     def vote_version(self) -> int:
         return int(self._run("SELECT value FROM counters WHERE name = 'vote_version'")[0][0])
 
-    def tallies_since(self, version: int, at: float) -> tuple[int, list[str] | None, list[Tally]]:
+    def tallies_since(self, version: int, at: float) -> tuple[int, list[str] | None, Iterable[Tally]]:
         """What changed in the votes after vote version ``version``, for a copy kept in memory:
         ``(version now, numbers touched, their tallies)``. The tallies' scores are weighed at
         ``at`` (a fixed epoch: a score at ``now`` is it times ``exp(-k * (now - at))``); a
         touched number without a tally has no counting votes left. ``version`` 0 (or one the
-        store never reached): every tally, and None for the numbers touched."""
+        store never reached): every tally, streamed (consume it before the next call), and None
+        for the numbers touched."""
         current = self.vote_version()
         params: tuple = (at, self.rule.decay_per_second)
         if 0 < version <= current:
@@ -269,7 +274,7 @@ class CommunityStore(ABC):
             touched = [r[0] for r in self._run("SELECT e164 FROM touched WHERE version > ?", (version,))]
             rows = self._run(self._tally_sql("v.e164 IN (SELECT e164 FROM touched WHERE version > ?)"), params + (version,))
             return current, touched, tally_rows(rows, self.rule)
-        return current, None, tally_rows(self._run(self._tally_sql("1 = 1"), params), self.rule)
+        return current, None, iter_tallies(self._stream(self._tally_sql("1 = 1"), params), self.rule)
 
     def listed_numbers(self) -> list[str]:
         return [r[0] for r in self._run("SELECT e164 FROM listing WHERE listed = 1 ORDER BY e164")]

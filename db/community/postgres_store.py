@@ -73,6 +73,9 @@ class PostgresCommunityStore(CommunityStore):
         cur = self._conn.execute(self._prepare(sql), params)
         return cur.fetchall() if cur.description is not None else []
 
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+        return iter(self._conn.execute(self._prepare(sql), params))  # rows become tuples one at a time
+
     @contextmanager
     def _write(self, lock_key: str | None = None) -> Iterator[None]:
         if self._conn.info.transaction_status != 0:  # nested: the outer transaction holds the lock

@@ -87,6 +87,9 @@ class SqliteCommunityStore(CommunityStore):
     def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         return self._conn.execute(sql, params).fetchall()
 
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+        return iter(self._conn.execute(sql, params))
+
     @contextmanager
     def _write(self, lock_key: str | None = None) -> Iterator[None]:
         if self._conn.in_transaction:  # nested: the outer transaction holds the lock

@@ -75,12 +75,13 @@ class ReadModel:
     def refresh(self, store: CommunityStore) -> int:
         """Bring the copy up to the store's votes; how many numbers changed."""
         version, touched, tallies = store.tallies_since(self.version, self.at)
-        if touched is None:
-            self._clear()
+        if touched is None:  # the whole store: built aside, so a failure halfway keeps the old copy
+            built = ReadModel(self.rule, self.at)
             for tally in tallies:
-                self._append(tally)
-            self.version = version
-            return len(tallies)
+                built._append(tally)
+            built.version = version
+            self.__dict__.update(built.__dict__)
+            return len(self.keys)
         fresh = {t.e164: t for t in tallies}
         keyed = sorted((number_key(e164), e164) for e164 in set(touched) | set(fresh))
         moves = sum(self._find(key) < 0 if e164 in fresh else self._find(key) >= 0 for key, e164 in keyed)
