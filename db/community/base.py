@@ -106,7 +106,8 @@ class CommunityStore(ABC):
     @abstractmethod
     def add_votes_bulk(self, rows: Iterable[tuple[int, str, str, str | None, int]]) -> None:
         """Load ``(member_id, e164, verdict, category, voted_at)`` rows fast, without touching
-        the list (for benchmarks and imports; call :meth:`refresh_listing` afterwards)."""
+        the list (for benchmarks and imports; call :meth:`relist_all` afterwards). They are
+        not in the vote change log: running servers see them at their next start."""
 
     # ---------------------------------------------------------------- secret and members
 
