@@ -264,12 +264,12 @@ class CommunityStore(ABC):
         """What changed in the votes after vote version ``version``, for a copy kept in memory:
         ``(version now, numbers touched, their tallies)``. The tallies' scores are weighed at
         ``at`` (a fixed epoch: a score at ``now`` is it times ``exp(-k * (now - at))``); a
-        touched number without a tally has no counting votes left. ``version`` 0 (or one the
-        store never reached): every tally, streamed (consume it before the next call), and None
-        for the numbers touched."""
+        touched number without a tally has no counting votes left. ``version`` -1 (nothing
+        held yet) or one the store never reached: every tally, streamed (consume it before the
+        next call), and None for the numbers touched."""
         current = self.vote_version()
         params: tuple = (at, self.rule.decay_per_second)
-        if 0 < version <= current:
+        if 0 <= version <= current:
             if version == current:
                 return current, [], []
             touched = [r[0] for r in self._run("SELECT e164 FROM touched WHERE version > ?", (version,))]

@@ -103,3 +103,16 @@ def test_the_copy_refuses_what_the_store_refuses(make_store) -> None:
             model.check_range(prefix)
         with pytest.raises(CommunityError):
             store.check_range(prefix)
+
+
+def test_a_copy_of_bulk_loaded_votes_is_read_once(make_store) -> None:
+    """Votes loaded in bulk leave the change log at version 0: the copy reads them all once,
+    and the refreshes after that find nothing to do (not a whole rebuild twice a second)."""
+    store = make_store()
+    voters = [store.member_for_token(store.add_member(f"house {i}")).id for i in range(3)]
+    store.add_votes_bulk((m, f"+1202555{n:04d}", "spam", None, int(NOW)) for n in range(50) for m in voters)
+    assert store.vote_version() == 0
+    model = ReadModel(store.rule, at=NOW)
+    assert model.refresh(store) == 50 and model.version == 0
+    assert model.refresh(store) == 0 and len(model) == 50
+    assert [t.spam_voters for t in model.check_range("+12025550", NOW)] == [3] * 50

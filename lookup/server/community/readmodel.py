@@ -57,7 +57,7 @@ class ReadModel:
     def __init__(self, rule: Rule, at: float | None = None):
         self.rule = rule
         self.at = time.time() if at is None else at
-        self.version = 0
+        self.version = -1  # nothing read yet: the first refresh reads every tally
         self._clear()
 
     def _clear(self) -> None:
