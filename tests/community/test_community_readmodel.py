@@ -4,6 +4,7 @@ votes and revocations applied incrementally (in place and by a rebuild), and as 
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -47,6 +48,8 @@ def answers(source, prefix: str, now: float) -> list[dict]:
 def assert_same(model: ReadModel, store, prefixes: list[str], now: float = NOW) -> None:
     for prefix in prefixes:
         assert answers(model, prefix, now) == answers(store, prefix, now), prefix
+        # the JSON the server writes directly says the same as the tallies
+        assert json.loads(model.check_json(prefix, now)) == [t.to_json() for t in model.check_range(prefix, now)]
 
 
 def test_number_keys_sort_like_the_numbers() -> None:
