@@ -279,6 +279,14 @@ def m011_call_ring_time(db: Database) -> None:
         db["calls"].add_column("ring_s", int)
 
 
+@migrations()
+def m012_community_list(db: Database) -> None:
+    """The household's copy of its community server's list (``whocalled sync community``): the
+    listed numbers and the list version each arrived with; the version synced to is kept in
+    ``sync_state`` under ``community``."""
+    db["community_list"].create({"e164": str, "version": int}, pk="e164", not_null={"version"})
+
+
 def apply_migrations(db: Database) -> None:
     migrations.apply(db)
 

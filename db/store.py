@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 
 from db.calls import CallsMixin
+from db.community.household import CommunityListMixin
 from db.findings import FindingsMixin
 from db.listings import ListingsMixin
 from db.names import NamesMixin
@@ -47,7 +48,7 @@ APPLICATION_ID = 0x57484F43
 SCHEMA = (
     "m001_core", "m002_datasets_calls_comments", "m003_call_flags", "m004_partial_silent_index", "m005_robots",
     "m006_finding_evidence", "m007_plain_lists_without_times", "m008_listings", "m009_name_blocks",
-    "m010_expectations", "m011_call_ring_time",
+    "m010_expectations", "m011_call_ring_time", "m012_community_list",
 )
 _PRIVATE = 0o600  # the database holds call history and contact names: its owner's only
 _COMPANIONS = ("", "-wal", "-shm", "-journal")
@@ -77,7 +78,7 @@ def is_damage(exc: BaseException) -> bool:
     )
 
 
-class Store(FindingsMixin, CallsMixin, DatasetsMixin, ListingsMixin, NamesMixin, RobotsMixin, ExpectationsMixin):
+class Store(FindingsMixin, CallsMixin, DatasetsMixin, ListingsMixin, NamesMixin, RobotsMixin, ExpectationsMixin, CommunityListMixin):
     """Open (creating and upgrading as needed) the database at ``path``; ``":memory:"`` for tests.
 
     A new file is created readable by its owner only (its WAL files follow its mode) and marked

@@ -134,6 +134,10 @@ class Engine:
             findings.setdefault(k, []).extend(fs)
         for k, fs in self._listing_findings(numbers).items():
             findings.setdefault(k, []).extend(fs)
+        from lookup.sync_community import copy_findings
+
+        for k, fs in copy_findings(self.store, self.sources, numbers).items():  # the synced community list
+            findings.setdefault(k, []).extend(fs)
         return self._results(inputs, numbers, findings)
 
     async def lookup(

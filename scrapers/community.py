@@ -90,6 +90,21 @@ class WhocalledCommunity(Source):
                            spam=complaint_spam(spam - legit, last_day, today=today))
         return found  # legit votes as many or more: an opinion leaning towards "fine"
 
+    def copy_finding(self, number: Number, listed: bool, synced_at: str) -> Finding:
+        """What the household's copy of the list (``whocalled sync community``, made at
+        ``synced_at``) says of ``number``: listed or not. Dated at the sync, so a check made
+        online after it counts instead (the latest finding of a source wins)."""
+        day = synced_at[:10]
+        if not listed:
+            return self.finding(number, Status.NOT_FOUND, fetched_at=synced_at,
+                                detail=f"not on the community list (your copy of {day})")
+        detail = f"on the community list (your copy of {day})"
+        today = datetime.now(timezone.utc).date()
+        # listed: at least two members' spam votes outweigh the legit ones (the rule's least)
+        found = self.finding(number, Status.FOUND, fetched_at=synced_at, spam=complaint_spam(2, day, today=today),
+                             detail=detail, excerpt=detail, facts={"listed": True, "copy": day})
+        return replace(found, evidence=EvidenceKind.COMPLAINTS)
+
     # -- the member's deliberate acts
     def vote_request(self, number: Number, verdict: str, category: str | None = None, note: str | None = None) -> Request:
         body = {"number": number.e164, "verdict": verdict, "category": category, "note": (note or "")[:500] or None}

@@ -22,9 +22,9 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
-from db.community.rule import Rule, Tally, Verdict, tally_rows
+from db.community.rule import Rule, Tally, Verdict, iter_tallies, tally_rows
 
 MIN_PREFIX_DIGITS = 4  # "+" and at least 4 digits: a check never asks for a whole country
 HIDDEN_DIGITS = 2  # numbers in a range have at least this many digits after the prefix
@@ -67,6 +67,15 @@ def iso_utc(epoch: float | None = None) -> str:
     return datetime.fromtimestamp(time.time() if epoch is None else epoch, timezone.utc).isoformat(timespec="seconds")
 
 
+def check_prefix(prefix: str) -> None:
+    """Refuse a prefix that is not ``+`` and a number's first digits (CommunityError)."""
+    digits = prefix[1:]
+    if not (prefix.startswith("+") and digits.isascii() and digits.isdigit()
+            and MIN_PREFIX_DIGITS <= len(digits) <= MAX_PREFIX_DIGITS):
+        raise CommunityError(f"a prefix is '+' and {MIN_PREFIX_DIGITS} to {MAX_PREFIX_DIGITS} digits"
+                             f" (a number without its last {HIDDEN_DIGITS} or more)")
+
+
 def range_end(prefix: str) -> str:
     """The first string after every number that starts with ``prefix`` (':' follows '9')."""
     return prefix + ":"
@@ -87,13 +96,18 @@ class CommunityStore(ABC):
     def _write(self, lock_key: str | None = None) -> AbstractContextManager[None]:
         """A write transaction; with ``lock_key``, writers of the same key run one at a time."""
 
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+        """Run one query; its rows one at a time (a backend may stream them from its cursor)."""
+        return iter(self._run(sql, params))
+
     @abstractmethod
     def close(self) -> None: ...
 
     @abstractmethod
     def add_votes_bulk(self, rows: Iterable[tuple[int, str, str, str | None, int]]) -> None:
         """Load ``(member_id, e164, verdict, category, voted_at)`` rows fast, without touching
-        the list (for benchmarks and imports; call :meth:`refresh_listing` afterwards)."""
+        the list (for benchmarks and imports; call :meth:`relist_all` afterwards). They are
+        not in the vote change log: running servers see them at their next start."""
 
     # ---------------------------------------------------------------- secret and members
 
@@ -151,6 +165,7 @@ class CommunityStore(ABC):
             if rows[0][1] is not None:
                 raise CommunityError(f"{name!r} was already revoked on {rows[0][1][:10]}")
             self._run("UPDATE members SET revoked_at = ? WHERE id = ?", (iso_utc(), rows[0][0]))
+            self._touch(member_id=rows[0][0])
         numbers = [r[0] for r in self._run("SELECT e164 FROM votes WHERE member_id = ? ORDER BY e164", (rows[0][0],))]
         return self._relist(numbers, now)
 
@@ -172,16 +187,13 @@ class CommunityStore(ABC):
             )
             tally = self._tally_one(e164, now)
             self._set_listed(e164, tally.listed, now)
+            self._touch(e164)
         return tally
 
     def check_range(self, prefix: str, now: float | None = None) -> list[Tally]:
         """Every number starting with ``prefix`` and at least :data:`HIDDEN_DIGITS` digits
         longer that has votes of active members, ordered by number."""
-        digits = prefix[1:]
-        if not (prefix.startswith("+") and digits.isascii() and digits.isdigit()
-                and MIN_PREFIX_DIGITS <= len(digits) <= MAX_PREFIX_DIGITS):
-            raise CommunityError(f"a prefix is '+' and {MIN_PREFIX_DIGITS} to {MAX_PREFIX_DIGITS} digits"
-                                 f" (a number without its last {HIDDEN_DIGITS} or more)")
+        check_prefix(prefix)
         now = time.time() if now is None else now
         return tally_rows(self._run(
             self._tally_sql("v.e164 >= ? AND v.e164 < ? AND length(v.e164) >= ?"),
@@ -232,6 +244,38 @@ class CommunityStore(ABC):
             with self._write(e164):
                 changed += self._set_listed(e164, self._tally_one(e164, now).listed, now)
         return changed
+
+    def _touch(self, e164: str | None = None, member_id: int | None = None) -> None:
+        """Inside a write transaction: note under a new vote version that ``e164`` (or every
+        number ``member_id`` voted on) changed, for :meth:`tallies_since`. The counter row is
+        locked until commit, so versions become visible in order and a reader never skips one."""
+        version = self._run("UPDATE counters SET value = value + 1 WHERE name = 'vote_version' RETURNING value")[0][0]
+        upsert = " ON CONFLICT (e164) DO UPDATE SET version = excluded.version"
+        if e164 is not None:
+            self._run("INSERT INTO touched (e164, version) VALUES (?, ?)" + upsert, (e164, int(version)))
+        else:
+            self._run("INSERT INTO touched (e164, version) SELECT e164, ? FROM votes WHERE member_id = ?" + upsert,
+                      (int(version), member_id))
+
+    def vote_version(self) -> int:
+        return int(self._run("SELECT value FROM counters WHERE name = 'vote_version'")[0][0])
+
+    def tallies_since(self, version: int, at: float) -> tuple[int, list[str] | None, Iterable[Tally]]:
+        """What changed in the votes after vote version ``version``, for a copy kept in memory:
+        ``(version now, numbers touched, their tallies)``. The tallies' scores are weighed at
+        ``at`` (a fixed epoch: a score at ``now`` is it times ``exp(-k * (now - at))``); a
+        touched number without a tally has no counting votes left. ``version`` -1 (nothing
+        held yet) or one the store never reached: every tally, streamed (consume it before the
+        next call), and None for the numbers touched."""
+        current = self.vote_version()
+        params: tuple = (at, self.rule.decay_per_second)
+        if 0 <= version <= current:
+            if version == current:
+                return current, [], []
+            touched = [r[0] for r in self._run("SELECT e164 FROM touched WHERE version > ?", (version,))]
+            rows = self._run(self._tally_sql("v.e164 IN (SELECT e164 FROM touched WHERE version > ?)"), params + (version,))
+            return current, touched, tally_rows(rows, self.rule)
+        return current, None, iter_tallies(self._stream(self._tally_sql("1 = 1"), params), self.rule)
 
     def listed_numbers(self) -> list[str]:
         return [r[0] for r in self._run("SELECT e164 FROM listing WHERE listed = 1 ORDER BY e164")]

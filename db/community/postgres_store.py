@@ -34,6 +34,9 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS listing_by_version ON listing (version)",
     "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
     "INSERT INTO counters (name, value) VALUES ('list_version', 0) ON CONFLICT (name) DO NOTHING",
+    "CREATE TABLE IF NOT EXISTS touched (e164 TEXT COLLATE \"C\" PRIMARY KEY, version BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS touched_by_version ON touched (version)",
+    "INSERT INTO counters (name, value) VALUES ('vote_version', 0) ON CONFLICT (name) DO NOTHING",
 )
 _MARK = re.compile(r"\?")
 
@@ -69,6 +72,9 @@ class PostgresCommunityStore(CommunityStore):
     def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         cur = self._conn.execute(self._prepare(sql), params)
         return cur.fetchall() if cur.description is not None else []
+
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+        return iter(self._conn.execute(self._prepare(sql), params))  # rows become tuples one at a time
 
     @contextmanager
     def _write(self, lock_key: str | None = None) -> Iterator[None]:

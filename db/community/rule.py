@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 HALF_LIFE_DAYS = 90.0
 MIN_VOTERS = 3
@@ -102,10 +102,13 @@ def top_categories(joined: str | None) -> tuple[str, ...]:
 def tally_rows(rows: Iterable[tuple], rule: Rule) -> list[Tally]:
     """Rows of ``(e164, spam voters, legit voters, weighted score, categories joined by
     commas, last vote)``, as the stores aggregate them, as tallies with ``listed`` decided."""
-    out = []
+    return list(iter_tallies(rows, rule))
+
+
+def iter_tallies(rows: Iterable[tuple], rule: Rule) -> Iterator[Tally]:
+    """:func:`tally_rows`, one at a time (a million rows need not be in memory at once)."""
     min_voters, min_score = rule.min_voters, rule.min_voters / 2
     for e164, spam, legit, score, categories, last in rows:
         spam, score = int(spam or 0), float(score or 0.0)
-        out.append(Tally(e164, spam, int(legit or 0), score, spam >= min_voters and score >= min_score,
-                         top_categories(categories), float(last or 0)))
-    return out
+        yield Tally(e164, spam, int(legit or 0), score, spam >= min_voters and score >= min_score,
+                    top_categories(categories), float(last or 0))

@@ -34,6 +34,9 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS listing_by_version ON listing (version)",
     "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     "INSERT OR IGNORE INTO counters (name, value) VALUES ('list_version', 0)",
+    "CREATE TABLE IF NOT EXISTS touched (e164 TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS touched_by_version ON touched (version)",
+    "INSERT OR IGNORE INTO counters (name, value) VALUES ('vote_version', 0)",
 )
 
 
@@ -83,6 +86,9 @@ class SqliteCommunityStore(CommunityStore):
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         return self._conn.execute(sql, params).fetchall()
+
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+        return iter(self._conn.execute(sql, params))
 
     @contextmanager
     def _write(self, lock_key: str | None = None) -> Iterator[None]:

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
 
-from lookup.cli.common import JsonOpt, community_app, fail, warn
+from lookup.cli.common import ConfigOpt, DbOpt, JsonOpt, community_app, fail, sync_app, warn
 
 if TYPE_CHECKING:
     from db.community import CommunityStore
+    from db.store import Store
     from lookup.settings import Settings
     from scrapers.community import WhocalledCommunity
 
@@ -97,14 +98,13 @@ def community_serve(
 
     Example: whocalled community serve --db family.db
     """
-    from lookup.server.community.app import readers_for, run_community_server
+    from lookup.server.community.app import run_community_server
 
     with community_store(db, min_voters, half_life) as store:
         if not store.list_members():
             warn("no members yet: add one with 'whocalled community member add NAME'")
         try:
-            readers = readers_for(community_target(db), store.rule)
-            run_community_server(store, host=host, port=port, rate=rate, readers=readers)
+            run_community_server(store, host=host, port=port, rate=rate)
         except OSError as exc:
             fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", code=1)
 
@@ -199,14 +199,42 @@ def share_vote(settings: "Settings", e164: str, verdict: str, category: str | No
     return f"accepted: {said}"
 
 
-def community_numbers(settings: "Settings") -> list[str]:
-    """The whole community list from the configured server (for ``export --include community``)."""
+def community_numbers(settings: "Settings", store: "Store") -> list[str]:
+    """The community list for ``export --include community``: the household's copy when
+    ``whocalled sync community`` made one from the configured server, else the whole list
+    fetched now (and a hint to keep a copy)."""
     from lookup.cli.common import run_async
+    from lookup.sync_community import is_e164, synced_version
     from scrapers.community import exchange
 
     source = community_source(settings, "--include community")
+    state = store.get_sync_state("community")
+    if synced_version(state, source.base_url):
+        warn(f"community list: the copy synced on {state.last_date} (whocalled sync community brings it up to date)")
+        return store.community_list_numbers()
     accepted, said, answer = run_async(exchange(source, source.list_request(0), settings))
     added = answer.get("added")
     if not accepted or not isinstance(added, list):
         fail(f"could not get the community list from {source.base_url}: {said}", 1)
-    return sorted({n for n in added if isinstance(n, str) and n.startswith("+") and n[1:].isdigit() and len(n) <= 16})
+    warn("community list: fetched whole; 'whocalled sync community' keeps a copy that later syncs only update")
+    return sorted({n for n in added if is_e164(n)})
+
+
+@sync_app.command("community")
+def sync_community_command(db: DbOpt = None, config: ConfigOpt = None) -> None:
+    """Copy your community server's list here: the first time whole, then only its changes.
+
+    The copy serves 'export --include community' and offline lookups. Only your member token
+    is sent; the list holds numbers, never who voted.
+
+    Example: whocalled sync community
+    """
+    from lookup.cli.common import opened, run_async
+    from lookup.sync_community import sync_community
+
+    with opened(db, config) as (settings, store):
+        source = community_source(settings, "sync community")
+        result = run_async(sync_community(store, settings, source))
+    if result.failure:
+        fail(result.summary(), 1)
+    typer.echo(result.summary())

@@ -69,7 +69,7 @@ def export(
         if Include.COMMUNITY in kinds:
             from lookup.cli.community import community_numbers
 
-            community = community_numbers(settings)
+            community = community_numbers(settings, store)
         rows = gather_rows(
             store, settings, kinds, since=since_at, min_complaints=min_complaints, days=days, sources=sources, effect=effect,
             community=community,

@@ -6,6 +6,7 @@ incremental list returns only the changes; export --include community writes the
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -54,6 +55,18 @@ def get_json(url: str, token: str) -> dict:
         return json.load(answer)
 
 
+def wait_for_spam_voters(base: str, token: str, count: int, bound: float = 3.0) -> None:
+    """Until the server's check says ``count`` members voted NUMBER spam (at most ``bound``
+    seconds: the half-second refresh plus room for a loaded machine)."""
+    deadline = time.monotonic() + bound
+    while True:
+        [entry] = get_json(f"{base}/api/v1/community/check/{NUMBER[:-3]}", token)["numbers"]
+        if entry["spam"] == count:
+            return
+        assert time.monotonic() < deadline, f"still {entry['spam']} spam voters after {bound} s"
+        time.sleep(0.05)
+
+
 def test_three_households_list_a_number_the_fourth_sees_it(community, tmp_path) -> None:
     base, tokens, paths, db = community
     for n in (1, 2, 3):
@@ -84,6 +97,7 @@ def test_three_households_list_a_number_the_fourth_sees_it(community, tmp_path) 
     # house 2 is revoked: its vote stops counting, the number leaves the list, the list says so
     r = whocalled("community", "member", "revoke", "house 2", "--db", str(db))
     assert r.exit_code == 0 and "1 number(s) changed" in r.stdout
+    wait_for_spam_voters(base, tokens[0], 2)  # the server's copy in memory follows within its bound
     r = whocalled("lookup", NUMBER, "--source", "community", "--refresh", *fourth)
     assert "2 community members reported it" in r.stdout and "on the community list" not in r.stdout
     later = get_json(f"{base}/api/v1/community/list?since={first['version']}", tokens[0])

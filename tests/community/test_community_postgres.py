@@ -44,6 +44,26 @@ async def send_all(bases: list[str], tokens: list[str], verdict: str) -> set[int
         return set(await asyncio.gather(*[vote(base, t, n) for n in NUMBERS for t in tokens for base in bases]))
 
 
+def checked_counts(base: str, token: str, within: float = 3.0) -> dict[str, tuple[int, int]]:
+    """``{number: (spam, legit)}`` from ``base``'s prefix checks of NUMBERS, once they show
+    every member's vote or ``within`` seconds passed (the copy refreshes twice a second)."""
+    import json
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + within
+    while True:
+        seen = {}
+        for prefix in sorted({n[:-3] for n in NUMBERS}):
+            request = urllib.request.Request(f"{base}/api/v1/community/check/{prefix}",
+                                             headers={"Authorization": f"Bearer {token}"})
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                seen.update({e["number"]: (e["spam"], e["legit"]) for e in json.load(answer)["numbers"]})
+        if all(v == (MEMBERS, 0) for v in seen.values()) or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.05)
+
+
 def test_two_processes_take_concurrent_votes_exactly(pg_url, serve_process) -> None:
     with open_community_store(pg_url) as store:
         tokens = [store.add_member(f"house {i}") for i in range(MEMBERS)]
@@ -58,6 +78,9 @@ def test_two_processes_take_concurrent_votes_exactly(pg_url, serve_process) -> N
         changes = store.changes_since(0)
         assert changes.added == sorted(NUMBERS)
         assert changes.version == store.list_version() == len(NUMBERS)  # each number joined the list once
+    # each process's copy in memory, fed by the change log under concurrent writers, is exact too
+    for base in bases:
+        assert checked_counts(base, tokens[0]) == {n: (MEMBERS, 0) for n in NUMBERS}
     # everyone changes their mind at once: each number leaves the list exactly once
     assert asyncio.run(send_all(bases, tokens, "legit")) == {201}
     with open_community_store(pg_url) as store:

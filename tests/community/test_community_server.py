@@ -8,7 +8,6 @@ import json
 import pytest
 
 from lookup.server.community.app import create_community_app
-from lookup.server.community.readers import ReaderPool
 
 A = "+12025550143"
 
@@ -17,11 +16,10 @@ A = "+12025550143"
 async def community(make_store, aiohttp_client):
     """``community(rate=0)`` -> (client, store, tokens of three members)."""
 
-    async def start(rate: float = 0.0, members: int = 3, readers: bool = False):
+    async def start(rate: float = 0.0, members: int = 3, in_memory: bool = True):
         store = make_store()
         tokens = [store.add_member(f"house {i}") for i in range(members)]
-        pool = ReaderPool(make_store.again(store), 2) if readers else None
-        client = await aiohttp_client(create_community_app(store, rate=rate, readers=pool))
+        client = await aiohttp_client(create_community_app(store, rate=rate, in_memory=in_memory))
         return client, store, tokens
 
     return start
@@ -36,9 +34,9 @@ async def vote(client, token: str, number: str = A, verdict: str = "spam", **mor
                              headers=auth(token))
 
 
-@pytest.mark.parametrize("readers", [False, True], ids=["inline", "reader-threads"])
-async def test_votes_check_and_list(community, readers) -> None:
-    client, store, tokens = await community(readers=readers)
+@pytest.mark.parametrize("in_memory", [True, False], ids=["in-memory", "store"])
+async def test_votes_check_and_list(community, in_memory) -> None:
+    client, store, tokens = await community(in_memory=in_memory)
     for i, token in enumerate(tokens):
         r = await vote(client, token, category="robocall", note="car warranty")
         assert r.status == 201

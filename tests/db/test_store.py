@@ -23,7 +23,7 @@ def test_migrations_apply_twice_and_wal_is_on(tmp_path) -> None:
         assert applied == ["m001_core", "m002_datasets_calls_comments", "m003_call_flags", "m004_partial_silent_index", "m005_robots",
                            "m006_finding_evidence", "m007_plain_lists_without_times", "m008_listings",
                            "m009_name_blocks", "m010_expectations",
-                           "m011_call_ring_time"]
+                           "m011_call_ring_time", "m012_community_list"]
         assert {"numbers", "findings", "lists", "reports", "complaints", "calls", "comments", "sync_state"} <= set(store.db.table_names())
         assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
 

@@ -12,6 +12,10 @@ Endpoints, each needing ``Authorization: Bearer TOKEN`` of a member (``community
 - ``GET /api/v1/community/list?since=VERSION``: numbers added to and removed from the
   community list since ``VERSION`` (0 or none: the whole list), and the version now.
 
+Checks are answered from a copy of the votes in memory that follows the database's vote change
+log (:mod:`lookup.server.community.readmodel`): several processes on one database agree within
+about half a second. Votes and the list always go to the database.
+
 Errors are JSON ``{"error": "..."}``: 400 bad input (also bodies that are too large or too
 deeply nested), 401 missing, wrong or revoked token, 404 unknown path, 429 over the member's
 rate (with ``Retry-After``), 503 when the database cannot be reached; never a traceback.

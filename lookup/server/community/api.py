@@ -12,7 +12,7 @@ from aiohttp import web
 from db.community import CommunityError, CommunityStore, Member
 from lookup.models import Category
 from lookup.server.community.limits import AuthCache, RateLimiter
-from lookup.server.community.readers import ReaderPool
+from lookup.server.community.readmodel import ReadModel
 from lookup.server.http import HTTP_MESSAGES, Handler, json_body, json_error, text_field
 from lookup.server.service import ApiError, dump_json
 from lookup.text import clean_text
@@ -22,7 +22,7 @@ log = logging.getLogger("whocalled.community")
 STORE = web.AppKey("community_store", CommunityStore)
 LIMITER = web.AppKey("community_limiter", RateLimiter)
 AUTH = web.AppKey("community_auth", AuthCache)
-READERS = web.AppKey("community_readers", ReaderPool)
+MODEL = web.AppKey("community_model", ReadModel)
 # web.RequestKey came with aiohttp 3.12; a plain string key before that
 MEMBER = getattr(web, "RequestKey", lambda name, _: name)("community_member", Member)
 MAX_BODY = 16 * 1024
@@ -136,7 +136,11 @@ async def post_vote(request: web.Request) -> web.Response:
         raise ApiError(400, f'"category" must be one of {", ".join(c.value for c in Category)}')
     note = string_field(data, "note", MAX_NOTE)
     member: Member = request[MEMBER]
-    tally = request.app[STORE].cast_vote(member, e164, verdict, category, note)
+    store = request.app[STORE]
+    tally = store.cast_vote(member, e164, verdict, category, note)
+    model = request.app.get(MODEL)
+    if model is not None:  # this process's own votes show in its checks at once
+        model.refresh(store)
     return json_body(dump_json({"number": e164, "verdict": verdict, "listed": tally.listed,
                                 "spam": tally.spam_voters, "legit": tally.legit_voters}), 201)
 
@@ -144,11 +148,13 @@ async def post_vote(request: web.Request) -> web.Response:
 async def get_check(request: web.Request) -> web.Response:
     prefix = request.match_info["prefix"]
     store = request.app[STORE]
-    readers = request.app.get(READERS)
-    tallies = await readers.check_range(prefix) if readers is not None else store.check_range(prefix)
+    model = request.app.get(MODEL)
     rule = store.rule
-    body = {"prefix": prefix, "min_voters": rule.min_voters, "half_life_days": rule.half_life_days,
-            "numbers": [t.to_json() for t in tallies]}
+    head = {"prefix": prefix, "min_voters": rule.min_voters, "half_life_days": rule.half_life_days}
+    if model is not None:  # the array written directly from memory
+        numbers = model.check_json(prefix)
+        return json_body(f'{encode_json(head)[:-1]},"numbers":{numbers}}}'.encode("utf-8"))
+    body = {**head, "numbers": [t.to_json() for t in store.check_range(prefix)]}
     return json_body(encode_json(body).encode("utf-8"))
 
 

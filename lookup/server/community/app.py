@@ -8,10 +8,11 @@ import logging
 
 from aiohttp import web
 
-from db.community import CommunityStore, Rule, is_postgres_url, open_community_store
-from lookup.server.community.api import AUTH, LIMITER, MAX_BODY, READERS, STORE, add_routes, check_member, handle_errors
+from db.community import CommunityStore
+from lookup.server.community.api import AUTH, LIMITER, MAX_BODY, MODEL, STORE, add_routes, check_member, handle_errors
 from lookup.server.community.limits import AuthCache, RateLimiter
-from lookup.server.community.readers import ReaderPool
+from lookup.server.community.readmodel import REFRESH_EVERY as MODEL_EVERY
+from lookup.server.community.readmodel import ReadModel
 from lookup.server.http import is_loopback_address
 
 log = logging.getLogger("whocalled.community")
@@ -19,35 +20,48 @@ log = logging.getLogger("whocalled.community")
 DEFAULT_RATE = 10.0  # requests a second per member token: a household looks up a few numbers a day
 REFRESH_EVERY = 6 * 3600.0  # how often old votes are let fade from the list
 REFRESH_BATCH = 200
-READER_THREADS = 4
 
 
 def create_community_app(store: CommunityStore, *, rate: float = DEFAULT_RATE, burst: float | None = None,
-                         refresh_every: float = REFRESH_EVERY, readers: ReaderPool | None = None) -> web.Application:
-    """The aiohttp application over ``store``. ``rate`` <= 0 turns the rate limit off;
-    ``readers`` answers checks on threads (closed with the app)."""
+                         refresh_every: float = REFRESH_EVERY, in_memory: bool = True,
+                         model_every: float = MODEL_EVERY) -> web.Application:
+    """The aiohttp application over ``store``. ``rate`` <= 0 turns the rate limit off.
+    ``in_memory``: checks are answered from a copy of the votes in memory (see
+    :mod:`lookup.server.community.readmodel`), built at start and refreshed every
+    ``model_every`` seconds; else each check asks the store."""
     app = web.Application(middlewares=[handle_errors, check_member], client_max_size=MAX_BODY)
     app[STORE] = store
-    if readers is not None:
-        app[READERS] = readers
-
-        async def close_readers(_: web.Application) -> None:
-            readers.close()
-
-        app.on_cleanup.append(close_readers)
     app[LIMITER] = RateLimiter(rate, burst)
     app[AUTH] = AuthCache()
     add_routes(app)
 
     async def fade_votes(_: web.Application):
-        task = asyncio.get_running_loop().create_task(refresh_forever(store, refresh_every))
+        tasks = [asyncio.get_running_loop().create_task(refresh_forever(store, refresh_every))]
+        if in_memory:
+            model = app[MODEL] = ReadModel(store.rule)
+            model.refresh(store)
+            log.info("%d voted number(s) in memory", len(model))
+            tasks.append(asyncio.get_running_loop().create_task(follow_votes(store, model, model_every)))
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     app.cleanup_ctx.append(fade_votes)
     return app
+
+
+async def follow_votes(store: CommunityStore, model: ReadModel, every: float) -> None:
+    """Every ``every`` seconds, apply the votes and revocations made since the last look
+    (by any process on the same database) to ``model``."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            model.refresh(store)
+        except Exception:  # the database may be down a moment: the next round tries again
+            log.exception("following the community's votes failed")
 
 
 async def refresh_forever(store: CommunityStore, every: float) -> None:
@@ -67,19 +81,10 @@ async def refresh_forever(store: CommunityStore, every: float) -> None:
             log.exception("refreshing the community list failed")
 
 
-def readers_for(target: str, rule: Rule, threads: int = READER_THREADS) -> ReaderPool | None:
-    """Reader threads for a PostgreSQL store (each check waits on a socket, and the loop can
-    parse the next requests meanwhile); None for SQLite, whose checks are answered inline
-    faster than a thread could take them over."""
-    if not is_postgres_url(target):
-        return None
-    return ReaderPool(lambda: open_community_store(target, rule), threads)
-
-
 def run_community_server(store: CommunityStore, *, host: str = "127.0.0.1", port: int = 8788,
-                         rate: float = DEFAULT_RATE, readers: ReaderPool | None = None) -> None:
-    """Serve until interrupted (closing ``store`` and ``readers`` at the end)."""
-    app = create_community_app(store, rate=rate, readers=readers)
+                         rate: float = DEFAULT_RATE) -> None:
+    """Serve until interrupted (closing ``store`` at the end)."""
+    app = create_community_app(store, rate=rate)
 
     async def close_store(_: web.Application) -> None:
         store.close()
