@@ -29,6 +29,7 @@ from lookup.settings import Settings
 from lookup.verdict import score
 
 if TYPE_CHECKING:
+    from lookup.fanout import Arrivals
     from scrapers.base import Source
 
 
@@ -144,11 +145,14 @@ class Engine:
         deadline: float | None = None,
         only: Sequence[str] = (),
         deep: bool = False,
+        arrivals: "Arrivals | None" = None,
     ) -> list[LookupResult]:
-        """Answer from the cache and, for what is missing, the enabled sources under one deadline."""
+        """Answer from the cache and, for what is missing, the enabled sources under one deadline.
+        ``arrivals`` (:class:`lookup.fanout.Arrivals`) hears each finding as it comes, for a
+        caller that cannot wait for the whole lookup."""
         numbers, fresh = self._normalize(inputs, region)
         return await self._lookup(inputs, numbers, refresh=refresh, deadline=deadline, only=only, deep=deep,
-                                  new_numbers=fresh)
+                                  new_numbers=fresh, arrivals=arrivals)
 
     async def _lookup(
         self,
@@ -160,6 +164,7 @@ class Engine:
         only: Sequence[str],
         deep: bool,
         new_numbers: dict[str, Number] | None = None,
+        arrivals: "Arrivals | None" = None,
     ) -> list[LookupResult]:
         """:meth:`lookup` of inputs already normalised (``numbers[i]`` is ``inputs[i]``'s).
         Everything the batch learned (``new_numbers``' facts, prefixes, findings, robots.txt
@@ -192,7 +197,7 @@ class Engine:
         prefixes: list[tuple["Source", str, Finding]] = []
         robots: dict[str, str] = {}
         if todo:
-            new, robots = await self._fan_out(todo, budget, deep)
+            new, robots = await self._fan_out(todo, budget, deep, arrivals)
             for f in new:
                 source = by_name[f.source]
                 if source.kind is SourceKind.PREFIX:
@@ -360,7 +365,8 @@ class Engine:
         return missing
 
     async def _fan_out(
-        self, todo: Sequence[tuple[Number, "Source"]], budget: float, deep: bool = False
+        self, todo: Sequence[tuple[Number, "Source"]], budget: float, deep: bool = False,
+        arrivals: "Arrivals | None" = None,
     ) -> tuple[list[Finding], dict[str, str]]:
         """The findings of every pair in ``todo``, and the robots.txt answers fetched for them."""
         import asyncio
@@ -371,11 +377,11 @@ class Engine:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + budget
         if self._fetcher is not None:
-            found = await ask_all(self._fetcher, todo, deadline, budget, deep)
+            found = await ask_all(self._fetcher, todo, deadline, budget, deep, arrivals)
             return found, self._fetcher.take_robots()
         fetch_settings = self.fetch_settings or FetchSettings.from_settings(self.settings, [s for _, s in todo])
         async with Fetcher(fetch_settings, robots_memory=self.store) as fetcher:
-            found = await ask_all(fetcher, todo, deadline, budget, deep)
+            found = await ask_all(fetcher, todo, deadline, budget, deep, arrivals)
             return found, fetcher.take_robots()
 
     def _dataset_findings(self, numbers: Sequence[Number | NumberError], only: Sequence[str] = ()) -> dict[str, list[Finding]]:
