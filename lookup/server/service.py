@@ -107,6 +107,7 @@ class Service:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     worker: DbWorker = field(default_factory=DbWorker, init=False)
     _answers: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict, init=False)
+    _made: OrderedDict[tuple, Answer] = field(default_factory=OrderedDict, init=False)  # screen/CNAM bodies
     _last: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict, init=False)
     _marker: tuple[int, int] | None = field(default=None, init=False)
     _inflight: dict[tuple[str, str], tuple[asyncio.Future, Arrivals]] = field(default_factory=dict, init=False)
@@ -167,18 +168,36 @@ class Service:
 
     async def cached(self, raw: str, region: str) -> Answer | None:
         """A remembered answer for this input, if the database has not changed since."""
+        return await self._recall(self._answers, (raw, region))
+
+    async def cached_made(self, key: tuple) -> Answer | None:
+        """A screen or CNAM body already made for a request with this ``key`` (its kind, input,
+        region and every parameter that shapes it), if the answer it was made from still stands."""
+        return await self._recall(self._made, key)
+
+    def keep_made(self, key: tuple, raw: str, region: str, answer: Answer, body: bytes) -> None:
+        """Keep ``body``, made from ``answer``, for later requests with ``key``: only while
+        ``answer`` is itself the remembered (complete, unchanged) one for ``raw``, and never
+        longer than it."""
+        if self._answers.get((raw, region)) is answer:
+            keep(self._made, key, Answer(answer.result, body, answer.at))
+
+    async def _recall(self, memo: OrderedDict, key: Any) -> Answer | None:
+        """``memo[key]`` while the database's change marker stays put (a move forgets every
+        remembered answer and everything made from them) and for at most CACHE_MAX_AGE."""
         marker = await self.marker()
         if marker != self._marker:
             self._answers.clear()
+            self._made.clear()
             self._marker = marker
             return None
-        answer = self._answers.get((raw, region))
+        answer = memo.get(key)
         if answer is None:
             return None
         if time.monotonic() - answer.at > CACHE_MAX_AGE:
-            del self._answers[(raw, region)]
+            del memo[key]
             return None
-        self._answers.move_to_end((raw, region))
+        memo.move_to_end(key)
         return answer
 
     def _remember(self, raw: str, region: str, result: LookupResult, marker: tuple[int, int] | None) -> Answer:
