@@ -275,6 +275,7 @@ class Engine:
         only: Sequence[str] = (),
         deep: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        ends: float | None = None,
     ) -> AsyncIterator[LookupResult]:
         """:meth:`lookup` for more numbers than one deadline can serve at the sites' polite
         rates, yielding each result in the order of ``inputs`` as soon as it and those before it
@@ -282,9 +283,13 @@ class Engine:
         :data:`WINDOW`; within one, numbers some source must be asked about go in batches of
         :meth:`online_batch_size`, each under ``deadline``, each distinct number once; the rest
         are answered from the cache at once. One session (so one pacer per host) spans the run.
-        ``progress(done, total)`` counts the numbers asked."""
+        ``progress(done, total)`` counts the numbers asked. ``ends`` (a ``time.monotonic()``
+        time, such as a command's start plus its ``--deadline``) bounds the whole run: no batch
+        asks past it, and the numbers not reached by then are answered from the cache with
+        their unasked sources as timeouts."""
         had_session = self._fetcher is not None
-        kwargs: dict[str, Any] = {"refresh": refresh, "deadline": deadline, "only": only, "deep": deep}
+        kwargs: dict[str, Any] = {"refresh": refresh, "deadline": deadline, "only": only, "deep": deep,
+                                  "ends": ends}
         try:
             for start in range(0, len(inputs), WINDOW):
                 window = inputs[start : start + WINDOW]
@@ -299,11 +304,13 @@ class Engine:
         progress: Callable[[int, int], None] | None,
     ) -> list[LookupResult]:
         numbers, fresh = self._normalize(inputs, region)
+        kwargs = dict(kwargs)
+        ends = kwargs.pop("ends")
         step = self.online_batch_size(kwargs["deadline"], kwargs["only"])
         if len(inputs) <= step:
             if progress:
                 progress(0, len(inputs))
-            results = await self._lookup(inputs, numbers, **kwargs, new_numbers=fresh)
+            results = await self._lookup(inputs, numbers, **self._within(kwargs, ends), new_numbers=fresh)
             if progress:
                 progress(len(inputs), len(inputs))
             return results
@@ -318,7 +325,8 @@ class Engine:
         if rest:
             # the new numbers' facts are saved with this first batch
             rest_inputs, rest_numbers = [inputs[i] for i in rest], [numbers[i] for i in rest]
-            for i, result in zip(rest, await self._lookup(rest_inputs, rest_numbers, **kwargs, new_numbers=fresh)):
+            for i, result in zip(rest, await self._lookup(rest_inputs, rest_numbers, **self._within(kwargs, ends),
+                                                          new_numbers=fresh)):
                 out[i] = result
             fresh = {}
         asked = list(first.values())
@@ -329,8 +337,8 @@ class Engine:
             await self.open_session()
         for start in range(0, len(asked), step):
             chunk = asked[start : start + step]
-            batch = await self._lookup([inputs[i] for i in chunk], [numbers[i] for i in chunk], **kwargs,
-                                       new_numbers=fresh)
+            batch = await self._lookup([inputs[i] for i in chunk], [numbers[i] for i in chunk],
+                                       **self._within(kwargs, ends), new_numbers=fresh)
             fresh = {}
             for i, result in zip(chunk, batch):
                 answers[numbers[i].e164] = result  # type: ignore[union-attr,index]
@@ -340,6 +348,15 @@ class Engine:
             if out[i] is None:
                 out[i] = replace(answers[n.e164], input=inputs[i])  # type: ignore[union-attr,index]
         return out  # type: ignore[return-value]
+
+    def _within(self, kwargs: dict[str, Any], ends: float | None) -> dict[str, Any]:
+        """``kwargs`` with the batch's deadline cut to what is left before ``ends`` (0 when past)."""
+        if ends is None:
+            return kwargs
+        import time
+
+        batch = self.settings.deadline if kwargs["deadline"] is None else kwargs["deadline"]
+        return {**kwargs, "deadline": max(0.0, min(batch, ends - time.monotonic()))}
 
     def _prefix_groups(
         self, sources: Sequence["Source"], unique: dict[str, Number], findings: dict[str, list[Finding]], *,
@@ -374,6 +391,9 @@ class Engine:
         from lookup.fanout import ask_all
         from scrapers.http import Fetcher, FetchSettings
 
+        if budget <= 0:  # the run's deadline has passed: nothing is asked any more
+            return [source.failure(number, Status.TIMEOUT, "not asked: the deadline had passed")
+                    for number, source in todo], {}
         loop = asyncio.get_running_loop()
         deadline = loop.time() + budget
         if self._fetcher is not None:
