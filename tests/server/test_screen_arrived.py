@@ -120,3 +120,24 @@ async def test_a_complete_answer_says_nothing_is_missing(client, sites) -> None:
     # the silent site is asked again (its timeout is never cached) and still says nothing
     assert [m["source"] for m in body["missing"]] == [f"site{SILENT}"] and hits[SILENT] == 2
     assert all(hits[i] == 1 for i in range(SILENT))
+
+
+class StalledStoreEngine(Engine):
+    """The real engine whose store reads for a fallback answer hold the database thread past
+    the screen's deadline, as a long import by the command line can."""
+
+    def lookup_offline(self, inputs, region=None):  # type: ignore[override]
+        time.sleep(SCREEN_DEADLINE)
+        return super().lookup_offline(inputs, region)
+
+
+async def test_what_has_arrived_counts_even_when_the_database_cannot_answer(sites, tmp_path, aiohttp_client) -> None:
+    servers, _ = sites
+    settings = Settings(region="US", deadline=3.0, screen_deadline=SCREEN_DEADLINE, db_path=tmp_path / "w.db")
+    store = Store(tmp_path / "w.db")
+    sources = [site_class(i)(SourceConfig(base_url=str(s.make_url("")).rstrip("/"))) for i, s in enumerate(servers)]
+    client = await aiohttp_client(create_app(settings, store, StalledStoreEngine(store=store, settings=settings,
+                                                                                 sources=sources)))
+    took, body = await timed(client, f"/api/v1/screen/{CALLER}")
+    assert took < SCREEN_DEADLINE + 0.3, took
+    assert_blocked_with_silent_site_named(body)
