@@ -111,7 +111,7 @@ async def test_cnam_names_the_spam_that_has_arrived(client, sites) -> None:
     assert text.startswith("SPAM "), text
 
 
-async def test_a_complete_answer_says_nothing_is_missing(client, sites) -> None:
+async def test_once_stored_the_answers_decide_and_the_silent_site_is_still_named(client, sites) -> None:
     _, hits = sites
     await timed(client, f"/api/v1/screen/{CALLER}")
     await asyncio.sleep(3.2)  # the engine's own deadline passes: the seven answers are stored
