@@ -30,6 +30,7 @@ from lookup.settings import Settings
 from lookup.verdict import score
 
 if TYPE_CHECKING:
+    from lookup.fanout import Arrivals
     from scrapers.base import Source
 
 
@@ -149,11 +150,14 @@ class Engine:
         deadline: float | None = None,
         only: Sequence[str] = (),
         deep: bool = False,
+        arrivals: "Arrivals | None" = None,
     ) -> list[LookupResult]:
-        """Answer from the cache and, for what is missing, the enabled sources under one deadline."""
+        """Answer from the cache and, for what is missing, the enabled sources under one deadline.
+        ``arrivals`` (:class:`lookup.fanout.Arrivals`) hears each finding as it comes, for a
+        caller that cannot wait for the whole lookup."""
         numbers, fresh = self._normalize(inputs, region)
         return await self._lookup(inputs, numbers, refresh=refresh, deadline=deadline, only=only, deep=deep,
-                                  new_numbers=fresh)
+                                  new_numbers=fresh, arrivals=arrivals)
 
     async def _lookup(
         self,
@@ -165,6 +169,7 @@ class Engine:
         only: Sequence[str],
         deep: bool,
         new_numbers: dict[str, Number] | None = None,
+        arrivals: "Arrivals | None" = None,
     ) -> list[LookupResult]:
         """:meth:`lookup` of inputs already normalised (``numbers[i]`` is ``inputs[i]``'s).
         Everything the batch learned (``new_numbers``' facts, prefixes, findings, robots.txt
@@ -197,7 +202,7 @@ class Engine:
         prefixes: list[tuple["Source", str, Finding]] = []
         robots: dict[str, str] = {}
         if todo:
-            new, robots = await self._fan_out(todo, budget, deep)
+            new, robots = await self._fan_out(todo, budget, deep, arrivals)
             for f in new:
                 source = by_name[f.source]
                 if source.kind is SourceKind.PREFIX:
@@ -275,6 +280,7 @@ class Engine:
         only: Sequence[str] = (),
         deep: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        ends: float | None = None,
     ) -> AsyncIterator[LookupResult]:
         """:meth:`lookup` for more numbers than one deadline can serve at the sites' polite
         rates, yielding each result in the order of ``inputs`` as soon as it and those before it
@@ -282,9 +288,13 @@ class Engine:
         :data:`WINDOW`; within one, numbers some source must be asked about go in batches of
         :meth:`online_batch_size`, each under ``deadline``, each distinct number once; the rest
         are answered from the cache at once. One session (so one pacer per host) spans the run.
-        ``progress(done, total)`` counts the numbers asked."""
+        ``progress(done, total)`` counts the numbers asked. ``ends`` (a ``time.monotonic()``
+        time, such as a command's start plus its ``--deadline``) bounds the whole run: no batch
+        asks past it, and the numbers not reached by then are answered from the cache with
+        their unasked sources as timeouts."""
         had_session = self._fetcher is not None
-        kwargs: dict[str, Any] = {"refresh": refresh, "deadline": deadline, "only": only, "deep": deep}
+        kwargs: dict[str, Any] = {"refresh": refresh, "deadline": deadline, "only": only, "deep": deep,
+                                  "ends": ends}
         try:
             for start in range(0, len(inputs), WINDOW):
                 window = inputs[start : start + WINDOW]
@@ -299,11 +309,13 @@ class Engine:
         progress: Callable[[int, int], None] | None,
     ) -> list[LookupResult]:
         numbers, fresh = self._normalize(inputs, region)
+        kwargs = dict(kwargs)
+        ends = kwargs.pop("ends")
         step = self.online_batch_size(kwargs["deadline"], kwargs["only"])
         if len(inputs) <= step:
             if progress:
                 progress(0, len(inputs))
-            results = await self._lookup(inputs, numbers, **kwargs, new_numbers=fresh)
+            results = await self._lookup(inputs, numbers, **self._within(kwargs, ends), new_numbers=fresh)
             if progress:
                 progress(len(inputs), len(inputs))
             return results
@@ -318,7 +330,8 @@ class Engine:
         if rest:
             # the new numbers' facts are saved with this first batch
             rest_inputs, rest_numbers = [inputs[i] for i in rest], [numbers[i] for i in rest]
-            for i, result in zip(rest, await self._lookup(rest_inputs, rest_numbers, **kwargs, new_numbers=fresh)):
+            for i, result in zip(rest, await self._lookup(rest_inputs, rest_numbers, **self._within(kwargs, ends),
+                                                          new_numbers=fresh)):
                 out[i] = result
             fresh = {}
         asked = list(first.values())
@@ -329,8 +342,8 @@ class Engine:
             await self.open_session()
         for start in range(0, len(asked), step):
             chunk = asked[start : start + step]
-            batch = await self._lookup([inputs[i] for i in chunk], [numbers[i] for i in chunk], **kwargs,
-                                       new_numbers=fresh)
+            batch = await self._lookup([inputs[i] for i in chunk], [numbers[i] for i in chunk],
+                                       **self._within(kwargs, ends), new_numbers=fresh)
             fresh = {}
             for i, result in zip(chunk, batch):
                 answers[numbers[i].e164] = result  # type: ignore[union-attr,index]
@@ -340,6 +353,15 @@ class Engine:
             if out[i] is None:
                 out[i] = replace(answers[n.e164], input=inputs[i])  # type: ignore[union-attr,index]
         return out  # type: ignore[return-value]
+
+    def _within(self, kwargs: dict[str, Any], ends: float | None) -> dict[str, Any]:
+        """``kwargs`` with the batch's deadline cut to what is left before ``ends`` (0 when past)."""
+        if ends is None:
+            return kwargs
+        import time
+
+        batch = self.settings.deadline if kwargs["deadline"] is None else kwargs["deadline"]
+        return {**kwargs, "deadline": max(0.0, min(batch, ends - time.monotonic()))}
 
     def _prefix_groups(
         self, sources: Sequence["Source"], unique: dict[str, Number], findings: dict[str, list[Finding]], *,
@@ -365,7 +387,8 @@ class Engine:
         return missing
 
     async def _fan_out(
-        self, todo: Sequence[tuple[Number, "Source"]], budget: float, deep: bool = False
+        self, todo: Sequence[tuple[Number, "Source"]], budget: float, deep: bool = False,
+        arrivals: "Arrivals | None" = None,
     ) -> tuple[list[Finding], dict[str, str]]:
         """The findings of every pair in ``todo``, and the robots.txt answers fetched for them."""
         import asyncio
@@ -373,14 +396,17 @@ class Engine:
         from lookup.fanout import ask_all
         from scrapers.http import Fetcher, FetchSettings
 
+        if budget <= 0:  # the run's deadline has passed: nothing is asked any more
+            return [source.failure(number, Status.TIMEOUT, "not asked: the deadline had passed")
+                    for number, source in todo], {}
         loop = asyncio.get_running_loop()
         deadline = loop.time() + budget
         if self._fetcher is not None:
-            found = await ask_all(self._fetcher, todo, deadline, budget, deep)
+            found = await ask_all(self._fetcher, todo, deadline, budget, deep, arrivals)
             return found, self._fetcher.take_robots()
         fetch_settings = self.fetch_settings or FetchSettings.from_settings(self.settings, [s for _, s in todo])
         async with Fetcher(fetch_settings, robots_memory=self.store) as fetcher:
-            found = await ask_all(fetcher, todo, deadline, budget, deep)
+            found = await ask_all(fetcher, todo, deadline, budget, deep, arrivals)
             return found, fetcher.take_robots()
 
     def _dataset_findings(self, numbers: Sequence[Number | NumberError], only: Sequence[str] = ()) -> dict[str, list[Finding]]:

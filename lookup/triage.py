@@ -320,6 +320,7 @@ async def triage(
     include_all: bool = False,
     offline: bool = False,
     deadline: float | None = None,
+    ends: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     online_limit: int | None = DEFAULT_ONLINE_LIMIT,
     reading: Callable[[int], None] | None = None,
@@ -327,7 +328,8 @@ async def triage(
     """Import ``paths``, group the silent missed calls per number and judge every number from
     stored data; then, unless ``offline``, look up online the numbers whose verdict the sources
     could still change (see :func:`pick_online`), through :meth:`Engine.lookup_many`: batches
-    the slowest source can finish within ``deadline`` at its polite rate."""
+    the slowest source can finish within ``deadline`` at its polite rate, none asking past
+    ``ends`` (a ``time.monotonic()`` time: the command's start plus its ``--deadline``)."""
     settings = engine.settings
     tallies, logs, added = import_logs(
         engine.store, paths, region=settings.region, fmt=fmt, tz=settings.timezone, include_all=include_all,
@@ -344,7 +346,8 @@ async def triage(
         results += engine.lookup_offline(inputs[start : start + 500])
     online, left = ([], 0) if offline else pick_online(engine, groups, results, online_limit)
     if online:
-        answers = await engine.lookup_many([inputs[i] for i in online], deadline=deadline, progress=progress)
+        answers = await engine.lookup_many([inputs[i] for i in online], deadline=deadline, progress=progress,
+                                           ends=ends)
         for i, result in zip(online, answers):
             results[i] = result
     rows = [TriageRow(g, r) for g, r in zip(groups, results)]

@@ -40,7 +40,7 @@ def triage_command(
     json_out: JsonOpt = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per number).")] = False,
     block_spam: Annotated[bool, typer.Option("--block-spam", help="Add the likely-spam numbers to your block list.")] = False,
-    deadline: Annotated[Optional[float], typer.Option("--deadline", min=0.1, help="Seconds each online batch may take (default 4).")] = None,
+    deadline: Annotated[Optional[float], typer.Option("--deadline", min=0.1, help="Seconds of wall time the whole command may take, counted from its start; numbers not looked up online by then are judged from stored data. Without it, each online batch may take the configured deadline (default 4 s).")] = None,
     top: Annotated[Optional[int], typer.Option("--top", min=0, help="Show only the N most urgent numbers (a terminal shows 40 unless told; 0 for all).")] = None,
     online_limit: Annotated[int, typer.Option("--online-limit", min=0, help="Look up at most this many numbers online (most silent calls first); the rest are judged from stored data, and the next run goes on with them.")] = 100,
     log_format: Annotated[Optional[LogFormat], typer.Option("--format", help="Force the log format instead of detecting it.")] = None,
@@ -52,9 +52,12 @@ def triage_command(
 
     Example: whocalled triage calls-2026-11-20.xml --since 2026-11-01 --block-spam
     """
+    import time
+
     from lookup.calllogs import CallLogError
     from lookup.triage import triage as run_triage
 
+    ends = time.monotonic() + deadline if deadline is not None else None
     if json_out and csv_out:
         fail("--json and --csv contradict each other: pick one")
     since_at = datetime.fromisoformat(parse_when(since, "--since")) if since else None
@@ -65,7 +68,7 @@ def triage_command(
         try:
             report_ = run_async(
                 run_triage(engine, paths, fmt=log_format.value if log_format else None, since=since_at,
-                           include_all=include_all, offline=offline, deadline=deadline,
+                           include_all=include_all, offline=offline, deadline=deadline, ends=ends,
                            progress=(lambda done, total: bar(done, total, "Looking up")) if bar else None,
                            online_limit=online_limit,
                            reading=(lambda calls: bar(calls, 0, "Reading call logs")) if bar else None)

@@ -45,7 +45,7 @@ def lookup(
     refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached answers and ask the sources again.")] = False,
     deadline: Annotated[
         Optional[float],
-        typer.Option("--deadline", min=0.1, help="Seconds the online lookup may take (default 4); more numbers than the sites' pace allows in that time go in batches of this length each."),
+        typer.Option("--deadline", min=0.1, help="Seconds of wall time the whole command may take to ask the sources, counted from its start; numbers not reached by then are answered from what is stored. Without it, each batch of numbers may take the configured deadline (default 4 s)."),
     ] = None,
     source: Annotated[
         Optional[list[str]], typer.Option("--source", "-s", help="Only ask this source (repeatable).")
@@ -59,8 +59,11 @@ def lookup(
 
     Example: whocalled lookup "+1 876 555 0123" 202-555-0143
     """
+    import time
+
     from lookup.numbers import join_split_numbers
 
+    ends = time.monotonic() + deadline if deadline is not None else None
     if offline and refresh:
         fail("--offline and --refresh contradict each other (--refresh asks the sources again)")
     with opened(db, config, region, check=False) as (settings, store):
@@ -80,7 +83,7 @@ def lookup(
 
             async def stream() -> None:
                 async for r in engine.iter_lookup(inputs, region=settings.region, refresh=refresh, deadline=deadline,
-                                                  only=source or (), deep=deep, progress=progress):
+                                                  only=source or (), deep=deep, progress=progress, ends=ends):
                     printer.show(r)
 
             try:

@@ -40,6 +40,13 @@ async def get_lookup(request: web.Request) -> web.Response:
     return json_body(answer.body, headers=None if complete else {"X-Whocalled-Complete": "false"})
 
 
+def made_key(request: web.Request, kind: str) -> tuple:
+    """What a screen or CNAM body depends on besides the store: the endpoint, the number as
+    sent and every query parameter (region, verstat, attest, pai, name, format, ...) but the token."""
+    params = tuple(sorted((k, v) for k, v in request.query.items() if k != "token")) if request.query_string else ()
+    return kind, request.match_info["number"], params
+
+
 async def screen_deadline_answer(request: web.Request) -> tuple[Answer, bool]:
     service = request.app[SERVICE]
     raw = request.match_info["number"]
@@ -125,6 +132,10 @@ async def get_screen(request: web.Request) -> web.Response:
     """JSON, or with ``?format=text`` just the action word for dialplans that cannot parse JSON
     (and a refusal as ``error: ...`` in plain text too)."""
     as_text = bool(request.query_string) and request.query.get("format") == "text"
+    key = made_key(request, "screen")
+    made = await request.app[SERVICE].cached_made(key)
+    if made is not None:
+        return screen_response(made.body, as_text)
     try:
         info = call_info(request)
         answer, complete = await screen_deadline_answer(request)
@@ -138,23 +149,39 @@ async def get_screen(request: web.Request) -> web.Response:
     except ApiError as exc:
         error = exc
     else:
-        if as_text:
-            return web.Response(text=decision["action"], content_type="text/plain")
-        return json_body(dump_json(decision))
+        body = decision["action"].encode() if as_text else dump_json(decision)
+        if complete:
+            service = request.app[SERVICE]
+            service.keep_made(key, request.match_info["number"], region_of(request, service.settings.region),
+                              answer, body)
+        return screen_response(body, as_text)
     if as_text:
         return web.Response(status=error.status, text=f"error: {error.message}", content_type="text/plain")
     raise error
 
 
+def screen_response(body: bytes, as_text: bool) -> web.Response:
+    if as_text:
+        return web.Response(body=body, content_type="text/plain", charset="utf-8")
+    return json_body(body)
+
+
 async def get_cnam(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    key = made_key(request, "cnam")
+    made = await service.cached_made(key)
+    if made is not None:
+        return web.Response(body=made.body, content_type="text/plain", charset="utf-8")
     try:
         info = call_info(request)
-        answer, _ = await screen_deadline_answer(request)
+        answer, complete = await screen_deadline_answer(request)
     except (NumberError, ApiError):
         return web.Response(status=400, text="", content_type="text/plain")
     result = judged_with_call(answer.result, info, request)
-    text = cnam_text(result, request.app[SERVICE].settings.cnam_spam_prefix, info.name)
-    return web.Response(text=text, content_type="text/plain", charset="utf-8")
+    body = cnam_text(result, service.settings.cnam_spam_prefix, info.name).encode("utf-8")
+    if complete:
+        service.keep_made(key, request.match_info["number"], region_of(request, service.settings.region), answer, body)
+    return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
 
 async def post_block(request: web.Request) -> web.Response:

@@ -30,7 +30,8 @@ from db.store import Store
 from lookup.results import LookupResult, caller_name
 from lookup import lists
 from lookup.expect import Expectation, open_expectations
-from lookup.models import Evidence, Level, Number, Status, iso_now
+from lookup.fanout import Arrivals
+from lookup.models import Evidence, Finding, Level, ListEntry, Number, Status, iso_now
 from lookup.numbers import parse_number, with_details
 from lookup.server.snapshot import ListSnapshot, read_snapshot
 from lookup.server.worker import DbWorker
@@ -76,7 +77,9 @@ class LookupEngine(Protocol):
 
     sources: Sequence[Any]
 
-    async def lookup(self, inputs: Sequence[str], *, region: str | None = None) -> list[LookupResult]: ...
+    async def lookup(
+        self, inputs: Sequence[str], *, region: str | None = None, arrivals: Arrivals | None = None
+    ) -> list[LookupResult]: ...
 
     def lookup_offline(self, inputs: Sequence[str], region: str | None = None) -> list[LookupResult]: ...
 
@@ -106,9 +109,10 @@ class Service:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     worker: DbWorker = field(default_factory=DbWorker, init=False)
     _answers: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict, init=False)
+    _made: OrderedDict[tuple, Answer] = field(default_factory=OrderedDict, init=False)  # screen/CNAM bodies
     _last: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict, init=False)
     _marker: tuple[int, int] | None = field(default=None, init=False)
-    _inflight: dict[tuple[str, str], asyncio.Future] = field(default_factory=dict, init=False)
+    _inflight: dict[tuple[str, str], tuple[asyncio.Future, Arrivals]] = field(default_factory=dict, init=False)
     _published: tuple[int, int] = field(default=(-1, -1), init=False)
     _polled: float = field(default=float("-inf"), init=False)
     _asking: "asyncio.Future[tuple[int, int]] | None" = field(default=None, init=False)
@@ -168,18 +172,37 @@ class Service:
 
     async def cached(self, raw: str, region: str) -> Answer | None:
         """A remembered answer for this input, if the database has not changed since."""
+        return await self._recall(self._answers, (raw, region))
+
+    async def cached_made(self, key: tuple) -> Answer | None:
+        """A screen or CNAM body already made for a request with this ``key`` (its kind, input,
+        region and every parameter that shapes it), if the answer it was made from still stands."""
+        return await self._recall(self._made, (key, self.lists.marker))
+
+    def keep_made(self, key: tuple, raw: str, region: str, answer: Answer, body: bytes) -> None:
+        """Keep ``body``, made from ``answer``, for later requests with ``key``: only while
+        ``answer`` is itself the remembered (complete, unchanged) one for ``raw``, and never
+        longer than it. The key includes the in-memory lists' version, so a body made while they
+        lagged behind a change is not served once they have been read again."""
+        if self._answers.get((raw, region)) is answer:
+            keep(self._made, (key, self.lists.marker), Answer(answer.result, body, answer.at))
+
+    async def _recall(self, memo: OrderedDict, key: Any) -> Answer | None:
+        """``memo[key]`` while the database's change marker stays put (a move forgets every
+        remembered answer and everything made from them) and for at most CACHE_MAX_AGE."""
         marker = await self.marker()
         if marker != self._marker:
             self._answers.clear()
+            self._made.clear()
             self._marker = marker
             return None
-        answer = self._answers.get((raw, region))
+        answer = memo.get(key)
         if answer is None:
             return None
         if time.monotonic() - answer.at > CACHE_MAX_AGE:
-            del self._answers[(raw, region)]
+            del memo[key]
             return None
-        self._answers.move_to_end((raw, region))
+        memo.move_to_end(key)
         return answer
 
     def _remember(self, raw: str, region: str, result: LookupResult, marker: tuple[int, int] | None) -> Answer:
@@ -201,32 +224,36 @@ class Service:
             return answer, True
         number, _ = parse_number(raw, region)
         key = (number.e164 or f"{number.kind.value}:{number.short or ''}", region)
-        task = self._inflight.get(key)
-        if task is None:
-            task = self.worker.run(self._run_lookup(raw, region))
-            self._inflight[key] = task
-            task.add_done_callback(partial(self._finish, key))
+        running = self._inflight.get(key)
+        if running is None:
+            arrivals = Arrivals()
+            running = self.worker.run(self._run_lookup(raw, region, arrivals)), arrivals
+            self._inflight[key] = running
+            running[0].add_done_callback(partial(self._finish, key))
+        task, arrivals = running
         reserve = min(FALLBACK_SHARE * timeout, FALLBACK_MOST)
         try:
             result, marker = await asyncio.wait_for(asyncio.shield(task), max(ends - time.monotonic() - reserve, 0.001))
         except TimeoutError:
-            return await self._fallback(raw, region, number, ends), False
+            return await self._fallback(raw, region, number, ends, arrivals), False
         except Exception:  # logged by _finish; the caller still gets an answer
-            return await self._fallback(raw, region, number, ends), False
+            return await self._fallback(raw, region, number, ends, arrivals), False
         if result.input != raw:
             result = replace(result, input=raw)
         return self._remember(raw, region, result, marker), True
 
-    async def _run_lookup(self, raw: str, region: str) -> tuple[LookupResult, tuple[int, int] | None]:
+    async def _run_lookup(
+        self, raw: str, region: str, arrivals: Arrivals
+    ) -> tuple[LookupResult, tuple[int, int] | None]:
         """On the database thread."""
         before = self._db_marker()
-        [result] = await self.engine.lookup([raw], region=region)
+        [result] = await self.engine.lookup([raw], region=region, arrivals=arrivals)
         after = self._db_marker()
         settled = all(f.status.is_definite or f.status is Status.SKIPPED for f in result.findings)
         return result, (after if before == after and settled and result.ok else None)
 
     def _finish(self, key: tuple[str, str], task: asyncio.Future) -> None:
-        if self._inflight.get(key) is task:
+        if self._inflight.get(key, (None,))[0] is task:
             del self._inflight[key]
         if not task.cancelled() and task.exception() is not None:
             log.error("lookup of %s failed", key[0], exc_info=task.exception())
@@ -236,16 +263,22 @@ class Service:
         [result] = await self.db(self.engine.lookup_offline, [raw], region)
         return self._remember(raw, region, result, None)
 
-    async def _fallback(self, raw: str, region: str, number: Number, ends: float) -> Answer:
+    async def _fallback(self, raw: str, region: str, number: Number, ends: float, arrivals: Arrivals) -> Answer:
         """What the store knows, if the database answers before ``ends``; else the last answer
-        for this input, else the number alone, judged with the lists in memory."""
+        for this input, else the number alone, judged with the lists in memory. Either way with
+        every finding the running lookup has heard so far, and its silent sources as timeouts."""
         try:
-            return await asyncio.wait_for(self.known(raw, region), max(ends - time.monotonic(), 0.001))
+            answer = await asyncio.wait_for(self.known(raw, region), max(ends - time.monotonic(), 0.001))
         except TimeoutError:
             reason = "the database is busy"
         except Exception as exc:  # a locked or failing database must not fail a screen
             log.warning("answering %s without the database: %s", raw[:40], exc)
             reason = "the database failed"
+        else:
+            base = answer.result
+            if base.number is None:
+                return answer
+            return self._with_arrivals(raw, region, base, base.number, base.lists, arrivals) or answer
         # The last answer's facts (or the number's own), judged again with the lists as they
         # are now: a number blocked or allowed since is treated as such even now.
         last = self._last.get((raw, region))
@@ -253,12 +286,33 @@ class Service:
         if last is None:
             log.info("answered %s from the number alone: %s", raw[:40], reason)
         entries = self.lists.matching(number.e164)
+        answer = self._with_arrivals(raw, region, base, number, entries, arrivals)
+        return answer or self._judged(raw, base, number, base.findings, entries)
+
+    def _with_arrivals(
+        self, raw: str, region: str, base: LookupResult, number: Number, entries: Sequence[ListEntry],
+        arrivals: Arrivals,
+    ) -> Answer | None:
+        """``base`` judged again with what the running lookup has heard so far (kept as the last
+        answer for this input); None when that lookup asks no source online."""
+        findings = arrivals.merged(number.e164 or "", base.findings) if number.e164 else None
+        if findings is None:
+            return None
+        answer = self._judged(raw, base, number, findings, entries)
+        keep(self._last, (raw, region), answer)
+        return answer
+
+    def _judged(
+        self, raw: str, base: LookupResult, number: Number, findings: Sequence[Finding], entries: Sequence[ListEntry]
+    ) -> Answer:
+        """``base`` with these findings and list entries, scored again."""
         now = iso_now()
-        verdict = score(base.number or number, base.findings, base.history, entries, self.settings,
+        fs = tuple(sorted(findings, key=lambda f: f.source))
+        verdict = score(base.number or number, fs, base.history, tuple(entries), self.settings,
                         reports=base.reports, own_numbers=self.settings.own_e164,
                         expected=[x for x in self.expected if x.until_at > now],
                         reliability={s.name: s.reliability for s in getattr(self.engine, "sources", ())})
-        result = replace(base, input=raw, verdict=verdict, lists=entries)
+        result = replace(base, input=raw, verdict=verdict, lists=tuple(entries), findings=fs)
         return Answer(result, dump_json(result.to_json()), time.monotonic())
 
     async def open(self) -> None:
@@ -371,7 +425,17 @@ def screen_answer(result: LookupResult, complete: bool) -> dict[str, Any]:
         "e164": number.e164,
         "score": verdict.score,
         "complete": complete,
+        "missing": missing_sources(result.findings),
     }
+
+
+def missing_sources(findings: Sequence[Finding]) -> list[dict[str, str]]:
+    """The sources the decision had no answer from (silent, walled, failing), each with why."""
+    return [
+        {"source": f.source, "status": f.status.value, "reason": f.detail or f.status.value.replace("_", " ")}
+        for f in findings
+        if not f.status.is_definite and f.status is not Status.SKIPPED
+    ]
 
 
 def strongest_reason(evidence: Sequence[Evidence], *, against: bool) -> str | None:
