@@ -64,7 +64,7 @@ def serve(db: str) -> None:
     from db.store import Store
     from lookup.engine import Engine
     from lookup.server.app import create_app
-    from lookup.server.service import screen_answer
+    from lookup.server.screen import screen_answer
     from lookup.settings import load_settings
     from lookup.stir import read_attestation
 

@@ -21,7 +21,8 @@ from lookup.server.http import (
     region_of,
     text_field,
 )
-from lookup.server.service import LOOKUP_GRACE, Answer, ApiError, cnam_text, dump_json, screen_answer
+from lookup.server.screen import cnam_text, screen_answer
+from lookup.server.service import LOOKUP_GRACE, Answer, ApiError, dump_json
 
 # ---------------------------------------------------------------- API handlers
 
