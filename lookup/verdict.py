@@ -91,17 +91,12 @@ from lookup.describe import CATEGORY_WORDS
 from lookup.expect import Expectation, match_expectation
 from lookup.verdict_listings import listed_advice, listed_place, listing_evidence, weigh_listing
 from lookup.settings import Settings, Thresholds
-from lookup.timing import DEFAULT_WAVES, SAME_TIME_DAYS, WaveRule
-from lookup.verdict_patterns import short_ring_evidence, telemarketing_evidence
+from lookup.verdict_patterns import evidence_from_history, short_ring_evidence, telemarketing_evidence
 
 DEFAULT_RELIABILITY = 0.6
 MAX_SOURCE_WEIGHT = 50.0
 MAX_COMPLAINT_POINTS = 70.0  # 60 for the count, 10 for robocalls
 UNASSIGNED_POINTS = 40.0
-URGENT_REDIAL_POINTS = -20  # called again after 1-10 minutes: a person who needs you
-QUICK_REDIAL_POINTS = 15  # redialled within 30 s: a dialler's retry
-SAME_TIME_POINTS = 20  # silent calls at the same time of day on 3+ days: a schedule
-WAVE_POINTS = 30  # one of 5+ numbers of a block calling silently within a week: a campaign
 def region_name(region: str | None) -> str:
     """A country name for a region code, from phonenumbers' own English geocoding data."""
     if not region:
@@ -259,56 +254,6 @@ def _default_detail(f: Finding) -> str:
     if f.reports:
         parts.append(f"{f.reports} reports")
     return "; ".join(parts) or "listed"
-
-
-def evidence_from_history(history: History | None, waves: WaveRule = DEFAULT_WAVES) -> list[Evidence]:
-    if history is None:
-        return []
-    ev: list[Evidence] = []
-    if history.silent_calls >= 2:
-        ev.append(
-            Evidence(
-                "repeated_silent",
-                min(10 * (history.silent_calls - 1), 30),
-                f"Called you {history.silent_calls} times without leaving a message.",
-                "call log",
-            )
-        )
-    if history.night_calls:
-        if history.silent_calls > 1:
-            what = f"{history.night_calls} of its {history.silent_calls} silent calls came at night."
-        else:
-            what = "It called at night."
-        ev.append(Evidence("night_calls", 10, what, "call log"))
-    ev += _timing_evidence(history, waves)
-    if history.outgoing_calls:
-        ev.append(Evidence("called_before", -30, "You have called this number yourself before.", "call log"))
-    if history.answered_calls:
-        ev.append(Evidence("answered_before", -10, "You have talked with this number before.", "call log"))
-    if history.voicemails:
-        ev.append(Evidence("left_voicemail", -5, "They left a voicemail before.", "call log"))
-    return ev
-
-
-def _timing_evidence(history: History, waves: WaveRule = DEFAULT_WAVES) -> list[Evidence]:
-    """What the times of the calls say (see ``lookup.timing``)."""
-    def times(n: int) -> str:
-        return "" if n == 1 else f" ({n} times)"
-
-    ev: list[Evidence] = []
-    if history.urgent_redials:
-        why = f"Called again a few minutes after a call you missed{times(history.urgent_redials)}: someone who tries again that soon usually needs you."
-        ev.append(Evidence("urgent_redial", URGENT_REDIAL_POINTS, why, "call log"))
-    if history.quick_redials:
-        why = f"Redialled within 30 seconds of a call you missed{times(history.quick_redials)}: diallers retry that fast, people rarely do."
-        ev.append(Evidence("quick_redial", QUICK_REDIAL_POINTS, why, "call log"))
-    if history.same_time_days >= SAME_TIME_DAYS:
-        why = f"Called silently at about the same time of day on {history.same_time_days} different days: the schedule of a calling machine."
-        ev.append(Evidence("same_time_days", SAME_TIME_POINTS, why, "call log"))
-    if history.wave_numbers and history.wave_block:
-        why = f"One of {history.wave_numbers} numbers from {waves.pattern(history.wave_block)} that called you silently within {waves.days} days: one campaign rotating its caller ID."
-        ev.append(Evidence("wave", WAVE_POINTS, why, "call log"))
-    return ev
 
 
 def evidence_from_reports(reports: Sequence[Report]) -> list[Evidence]:
