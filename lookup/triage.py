@@ -12,7 +12,7 @@ number and looked up in batches through the engine.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from hashlib import sha1
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -259,24 +259,22 @@ def import_logs(
     Raises CallLogError for a file of the wrong kind (also mid-read)."""
     tallies: dict[str, CallerTally] = {}
     logs: list[LogSummary] = []
-    added = 0
-    pending: list[tuple] = []
     zone = resolve_zone(tz)
-    for path in paths:
-        tally = ReadTally()
-        summary = LogSummary(Path(path), tally)
-        for call in read_calls(path, region=region, fmt=fmt, tally=tally, tz=tz):
-            summary.calls += 1
-            pending.append(_row(call, zone))
-            _note(tallies, call, include_all)
-            if len(pending) >= batch:
-                added += store.save_calls(pending)
-                pending.clear()
-                if reading:
-                    reading(sum(log.calls for log in logs) + summary.calls)
-        logs.append(summary)
-    if pending:
-        added += store.save_calls(pending)
+
+    def read_rows() -> Iterator[tuple]:
+        read = 0
+        for path in paths:
+            summary = LogSummary(Path(path), ReadTally())
+            logs.append(summary)
+            for call in read_calls(path, region=region, fmt=fmt, tally=summary.tally, tz=tz):
+                summary.calls += 1
+                _note(tallies, call, include_all)
+                yield _row(call, zone)
+                read += 1
+                if reading and not read % batch:
+                    reading(read)
+
+    added = store.save_calls(read_rows(), batch=batch)
     return tallies, logs, added
 
 
