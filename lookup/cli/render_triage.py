@@ -7,9 +7,10 @@ guarded with :func:`lookup.text.safe_cell`, so no caller name runs as a formula.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from lookup.calllogs.common import resolve_zone
 from lookup.results import caller_name
@@ -45,6 +46,37 @@ def row_json(row: TriageRow, settings: Settings) -> dict[str, Any]:
     return out
 
 
+CSV_HEADINGS = ("number", "silent_calls", "first_at", "last_at", "verdict", "spam_score", "call_back", "name", "top_reason")
+
+
+def row_renderer(settings: Settings, *, csv_out: bool = False) -> Callable[[TriageRow], str]:
+    """A row to its printed line: a JSON object, or with ``csv_out`` a CSV record."""
+    if not csv_out:
+        return lambda row: json.dumps(row_json(row, settings), ensure_ascii=False) + "\n"
+    return lambda row: _csv_line(_csv_cells(row))
+
+
+def _csv_line(cells: Sequence[Any]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(cells)
+    return out.getvalue()
+
+
+def _csv_cells(row: TriageRow) -> list[Any]:
+    v = row.result.verdict
+    return [
+        row.group.key or "withheld",
+        row.group.count,
+        row.group.first.isoformat(timespec="seconds") if row.group.first else "",
+        row.group.last.isoformat(timespec="seconds") if row.group.last else "",
+        v.level.value if v else "",
+        v.score if v else "",
+        v.call_back.value if v else "",
+        safe_cell(clean_text(caller_name(row.result.findings, row.result.history) or row.group.name)),
+        safe_cell(clean_text(top_reason(row))),
+    ]
+
+
 def top_reason(row: TriageRow) -> str:
     v = row.result.verdict
     if v is None:
@@ -59,27 +91,17 @@ def print_triage(
 ) -> None:
     """JSON lines, CSV, or for people a table: on a terminal the first ``top`` rows (default
     :data:`DEFAULT_TOP`, 0 for all) fitted to its width; piped, every row as plain text."""
-    picked = report.rows[:top] if top else report.rows
-    if json_out:
-        for row in picked:
-            sys.stdout.write(json.dumps(row_json(row, settings), ensure_ascii=False) + "\n")
-        return
     if csv_out:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["number", "silent_calls", "first_at", "last_at", "verdict", "spam_score", "call_back", "name", "top_reason"])
+        sys.stdout.write(_csv_line(CSV_HEADINGS))
+    if report.spool is not None:  # the rows were printed as they were judged
+        for line in report.spool.lines(top):
+            sys.stdout.write(line)
+        return
+    picked = report.rows[:top] if top else report.rows
+    if json_out or csv_out:
+        render = row_renderer(settings, csv_out=csv_out)
         for row in picked:
-            v = row.result.verdict
-            writer.writerow([
-                row.group.key or "withheld",
-                row.group.count,
-                row.group.first.isoformat(timespec="seconds") if row.group.first else "",
-                row.group.last.isoformat(timespec="seconds") if row.group.last else "",
-                v.level.value if v else "",
-                v.score if v else "",
-                v.call_back.value if v else "",
-                safe_cell(clean_text(caller_name(row.result.findings, row.result.history) or row.group.name)),
-                safe_cell(clean_text(top_reason(row))),
-            ])
+            sys.stdout.write(render(row))
         return
     zone = resolve_zone(settings.timezone)
     rows = [_cells(row, zone) for row in report.rows]
