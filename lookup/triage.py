@@ -171,9 +171,9 @@ def group_calls(
     excused: list[tuple[str, float]] = []
     silent_total = refused_total = 0
     for key, tally in tallies.items():
-        voicemails = sorted(tally.voicemails)
+        voicemails = sorted(tally.voicemails or ())
         silent, answered = [], []  # answered: by a voicemail close in time
-        for t in tally.unanswered:
+        for t in tally.unanswered or ():
             (answered if has_near(voicemails, t, window_s) else silent).append(t)
         excused.extend((key, t) for t in answered)
         picked = [t for t in silent if t >= floor]
@@ -181,8 +181,8 @@ def group_calls(
         silent_total += len(picked) + listed
         others = []
         if include_all:
-            others = [t for t in (*tally.other_incoming, *tally.voicemails, *answered) if t >= floor]
-        refused = sum(1 for t in tally.refused if t >= floor)
+            others = [t for t in (*(tally.other_incoming or ()), *voicemails, *answered) if t >= floor]
+        refused = sum(1 for t in tally.refused or () if t >= floor)
         refused_total += refused
         if picked or others or listed:
             groups.append(CallerGroup(key, array("d", sorted(picked)), refused, tally.name, array("d", sorted(others)),
