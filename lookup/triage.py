@@ -140,12 +140,12 @@ _ALWAYS_SHOWN = {"likely spam", "worth a call back", "unknown"}
 _ALARM = {Level.BLOCKED: "blocked", Level.LIKELY_SPAM: "likely spam", Level.SUSPICIOUS: "suspicious"}
 
 
-def brief_row(row: TriageRow) -> RowBrief:
+def brief_row(row: TriageRow, position: int = 0) -> RowBrief:
     result, verdict, history = row.result, row.result.verdict, row.result.history
     spam = verdict is not None and verdict.level is Level.LIKELY_SPAM and result.number is not None
-    block = history.wave_block if history is not None else None
-    return RowBrief(attention_key(row), row.group.key, row.group.count, _bucket(result),
-                    result.number.e164 if spam else None, block, history if block else None)  # type: ignore[union-attr]
+    in_wave = history is not None and history.wave_block
+    return RowBrief(attention_key(row), position, _bucket(result), result.number.e164 if spam else None,  # type: ignore[union-attr]
+                    history if in_wave else None)
 
 
 def _bucket(result: LookupResult) -> str:
@@ -158,6 +158,9 @@ def _bucket(result: LookupResult) -> str:
     if verdict.call_back is CallBack.YES:
         return "worth a call back"
     return "unknown" if verdict.level is Level.UNKNOWN else "likely OK"
+
+
+_NO_TIMES = array("d")  # shared by the groups without other calls (never appended to)
 
 
 def group_calls(
@@ -185,8 +188,8 @@ def group_calls(
         refused = sum(1 for t in tally.refused or () if t >= floor)
         refused_total += refused
         if picked or others or listed:
-            groups.append(CallerGroup(key, array("d", sorted(picked)), refused, tally.name, array("d", sorted(others)),
-                                      listed))
+            groups.append(CallerGroup(key, array("d", sorted(picked)), refused, tally.name,
+                                      array("d", sorted(others)) if others else _NO_TIMES, listed))
     return groups, excused, silent_total, refused_total
 
 
@@ -227,8 +230,8 @@ async def triage(
 
     def keep(position: int, result: LookupResult) -> None:  # with a spool: print the row now
         row = TriageRow(groups[position], result)
-        brief = briefs[position] = brief_row(row)
-        spool.add(position, brief.order, row)  # type: ignore[union-attr]
+        briefs[position] = brief_row(row, position)
+        spool.add(position, row)  # type: ignore[union-attr]
 
     todo: list[int] = []
     for start in range(0, len(inputs), 500):
@@ -252,7 +255,7 @@ async def triage(
     rows.sort(key=attention_key)
     ordered = sorted(briefs.values()) if spool else [brief_row(r) for r in rows]
     return TriageReport(rows, logs, added, silent_count, refused, looked_up_online=len(online), left_offline=left,
-                        waves=find_waves([(b.key, b.history) for b in ordered], settings.own_e164),  # type: ignore[misc]
+                        waves=find_waves([(b.key, b.history) for b in ordered if b.history], settings.own_e164),  # type: ignore[misc]
                         briefs=ordered, spool=spool)
 
 

@@ -11,49 +11,62 @@ created unlinked, readable by its owner only, and gone when the run ends.
 from __future__ import annotations
 
 import tempfile
-from typing import Callable, Iterator, NamedTuple
+from array import array
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 
 class RowBrief(NamedTuple):
     """What the summary, ``--block-spam`` and the waves need of one row, once printed."""
 
     order: tuple  # :func:`lookup.triage.attention_key` of the row
-    key: str  # the number, "" for withheld callers
-    count: int  # silent missed calls
+    position: int  # in the triage's groups (and its spool)
     bucket: str  # the summary's bucket
     spam: str | None  # the E.164 number when its verdict is likely spam
-    wave_block: str | None
     history: object  # the number's History when it is in a wave (find_waves reads it), else None
+
+    @property
+    def key(self) -> str:
+        """The number, "" for withheld callers."""
+        return self.order[3]
+
+    @property
+    def count(self) -> int:
+        """Silent missed calls."""
+        return -self.order[2]
 
 
 class RowSpool:
     """Printed rows in a temporary file, by their position in the triage; a row added again
-    (its online answer) replaces the earlier one."""
+    (its online answer) replaces the earlier one. Per row, memory holds two numbers."""
 
     def __init__(self, render: Callable[[object], str]) -> None:
         self.render = render
         self._file = tempfile.TemporaryFile()
         self._end = 0
-        self._entries: dict[int, tuple[tuple, int, int]] = {}
+        self._offsets = array("q")
+        self._sizes = array("q")
 
-    def add(self, position: int, order: tuple, row: object) -> None:
+    def add(self, position: int, row: object) -> None:
         data = self.render(row).encode("utf-8")
         self._file.seek(self._end)
         self._file.write(data)
-        self._entries[position] = (order, self._end, len(data))
+        missing = position + 1 - len(self._offsets)
+        if missing > 0:
+            self._offsets.extend([-1] * missing)
+            self._sizes.extend([0] * missing)
+        self._offsets[position] = self._end
+        self._sizes[position] = len(data)
         self._end += len(data)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return sum(1 for offset in self._offsets if offset >= 0)
 
-    def lines(self, top: int | None = None) -> Iterator[str]:
-        """The printed rows in report order (the first ``top`` when given)."""
-        picked = sorted(self._entries.values())
-        read = self._file.read
+    def lines(self, positions: Iterable[int]) -> Iterator[str]:
+        """The printed rows at ``positions``, in that order."""
         self._file.flush()
-        for _order, offset, size in picked[:top] if top else picked:
-            self._file.seek(offset)
-            yield read(size).decode("utf-8")
+        for position in positions:
+            self._file.seek(self._offsets[position])
+            yield self._file.read(self._sizes[position]).decode("utf-8")
 
     def close(self) -> None:
         self._file.close()

@@ -94,7 +94,8 @@ def print_triage(
     if csv_out:
         sys.stdout.write(_csv_line(CSV_HEADINGS))
     if report.spool is not None:  # the rows were printed as they were judged
-        for line in report.spool.lines(top):
+        briefs = report.briefs[:top] if top else report.briefs
+        for line in report.spool.lines(b.position for b in briefs):
             sys.stdout.write(line)
         return
     picked = report.rows[:top] if top else report.rows
