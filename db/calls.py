@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 from db.sql import chunks, marks
@@ -111,6 +110,11 @@ def _move_staged_calls(store: Any) -> int:
     return added
 
 
+# A stored time as Unix seconds, worked out by SQLite (``at`` is ISO 8601 UTC to the second):
+# the same number ``datetime.fromisoformat(at).timestamp()`` gives, without a Python call a row.
+_UNIX_TIME = "CAST(strftime('%s', at) AS REAL)"
+
+
 def _histories(store: Any, e164s: Sequence[str]) -> dict[str, History]:
     """What the imported call logs say about each number, aggregated in SQL."""
 
@@ -153,12 +157,12 @@ def _add_waves(store: Any, out: dict[str, History]) -> None:
     found: dict[str, list[tuple[str, float]]] = {}
     for chunk in chunks(list(blocks)):
         rows = store.conn.execute(  # ':' sorts right after '9': the range holds every number of the block
-            "SELECT b.value, c.e164, c.at FROM json_each(?) AS b JOIN calls AS c"
+            f"SELECT b.value, c.e164, {_UNIX_TIME} FROM json_each(?) AS b JOIN calls AS c"
             " ON c.e164 >= b.value AND c.e164 < b.value || ':' WHERE c.silent = 1 AND c.at IS NOT NULL",
             (json.dumps(chunk),),
         )
         for block, e164, at in rows:
-            found.setdefault(block, []).append((e164, datetime.fromisoformat(at).timestamp()))
+            found.setdefault(block, []).append((e164, at))
     for block, members in blocks.items():
         wave = find_wave(found.get(block, []))
         for e164 in members:
@@ -170,13 +174,13 @@ def _add_timing(store: Any, out: dict[str, History], timed: Sequence[str]) -> No
     """Fill in the timing signals (``lookup.timing``) of the ``timed`` numbers."""
     for chunk in chunks(timed):
         rows = store.conn.execute(
-            "SELECT e164, at, silent FROM calls WHERE direction = 'incoming' AND at IS NOT NULL"
+            f"SELECT e164, {_UNIX_TIME}, silent FROM calls WHERE direction = 'incoming' AND at IS NOT NULL"
             f" AND e164 IN ({marks(len(chunk))}) ORDER BY e164, at",
             chunk,
         )
         calls: dict[str, list[tuple[float, bool]]] = {}
         for e164, at, silent in rows:
-            calls.setdefault(e164, []).append((datetime.fromisoformat(at).timestamp(), bool(silent)))
+            calls.setdefault(e164, []).append((at, bool(silent)))
         for e164, times in calls.items():
             timing = read_timing(times)
             out[e164] = replace(
