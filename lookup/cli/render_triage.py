@@ -19,6 +19,7 @@ from lookup.text import clean_text, safe_cell
 from lookup.timing import WAVE_DAYS
 from lookup.triage import TriageReport, TriageRow
 
+_UNSET: Any = object()
 LEVEL_STYLE = {
     "likely_spam": "bold red",
     "blocked": "red",
@@ -29,16 +30,18 @@ LEVEL_STYLE = {
 }
 
 
-def row_json(row: TriageRow, settings: Settings) -> dict[str, Any]:
-    zone = resolve_zone(settings.timezone)
+def row_json(row: TriageRow, settings: Settings, zone: Any = _UNSET) -> dict[str, Any]:
+    """The JSON object of one row; ``zone``: the settings' time zone, when the caller has it."""
+    zone = resolve_zone(settings.timezone) if zone is _UNSET else zone
     out = row.result.to_json()
     g = row.group
+    first, last = g.first, g.last
     out["calls"] = {
         "silent_missed": g.count,
         "rejected_or_blocked": g.refused,
         "other_incoming": len(g.others),  # answered or left a message: shown only with --all
-        "first_at": g.first.isoformat(timespec="seconds") if g.first else None,  # None: listed without times
-        "last_at": g.last.isoformat(timespec="seconds") if g.last else None,
+        "first_at": first.isoformat(timespec="seconds") if first else None,  # None: listed without times
+        "last_at": last.isoformat(timespec="seconds") if last else None,
         "local_times": g.local_times(zone),
     }
     if g.name:
@@ -52,7 +55,9 @@ CSV_HEADINGS = ("number", "silent_calls", "first_at", "last_at", "verdict", "spa
 def row_renderer(settings: Settings, *, csv_out: bool = False) -> Callable[[TriageRow], str]:
     """A row to its printed line: a JSON object, or with ``csv_out`` a CSV record."""
     if not csv_out:
-        return lambda row: json.dumps(row_json(row, settings), ensure_ascii=False) + "\n"
+        zone = resolve_zone(settings.timezone)
+        encode = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps builds for each call
+        return lambda row: encode(row_json(row, settings, zone)) + "\n"
     return lambda row: _csv_line(_csv_cells(row))
 
 
