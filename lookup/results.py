@@ -136,15 +136,13 @@ def number_links(number: Number, sources: Iterable[Any]) -> tuple[tuple[str, str
     """Where a person can read more about ``number`` and add a comment: a web search for it in
     its international and national notations, then each enabled community site's page for it
     (a per-number source whose request is a plain page; API-only sources have none)."""
-    from urllib.parse import quote_plus
-
     from lookup.models import NumberKind
 
     if number.kind is not NumberKind.NUMBER or not number.e164:
         return ()
     out: list[tuple[str, str]] = []
     for notation in dict.fromkeys(filter(None, (number.international, number.national))):
-        out.append((f'web search for "{notation}"', SEARCH_URL + quote_plus(f'"{notation}"')))
+        out.append((f'web search for "{notation}"', SEARCH_URL + quote_query(f'"{notation}"')))
     for source in _page_sources(tuple(sources)):
         if not source.supports(number):
             continue
@@ -152,6 +150,23 @@ def number_links(number: Number, sources: Iterable[Any]) -> tuple[tuple[str, str
         if request.expect == "html" and request.method == "GET" and not request.params and not request.headers:
             out.append((f"{source.title} comments", request.url))
     return tuple(out)
+
+
+def quote_query(text: str) -> str:
+    """``urllib.parse.quote_plus(text)``; ASCII text (every formatted number) through one
+    translation table, which is several times quicker for the thousands of numbers of a triage."""
+    if text.isascii():
+        return text.translate(_quoted_ascii())
+    from urllib.parse import quote_plus
+
+    return quote_plus(text)
+
+
+@lru_cache(maxsize=1)
+def _quoted_ascii() -> dict[int, str]:
+    from urllib.parse import quote_plus
+
+    return {code: quote_plus(chr(code)) for code in range(128)}
 
 
 @lru_cache(maxsize=8)

@@ -1,45 +1,30 @@
 """Triage: read call logs, keep every call, pick out the silent missed calls, and decide on each caller.
 
-The readers (``lookup.calllogs``) stream calls. Every call goes to the store in
-batches (de-duplicated by key) so that the verdict's history signals see every
-log ever imported. In memory, triage keeps per number only the times of its
-unanswered calls and voicemails (8 bytes each) and a count of refused calls,
-so a log of any size costs memory in proportion to its numbers and missed
-calls, never to the whole file. The silent missed calls are then grouped per
-number and looked up in batches through the engine.
+The readers (``lookup.calllogs``) stream calls. Every call goes to the store
+(de-duplicated by key) so that the verdict's history signals see every log ever
+imported; in memory, triage keeps per number only the times of its missed calls
+(see :mod:`lookup.triage_read`). The silent missed calls are then grouped per
+number and looked up in batches through the engine; printed as lines, each row
+goes to a spool as soon as it is judged (:mod:`lookup.triage_spool`).
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
-from hashlib import sha1
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from db.store import Store
-from lookup.calllogs import read_calls
-from lookup.calllogs.common import resolve_zone
-from lookup.calllogs.rules import (
-    DEFAULT_VOICEMAIL_WINDOW_S,
-    WITHHELD,
-    has_near,
-    is_night,
-    is_refused,
-    is_unanswered_incoming,
-    key_time,
-)
+from lookup.calllogs.rules import DEFAULT_VOICEMAIL_WINDOW_S, has_near
 from lookup.engine import Engine
+from lookup.models import CallBack, Level
 from lookup.results import LookupResult
-from lookup.models import Call, CallBack, CallStatus, Direction, Level, ReadTally
 from lookup.timing import Wave, find_waves
+from lookup.triage_read import CallerTally, LogSummary, import_logs
+from lookup.triage_spool import RowBrief, RowSpool
 
-# Logs whose names come from the user's own address book (so a name means "a contact").
-# Asterisk's clid and a generic CSV's name column can be caller-ID text, which anyone can fake.
-CONTACT_FORMATS = frozenset({"android_xml", "gvoice_takeout", "ios_callhistory", "fritzbox_csv"})
 # Numbers looked up online per run unless told otherwise. The slowest default site takes one
 # request every 2 seconds, so 100 numbers take three to four minutes; later runs go on with
 # the numbers that still have no cached answers.
@@ -59,19 +44,7 @@ _ORDER = {
 # ---------------------------------------------------------------- reading and grouping
 
 
-@dataclass
-class CallerTally:
-    """What triage keeps in memory about one number while reading the logs."""
-
-    unanswered: array = field(default_factory=lambda: array("d"))
-    voicemails: array = field(default_factory=lambda: array("d"))
-    other_incoming: array = field(default_factory=lambda: array("d"))  # only with --all
-    refused: array = field(default_factory=lambda: array("d"))
-    name: str | None = None
-    listed: bool = False  # on a list of numbers without call times
-
-
-@dataclass
+@dataclass(slots=True)
 class CallerGroup:
     """The calls of one number (``key`` "" = withheld callers) that triage shows: its silent
     missed calls (``times``) and, with ``--all``, its other incoming calls (``others``: answered,
@@ -118,13 +91,6 @@ class TriageRow:
 
 
 @dataclass
-class LogSummary:
-    path: Path
-    tally: ReadTally
-    calls: int = 0
-
-
-@dataclass
 class TriageReport:
     rows: list[TriageRow]
     logs: list[LogSummary]
@@ -135,18 +101,23 @@ class TriageReport:
     looked_up_online: int = 0  # numbers asked of the online sources in this run
     left_offline: int = 0  # numbers the online limit left to stored data
     waves: list[Wave] = field(default_factory=list)
+    # Every row in brief, in report order; with ``spool`` (rows printed as they were judged,
+    # see lookup.triage_spool) ``rows`` stays empty and the printed lines are in the spool.
+    briefs: list[RowBrief] = field(default_factory=list)
+    spool: RowSpool | None = None
 
     def summary(self) -> str:
         """One line whose per-number counts add up to the number of numbers: each number falls
         in the first bucket that fits it (blocked, likely spam, suspicious, worth a call back,
         likely OK, unknown). Likely spam, worth a call back and unknown are shown even at 0."""
-        numbers = [r for r in self.rows if r.group.key and r.group.count]
-        others = sum(1 for r in self.rows if r.group.key and not r.group.count)  # shown by --all
+        briefs = self.briefs or [brief_row(r) for r in self.rows]
+        numbers = [b for b in briefs if b.key and b.count]
+        others = sum(1 for b in briefs if b.key and not b.count)  # shown by --all
         buckets = dict.fromkeys(_BUCKETS, 0)
-        for row in numbers:
-            buckets[_bucket(row.result)] += 1
+        for brief in numbers:
+            buckets[brief.bucket] += 1
         parts = [f"{n} {name}" for name, n in buckets.items() if n or name in _ALWAYS_SHOWN]
-        withheld = sum(r.group.count for r in self.rows if not r.group.key)
+        withheld = sum(b.count for b in briefs if not b.key)
         text = (
             f"{self.silent_calls} silent missed call{'s' if self.silent_calls != 1 else ''} from "
             f"{len(numbers)} number{'s' if len(numbers) != 1 else ''}: {', '.join(parts)}"
@@ -159,10 +130,22 @@ class TriageReport:
             text += f"; {self.refused_calls} rejected or blocked calls kept apart"
         return text + "."
 
+    def spam_numbers(self) -> list[str]:
+        """The numbers judged likely spam, in report order (for ``--block-spam``)."""
+        return [b.spam for b in self.briefs or [brief_row(r) for r in self.rows] if b.spam]
+
 
 _BUCKETS = ("blocked", "likely spam", "suspicious", "worth a call back", "likely OK", "unknown")
 _ALWAYS_SHOWN = {"likely spam", "worth a call back", "unknown"}
 _ALARM = {Level.BLOCKED: "blocked", Level.LIKELY_SPAM: "likely spam", Level.SUSPICIOUS: "suspicious"}
+
+
+def brief_row(row: TriageRow, position: int = 0) -> RowBrief:
+    result, verdict, history = row.result, row.result.verdict, row.result.history
+    spam = verdict is not None and verdict.level is Level.LIKELY_SPAM and result.number is not None
+    in_wave = history is not None and history.wave_block
+    return RowBrief(attention_key(row), position, _bucket(result), result.number.e164 if spam else None,  # type: ignore[union-attr]
+                    history if in_wave else None)
 
 
 def _bucket(result: LookupResult) -> str:
@@ -177,108 +160,7 @@ def _bucket(result: LookupResult) -> str:
     return "unknown" if verdict.level is Level.UNKNOWN else "likely OK"
 
 
-# Enum ``.value`` goes through a descriptor on every access; a log of a million calls reads
-# it millions of times, so the row builder looks values up in plain dicts.
-_VALUE = {m: m.value for m in (*Direction, *CallStatus)}
-_UTC = timezone.utc
-
-
-def _row(call: Call, zone: ZoneInfo | None) -> tuple:
-    """The ``calls`` row for ``call``; its key is :func:`lookup.calllogs.rules.call_key` cut to 80 bits
-    (computed here from the one ISO timestamp the row needs anyway). An unanswered incoming
-    call is stored as silent; the few that a voicemail followed are cleared afterwards."""
-    at = call.at
-    if at is None:  # a list without times: stored, but never silent or at night (no repeats)
-        stamp, silent, night = None, False, False
-    else:
-        at = at if at.tzinfo is _UTC else at.astimezone(_UTC)
-        stamp = at.isoformat(timespec="seconds")
-        silent = is_unanswered_incoming(call)
-        night = silent and is_night(at, zone)
-    direction = _VALUE[call.direction]
-    status = _VALUE[call.status]
-    duration = call.duration
-    when = stamp if call.local_at is None else key_time(call)
-    text = f"{call.e164 or WITHHELD}|{when or ''}|{direction}|{status}|{'' if duration is None else duration}"
-    return (
-        sha1(text.encode("utf-8")).hexdigest()[:20],
-        call.e164,
-        stamp,
-        direction,
-        status,
-        duration,
-        call.name,
-        call.raw_number,
-        call.log_format,
-        int(silent),
-        int(night),
-        int(bool(call.name) and call.log_format in CONTACT_FORMATS),
-        call.ring,
-    )
-
-
-def tally_calls(
-    calls: Iterable[Call], tallies: dict[str, CallerTally] | None = None, *, include_all: bool = False,
-) -> dict[str, CallerTally]:
-    """Add ``calls`` to the per-number ``tallies`` (a new dict when None) and return them."""
-    tallies = {} if tallies is None else tallies
-    for call in calls:
-        _note(tallies, call, include_all)
-    return tallies
-
-
-def _note(tallies: dict[str, CallerTally], call: Call, include_all: bool) -> None:
-    if call.direction is not Direction.INCOMING:
-        return
-    key = call.e164 or WITHHELD
-    tally = tallies.get(key)
-    if tally is None:
-        tally = tallies[key] = CallerTally()
-    if call.name and call.log_format in CONTACT_FORMATS:
-        tally.name = call.name
-    if call.at is None:  # listed without a time: the number is to be judged, once
-        if is_unanswered_incoming(call):
-            tally.listed = True
-        return
-    when = call.at.timestamp()
-    if call.status is CallStatus.VOICEMAIL:
-        tally.voicemails.append(when)
-    elif is_unanswered_incoming(call):
-        tally.unanswered.append(when)
-    elif is_refused(call):
-        tally.refused.append(when)
-    elif include_all:
-        tally.other_incoming.append(when)
-
-
-def import_logs(
-    store: Store, paths: Sequence[Path], *, region: str, fmt: str | None, tz: str | None, include_all: bool = False,
-    batch: int = 25_000, reading: Callable[[int], None] | None = None,
-) -> tuple[dict[str, CallerTally], list[LogSummary], int]:
-    """Stream every log into the store (de-duplicated by call key), tallying per number what
-    triage needs; ``reading(calls)`` hears how many calls are read after each stored batch.
-    Raises CallLogError for a file of the wrong kind (also mid-read)."""
-    tallies: dict[str, CallerTally] = {}
-    logs: list[LogSummary] = []
-    added = 0
-    pending: list[tuple] = []
-    zone = resolve_zone(tz)
-    for path in paths:
-        tally = ReadTally()
-        summary = LogSummary(Path(path), tally)
-        for call in read_calls(path, region=region, fmt=fmt, tally=tally, tz=tz):
-            summary.calls += 1
-            pending.append(_row(call, zone))
-            _note(tallies, call, include_all)
-            if len(pending) >= batch:
-                added += store.save_calls(pending)
-                pending.clear()
-                if reading:
-                    reading(sum(log.calls for log in logs) + summary.calls)
-        logs.append(summary)
-    if pending:
-        added += store.save_calls(pending)
-    return tallies, logs, added
+_NO_TIMES = array("d")  # shared by the groups without other calls (never appended to)
 
 
 def group_calls(
@@ -292,9 +174,9 @@ def group_calls(
     excused: list[tuple[str, float]] = []
     silent_total = refused_total = 0
     for key, tally in tallies.items():
-        voicemails = sorted(tally.voicemails)
+        voicemails = sorted(tally.voicemails or ())
         silent, answered = [], []  # answered: by a voicemail close in time
-        for t in tally.unanswered:
+        for t in tally.unanswered or ():
             (answered if has_near(voicemails, t, window_s) else silent).append(t)
         excused.extend((key, t) for t in answered)
         picked = [t for t in silent if t >= floor]
@@ -302,12 +184,12 @@ def group_calls(
         silent_total += len(picked) + listed
         others = []
         if include_all:
-            others = [t for t in (*tally.other_incoming, *tally.voicemails, *answered) if t >= floor]
-        refused = sum(1 for t in tally.refused if t >= floor)
+            others = [t for t in (*(tally.other_incoming or ()), *voicemails, *answered) if t >= floor]
+        refused = sum(1 for t in tally.refused or () if t >= floor)
         refused_total += refused
         if picked or others or listed:
-            groups.append(CallerGroup(key, array("d", sorted(picked)), refused, tally.name, array("d", sorted(others)),
-                                      listed))
+            groups.append(CallerGroup(key, array("d", sorted(picked)), refused, tally.name,
+                                      array("d", sorted(others)) if others else _NO_TIMES, listed))
     return groups, excused, silent_total, refused_total
 
 
@@ -324,12 +206,15 @@ async def triage(
     progress: Callable[[int, int], None] | None = None,
     online_limit: int | None = DEFAULT_ONLINE_LIMIT,
     reading: Callable[[int], None] | None = None,
+    render: Callable[[TriageRow], str] | None = None,
 ) -> TriageReport:
     """Import ``paths``, group the silent missed calls per number and judge every number from
     stored data; then, unless ``offline``, look up online the numbers whose verdict the sources
     could still change (see :func:`pick_online`), through :meth:`Engine.lookup_many`: batches
     the slowest source can finish within ``deadline`` at its polite rate, none asking past
-    ``ends`` (a ``time.monotonic()`` time: the command's start plus its ``--deadline``)."""
+    ``ends`` (a ``time.monotonic()`` time: the command's start plus its ``--deadline``). With
+    ``render`` (a row to its printed line), rows are printed into a spool as they are judged
+    instead of kept (see :mod:`lookup.triage_spool`)."""
     settings = engine.settings
     tallies, logs, added = import_logs(
         engine.store, paths, region=settings.region, fmt=fmt, tz=settings.timezone, include_all=include_all,
@@ -342,18 +227,39 @@ async def triage(
     del excused, tallies
     inputs = [g.key if g.key else "Withheld" for g in groups]
     results: list[LookupResult] = []
+    spool = RowSpool(render) if render else None
+    briefs: dict[int, RowBrief] = {}
+
+    def keep(position: int, result: LookupResult) -> None:  # with a spool: print the row now
+        row = TriageRow(groups[position], result)
+        briefs[position] = brief_row(row, position)
+        spool.add(position, row)  # type: ignore[union-attr]
+
+    todo: list[int] = []
     for start in range(0, len(inputs), 500):
-        results += engine.lookup_offline(inputs[start : start + 500])
-    online, left = ([], 0) if offline else pick_online(engine, groups, results, online_limit)
+        batch = engine.lookup_offline(inputs[start : start + 500])
+        if not offline:
+            todo += online_candidates(engine, groups[start : start + len(batch)], batch, start)
+        if spool is None:
+            results += batch
+        else:
+            for position, result in enumerate(batch, start):
+                keep(position, result)
+    online, left = ([], 0) if offline else limit_online(groups, todo, online_limit)
     if online:
         answers = await engine.lookup_many([inputs[i] for i in online], deadline=deadline, progress=progress,
                                            ends=ends)
         for i, result in zip(online, answers):
-            results[i] = result
+            if spool is None:
+                results[i] = result
+            else:
+                keep(i, result)
     rows = [TriageRow(g, r) for g, r in zip(groups, results)]
     rows.sort(key=attention_key)
+    ordered = sorted(briefs.values()) if spool else [brief_row(r) for r in rows]
     return TriageReport(rows, logs, added, silent_count, refused, looked_up_online=len(online), left_offline=left,
-                        waves=find_waves([(r.group.key, r.result.history) for r in rows], settings.own_e164))
+                        waves=find_waves([(b.key, b.history) for b in ordered if b.history], settings.own_e164),  # type: ignore[misc]
+                        briefs=ordered, spool=spool)
 
 
 def pick_online(
@@ -365,6 +271,13 @@ def pick_online(
     source has a fresh cached answer for. The rest go most silent calls first, then the most
     recent, so a capped run spends its requests where they matter and the next run, finding
     those cached, goes on with the following numbers."""
+    return limit_online(groups, online_candidates(engine, groups, results), limit)
+
+
+def online_candidates(
+    engine: Engine, groups: Sequence[CallerGroup], results: Sequence[LookupResult], offset: int = 0
+) -> list[int]:
+    """The positions (plus ``offset``) of the numbers worth a request (see :func:`pick_online`)."""
     candidates = [
         i
         for i, (group, result) in enumerate(zip(groups, results))
@@ -372,7 +285,11 @@ def pick_online(
         and not (result.verdict and result.verdict.level in (Level.ALLOWED, Level.BLOCKED))
     ]
     need = engine.needs_fetch([results[i].number for i in candidates])  # type: ignore[misc]
-    todo = [i for i in candidates if results[i].number.e164 in need]  # type: ignore[union-attr]
+    return [i + offset for i in candidates if results[i].number.e164 in need]  # type: ignore[union-attr]
+
+
+def limit_online(groups: Sequence[CallerGroup], todo: list[int], limit: int | None) -> tuple[list[int], int]:
+    """``todo`` most silent calls first, then the most recent, cut to ``limit``; and how many were cut."""
     todo.sort(key=lambda i: (-groups[i].count, -(groups[i].times[-1] if groups[i].times else 0.0)))
     if limit is None or len(todo) <= limit:
         return todo, 0

@@ -55,6 +55,7 @@ def triage_command(
     import time
 
     from lookup.calllogs import CallLogError
+    from lookup.cli.render_triage import row_renderer
     from lookup.triage import triage as run_triage
 
     ends = time.monotonic() + deadline if deadline is not None else None
@@ -71,17 +72,16 @@ def triage_command(
                            include_all=include_all, offline=offline, deadline=deadline, ends=ends,
                            progress=(lambda done, total: bar(done, total, "Looking up")) if bar else None,
                            online_limit=online_limit,
-                           reading=(lambda calls: bar(calls, 0, "Reading call logs")) if bar else None)
+                           reading=(lambda calls: bar(calls, 0, "Reading call logs")) if bar else None,
+                           render=row_renderer(settings, csv_out=csv_out) if json_out or csv_out else None)
             )
         except CallLogError as exc:
             finish()
             fail(str(exc))
         finish()
         if block_spam:
-            from lookup.models import Level
-
             day = datetime.now().strftime("%Y-%m-%d")
-            spam = [r.result.number.e164 for r in report_.rows if r.result.verdict and r.result.verdict.level is Level.LIKELY_SPAM and r.result.number and r.result.number.e164]
+            spam = report_.spam_numbers()
             from lookup.lists import block_many
 
             report_.blocked_now, _ = block_many(

@@ -7,9 +7,10 @@ guarded with :func:`lookup.text.safe_cell`, so no caller name runs as a formula.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from lookup.calllogs.common import resolve_zone
 from lookup.results import caller_name
@@ -17,6 +18,7 @@ from lookup.settings import Settings
 from lookup.text import clean_text, safe_cell
 from lookup.triage import TriageReport, TriageRow
 
+_UNSET: Any = object()
 LEVEL_STYLE = {
     "likely_spam": "bold red",
     "blocked": "red",
@@ -27,21 +29,56 @@ LEVEL_STYLE = {
 }
 
 
-def row_json(row: TriageRow, settings: Settings) -> dict[str, Any]:
-    zone = resolve_zone(settings.timezone)
+def row_json(row: TriageRow, settings: Settings, zone: Any = _UNSET) -> dict[str, Any]:
+    """The JSON object of one row; ``zone``: the settings' time zone, when the caller has it."""
+    zone = resolve_zone(settings.timezone) if zone is _UNSET else zone
     out = row.result.to_json()
     g = row.group
+    first, last = g.first, g.last
     out["calls"] = {
         "silent_missed": g.count,
         "rejected_or_blocked": g.refused,
         "other_incoming": len(g.others),  # answered or left a message: shown only with --all
-        "first_at": g.first.isoformat(timespec="seconds") if g.first else None,  # None: listed without times
-        "last_at": g.last.isoformat(timespec="seconds") if g.last else None,
+        "first_at": first.isoformat(timespec="seconds") if first else None,  # None: listed without times
+        "last_at": last.isoformat(timespec="seconds") if last else None,
         "local_times": g.local_times(zone),
     }
     if g.name:
         out["contact_name"] = g.name
     return out
+
+
+CSV_HEADINGS = ("number", "silent_calls", "first_at", "last_at", "verdict", "spam_score", "call_back", "name", "top_reason")
+
+
+def row_renderer(settings: Settings, *, csv_out: bool = False) -> Callable[[TriageRow], str]:
+    """A row to its printed line: a JSON object, or with ``csv_out`` a CSV record."""
+    if not csv_out:
+        zone = resolve_zone(settings.timezone)
+        encode = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps builds for each call
+        return lambda row: encode(row_json(row, settings, zone)) + "\n"
+    return lambda row: _csv_line(_csv_cells(row))
+
+
+def _csv_line(cells: Sequence[Any]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(cells)
+    return out.getvalue()
+
+
+def _csv_cells(row: TriageRow) -> list[Any]:
+    v = row.result.verdict
+    return [
+        row.group.key or "withheld",
+        row.group.count,
+        row.group.first.isoformat(timespec="seconds") if row.group.first else "",
+        row.group.last.isoformat(timespec="seconds") if row.group.last else "",
+        v.level.value if v else "",
+        v.score if v else "",
+        v.call_back.value if v else "",
+        safe_cell(clean_text(caller_name(row.result.findings, row.result.history) or row.group.name)),
+        safe_cell(clean_text(top_reason(row))),
+    ]
 
 
 def top_reason(row: TriageRow) -> str:
@@ -58,31 +95,26 @@ def print_triage(
 ) -> None:
     """JSON lines, CSV, or for people a table: on a terminal the first ``top`` rows (default
     :data:`DEFAULT_TOP`, 0 for all) fitted to its width; piped, every row as plain text."""
-    picked = report.rows[:top] if top else report.rows
-    if json_out:
-        for row in picked:
-            sys.stdout.write(json.dumps(row_json(row, settings), ensure_ascii=False) + "\n")
-        if report.waves:  # after the numbers: one more line, the waves found
-            waves = [wave.to_json(settings.waves) for wave in report.waves]
-            sys.stdout.write(json.dumps({"waves": waves}, ensure_ascii=False) + "\n")
-        return
     if csv_out:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["number", "silent_calls", "first_at", "last_at", "verdict", "spam_score", "call_back", "name", "top_reason"])
-        for row in picked:
-            v = row.result.verdict
-            writer.writerow([
-                row.group.key or "withheld",
-                row.group.count,
-                row.group.first.isoformat(timespec="seconds") if row.group.first else "",
-                row.group.last.isoformat(timespec="seconds") if row.group.last else "",
-                v.level.value if v else "",
-                v.score if v else "",
-                v.call_back.value if v else "",
-                safe_cell(clean_text(caller_name(row.result.findings, row.result.history) or row.group.name)),
-                safe_cell(clean_text(top_reason(row))),
-            ])
+        sys.stdout.write(_csv_line(CSV_HEADINGS))
+    if report.spool is not None:  # the rows were printed as they were judged
+        briefs = report.briefs[:top] if top else report.briefs
+        for line in report.spool.lines(b.position for b in briefs):
+            sys.stdout.write(line)
+    elif json_out or csv_out:
+        render = row_renderer(settings, csv_out=csv_out)
+        for row in report.rows[:top] if top else report.rows:
+            sys.stdout.write(render(row))
+    else:
+        _print_text(report, settings, top=top, console=console)
         return
+    if json_out and report.waves:  # after the numbers: one more line, the waves found
+        waves = [wave.to_json(settings.waves) for wave in report.waves]
+        sys.stdout.write(json.dumps({"waves": waves}, ensure_ascii=False) + "\n")
+
+
+def _print_text(report: TriageReport, settings: Settings, *, top: int | None, console: Any) -> None:
+    """The table on a terminal, plain lines when piped."""
     zone = resolve_zone(settings.timezone)
     rows = [_cells(row, zone) for row in report.rows]
     if console is not None or sys.stdout.isatty():

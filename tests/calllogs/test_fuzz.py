@@ -20,7 +20,8 @@ from db.store import Store
 from lookup.calllogs import CallLogError, read_calls
 from lookup.models import LogFormat, ReadTally
 from lookup.text import clean_text
-from lookup.triage import group_calls, import_logs
+from lookup.triage import group_calls
+from lookup.triage_read import import_logs
 
 from tests.calllogs.conftest import CALLS_DIR, DATA, SHARED_SAMPLES, STOREDATA_SAMPLE, write_storedata, write_takeout_zip
 

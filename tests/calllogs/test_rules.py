@@ -14,7 +14,8 @@ from db.store import Store
 from lookup.calllogs import read_calls
 from lookup.calllogs.rules import call_key, is_night
 from lookup.models import Call, CallStatus, Direction
-from lookup.triage import _row, group_calls, import_logs, tally_calls
+from lookup.triage import group_calls
+from lookup.triage_read import _row, import_logs, tally_calls
 
 DATA = Path(__file__).parent / "data"
 

@@ -102,7 +102,7 @@ def test_top_and_contradicting_formats_through_the_cli(tmp_path) -> None:
 
 
 def test_reading_a_big_log_reports_progress(tmp_path) -> None:
-    from lookup.triage import import_logs
+    from lookup.triage_read import import_logs
 
     seen: list[int] = []
     with Store() as store:

@@ -139,7 +139,7 @@ def test_stored_call_keys_are_the_documented_call_key() -> None:
 
     from lookup.calllogs.rules import call_key
     from lookup.models import Call, CallStatus, Direction
-    from lookup.triage import _row
+    from lookup.triage_read import _row
 
     berlin = timezone(timedelta(hours=1))
     calls = [
