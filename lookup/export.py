@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from functools import partial
 from enum import StrEnum
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -34,8 +35,8 @@ class Include(StrEnum):
 
 
 def _blocked(store: Store, since: str | None) -> Iterator[ExportRow]:
-    for pattern, reason, added_at in store.iter_list_rows(ListKind.BLOCK, since=since):
-        yield ExportRow(pattern, reason or "blocked", "blocked", 100, added_at)
+    rows = store.iter_list_rows(ListKind.BLOCK, since=since, default_reason="blocked", verdict="blocked", score=100)
+    return map(partial(tuple.__new__, ExportRow), rows)  # each row made an ExportRow in C, not in a Python frame
 
 
 def _reported(store: Store, since: str | None) -> Iterator[ExportRow]:

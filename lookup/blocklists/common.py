@@ -21,6 +21,7 @@ from lookup.text import clean_text as _clean
 BATCH = 4096  # lines joined into one write
 MAX_LINE = 64 * 1024  # longer input lines are skipped, never read whole
 MAX_TEXT = 200  # names and descriptions are cut to this many characters on export
+MEMO_SIZE = 4096  # distinct texts an export remembers rendered
 
 # ---------------------------------------------------------------- export
 
@@ -165,6 +166,24 @@ def iter_entries(rows: Iterable[ExportRow], stats: ExportStats, *, prefixes: boo
             stats.skipped_prefixes += 1
 
 
+def iter_batches(rows: Iterable[ExportRow], stats: ExportStats, *, prefixes: bool) -> Iterator[list[tuple[ExportRow, str, bool]]]:
+    """What :func:`iter_entries` yields, in lists of up to ``BATCH`` entries, for writers that
+    render a list at a time (one comprehension per batch costs far less than a generator step
+    per row). A batch of plain E.164 numbers, the usual case, is checked in one comprehension;
+    any other batch goes through :func:`iter_entries`, which counts what it skips."""
+    iterator = iter(rows)
+    while batch := list(islice(iterator, BATCH)):
+        entries = [
+            (row, pattern, False)
+            for row in batch
+            if 7 < len(pattern := row[0]) < 17 and pattern[0] == "+" and pattern.isascii() and pattern[1:].isdigit()
+        ]
+        if len(entries) < len(batch):
+            entries = list(iter_entries(batch, stats, prefixes=prefixes))
+        if entries:
+            yield entries
+
+
 def write_batched(out: TextIO, lines: Iterable[str]) -> int:
     """Write ``lines`` (each with its line ending) in large joined writes; return how many."""
     count = 0
@@ -173,6 +192,25 @@ def write_batched(out: TextIO, lines: Iterable[str]) -> int:
         out.write("".join(chunk))
         count += len(chunk)
     return count
+
+
+class TextMemo(dict):
+    """Each distinct text rendered once: ``memo[text]`` is ``render(text)``, remembered.
+
+    Exports repeat a few descriptions over a million rows, and rows read from SQLite hold
+    equal texts as different objects, so a hit is a dict look-up done in C (a miss calls
+    ``render``). Holds at most ``MEMO_SIZE`` texts: when full it starts again.
+    """
+
+    def __init__(self, render: Callable[[str | None], str]) -> None:
+        super().__init__()
+        self.render = render
+
+    def __missing__(self, text: str | None) -> str:
+        if len(self) >= MEMO_SIZE:
+            self.clear()
+        value = self[text] = self.render(text)
+        return value
 
 
 def clean_text(text: str | None, limit: int = MAX_TEXT) -> str:

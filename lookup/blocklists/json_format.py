@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_entries, open_text, write_batched
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, open_text
 from lookup.blocklists.jsonstream import iter_json_items
 
 MARKER = "whocalled-blocklist"
@@ -26,15 +26,7 @@ MARKER = "whocalled-blocklist"
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
     out.write(f'{{"format": "{MARKER}", "version": 1, "entries": [\n')
     localize = options.localize
-    memo: dict[str | None, str] = {}
-
-    def quoted(text: str | None) -> str:
-        found = memo.get(text)
-        if found is None:
-            if len(memo) > 1024:
-                memo.clear()
-            found = memo[text] = encode_basestring(clean_text(text, 1000))
-        return found
+    quoted = TextMemo(lambda text: encode_basestring(clean_text(text, 1000))).__getitem__
 
     def render(row: ExportRow, number: str, is_prefix: bool) -> str:
         if localize is not None:
@@ -53,11 +45,11 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
         parts.append("}")
         return "".join(parts)
 
-    entries = iter_entries(rows, stats, prefixes=True)
-    first = next(entries, None)
-    if first is not None:
-        out.write(render(*first))
-        stats.written += 1 + write_batched(out, (",\n" + render(*entry) for entry in entries))
+    separator = ""
+    for entries in iter_batches(rows, stats, prefixes=True):
+        out.write(separator + ",\n".join([render(*entry) for entry in entries]))
+        separator = ",\n"
+        stats.written += len(entries)
     out.write("\n]}\n")
 
 

@@ -11,17 +11,18 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, iter_entries, iter_lines, open_text, write_batched
+from lookup.blocklists.common import ExportOptions, ImportContext, iter_batches, iter_lines, open_text
 
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
     localize = options.localize
-    entries = iter_entries(rows, stats, prefixes=True)
-    if localize is None:
-        lines = (f"{number}*\n" if is_prefix else f"{number}\n" for _, number, is_prefix in entries)
-    else:
-        lines = (f"{localize(number)}{'*' if is_prefix else ''}\n" for _, number, is_prefix in entries)
-    stats.written += write_batched(out, lines)
+    for entries in iter_batches(rows, stats, prefixes=True):
+        if localize is None:
+            lines = [f"{number}*\n" if is_prefix else f"{number}\n" for _, number, is_prefix in entries]
+        else:
+            lines = [f"{localize(number)}{'*' if is_prefix else ''}\n" for _, number, is_prefix in entries]
+        out.write("".join(lines))
+        stats.written += len(lines)
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
