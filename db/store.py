@@ -337,19 +337,17 @@ class Store(FindingsMixin, CallsMixin, DatasetsMixin, ListingsMixin, RobotsMixin
         for row in self.conn.execute(sql + " ORDER BY pattern", args):
             yield _entry(row)
 
-    def iter_list_rows(
-        self, kind: ListKind, *, since: str | None = None, default_reason: str = "", verdict: str | None = None, score: int | None = None
-    ) -> Iterator[tuple[str, str, str | None, int | None, str, None]]:
-        """``(pattern, reason, verdict, score, added_at, None)`` of one list, ordered by pattern,
-        straight from the cursor: the export's hot path, rows already in the order of an export
-        row's fields, so nothing is built per row in Python. An empty or missing reason reads as
-        ``default_reason``; ``verdict`` and ``score`` are the same on every row."""
-        sql = "SELECT pattern, coalesce(nullif(reason, ''), ?), ?, ?, added_at, NULL FROM lists WHERE kind = ?"
-        args: list[object] = [default_reason, verdict, score, kind.value]
+    def iter_list_rows(self, kind: ListKind, *, since: str | None = None, default_reason: str = "", texts: bool = True) -> sqlite3.Cursor:
+        """``(pattern, reason, added_at)`` of one list, ordered by pattern, straight from the cursor
+        (the export's hot path, read with ``fetchmany``); an empty or missing reason reads as
+        ``default_reason``. Without ``texts``, ``(pattern,)`` alone: SQLite then sorts and hands
+        over only the patterns, for formats that write nothing else."""
+        sql = "SELECT pattern, coalesce(nullif(reason, ''), ?), added_at FROM lists WHERE kind = ?" if texts else "SELECT pattern FROM lists WHERE kind = ?"
+        args: list[str] = [default_reason, kind.value] if texts else [kind.value]
         if since:
             sql += " AND added_at >= ?"
             args.append(since)
-        return iter(self.conn.execute(sql + " ORDER BY pattern", args))
+        return self.conn.execute(sql + " ORDER BY pattern", args)
 
     def matching_entries(self, e164s: Sequence[str]) -> dict[str, list[ListEntry]]:
         """List entries that apply to each number: exact matches plus every matching prefix."""
