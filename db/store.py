@@ -337,13 +337,22 @@ class Store(FindingsMixin, CallsMixin, DatasetsMixin, ListingsMixin, RobotsMixin
         for row in self.conn.execute(sql + " ORDER BY pattern", args):
             yield _entry(row)
 
-    def iter_list_rows(self, kind: ListKind, *, since: str | None = None, default_reason: str = "", texts: bool = True) -> sqlite3.Cursor:
+    def iter_list_rows(
+        self, kind: ListKind, *, since: str | None = None, default_reason: str = "", reason: bool = True, added_at: bool = True
+    ) -> sqlite3.Cursor:
         """``(pattern, reason, added_at)`` of one list, ordered by pattern, straight from the cursor
         (the export's hot path, read with ``fetchmany``); an empty or missing reason reads as
-        ``default_reason``. Without ``texts``, ``(pattern,)`` alone: SQLite then sorts and hands
-        over only the patterns, for formats that write nothing else."""
-        sql = "SELECT pattern, coalesce(nullif(reason, ''), ?), added_at FROM lists WHERE kind = ?" if texts else "SELECT pattern FROM lists WHERE kind = ?"
-        args: list[str] = [default_reason, kind.value] if texts else [kind.value]
+        ``default_reason``. ``reason=False`` or ``added_at=False`` leaves that column out of the
+        rows: SQLite then neither sorts nor hands over what the export does not write."""
+        columns = ["pattern"]
+        args: list[str] = []
+        if reason:
+            columns.append("coalesce(nullif(reason, ''), ?)")
+            args.append(default_reason)
+        if added_at:
+            columns.append("added_at")
+        sql = f"SELECT {', '.join(columns)} FROM lists WHERE kind = ?"
+        args.append(kind.value)
         if since:
             sql += " AND added_at >= ?"
             args.append(since)

@@ -18,7 +18,7 @@ from functools import partial
 from itertools import chain, repeat
 from enum import StrEnum
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Collection, Iterable, Iterator, Sequence
 
 from db.store import Store
 from lookup.blocklists import CONTACT_FORMATS, BlocklistError, ExportRow, ImportFormat, detect_import_format, read_entries
@@ -38,24 +38,24 @@ class Include(StrEnum):
 BATCH = 4096  # rows fetched from SQLite at a time
 
 
-def _blocked(store: Store, since: str | None, texts: bool = True) -> Iterator[ExportRow]:
-    """The block list as export rows; without ``texts`` the rows carry the pattern alone (no
-    reason or date), for formats that write nothing else."""
-    cursor = store.iter_list_rows(ListKind.BLOCK, since=since, default_reason="blocked", texts=texts)
-    return chain.from_iterable(_blocked_batches(cursor, texts))
+def _blocked(store: Store, since: str | None, fields: Collection[str] = ExportRow._fields) -> Iterator[ExportRow]:
+    """The block list as export rows. Only the ``fields`` are read (the reason is the
+    ``description``, the date ``added_at``); the others stay empty."""
+    reason, added_at = "description" in fields, "added_at" in fields
+    cursor = store.iter_list_rows(ListKind.BLOCK, since=since, default_reason="blocked", reason=reason, added_at=added_at)
+    return chain.from_iterable(_blocked_batches(cursor, reason, added_at))
 
 
-def _blocked_batches(cursor: Iterator, texts: bool) -> Iterator[Iterator[ExportRow]]:
+def _blocked_batches(cursor: Iterator, reason: bool, added_at: bool) -> Iterator[Iterator[ExportRow]]:
     """Per batch of cursor rows, an iterator of export rows made entirely in C (columns
     transposed with ``zip``, constants repeated, tuples made ExportRows by ``tuple.__new__``):
     no Python step per row, and no per-row copies of the constant fields."""
     make_row = partial(tuple.__new__, ExportRow)
     while batch := cursor.fetchmany(BATCH):  # type: ignore[attr-defined]
-        if texts:
-            patterns, reasons, dates = zip(*batch)
-        else:
-            (patterns,) = zip(*batch)
-            reasons = dates = repeat(None)  # type: ignore[assignment]
+        columns = iter(zip(*batch))
+        patterns = next(columns)
+        reasons = next(columns) if reason else repeat(None)
+        dates = next(columns) if added_at else repeat(None)
         yield map(make_row, zip(patterns, reasons, repeat("blocked"), repeat(100), dates, repeat(None)))
 
 
@@ -226,19 +226,19 @@ def gather_rows(
     sources: Sequence = (),
     effect: AllowlistEffect | None = None,
     community: Sequence[str] = (),
-    texts: bool = True,
+    fields: Collection[str] = ExportRow._fields,
 ) -> Iterator[ExportRow]:
     """The rows to export, ordered by pattern, without duplicates or what the allowlist covers.
 
     ``community`` is the community server's list (E.164 numbers), for ``Include.COMMUNITY``.
-    ``texts=False`` is for a format that writes the patterns alone (``FormatSpec.texts``):
-    blocked rows then come without their reason and date, which saves reading and sorting them.
+    ``fields`` are the row fields the format writes (``FormatSpec.fields``): blocked rows come
+    without a reason or date the format does not write, which saves reading and sorting them.
 
     ``effect`` (when given) counts the rows the allowlist left out and the blocked ranges it split.
     """
     streams: list[Iterable[ExportRow]] = []
     if Include.BLOCKED in include:
-        streams.append(_blocked(store, since, texts))
+        streams.append(_blocked(store, since, fields))
     if Include.REPORTED in include:
         streams.append(_reported(store, since))
     if Include.LIKELY_SPAM in include:

@@ -72,7 +72,7 @@ def export(
             community = community_numbers(settings)
         rows = gather_rows(
             store, settings, kinds, since=since_at, min_complaints=min_complaints, days=days, sources=sources, effect=effect,
-            community=community, texts=FORMATS[fmt.value].texts,
+            community=community, fields=FORMATS[fmt.value].fields,
         )
         try:
             stats = export_rows(rows, fmt, output or sys.stdout, national_region=settings.region if national else None, chunk_size=chunk_size)

@@ -42,15 +42,21 @@ def test_batches_hold_what_the_row_by_row_loop_yields() -> None:
     assert (by_batch.skipped, by_batch.skipped_prefixes) == (by_row.skipped, by_row.skipped_prefixes) == (1, 1)
 
 
-TEXTS = [ExportRow("+12025550123", "a \"quoted\", reason", "blocked", 100, "2024-05-01T12:00:00+00:00", "Name"),
-         ExportRow("+1202555*", "=cmd", "reported", 7, "2024-05-02T12:00:00+00:00")]
+FULL = [
+    ExportRow("+12025550123", "a \"quoted\", reason", "blocked", 100, "2024-05-01T12:00:00+00:00", "Name"),
+    ExportRow("+12025550124", "=cmd", "reported", 7, "2024-05-02T12:00:00+00:00"),
+    ExportRow("+12025550125", None, "blocked", 100, "2024-05-03T12:00:00+00:00", "Only a name"),
+    ExportRow("+1202555*", "range", "blocked", 100, "2024-05-04T12:00:00+00:00"),
+]
+OTHER_FIELDS = [field for field in ExportRow._fields if field != "pattern"]
 
 
+@pytest.mark.parametrize("field", OTHER_FIELDS)
 @pytest.mark.parametrize("fmt", [f.value for f in ExportFormat])
-def test_texts_flag_says_whether_the_writer_reads_more_than_the_pattern(fmt: str, tmp_path) -> None:
-    """A format marked ``texts=False`` is exported from rows without reasons or dates: its
-    output must not change when they are missing, and every other format's must."""
-    full, bare = tmp_path / "full", tmp_path / "bare"
-    export_rows(TEXTS, fmt, full)
-    export_rows([ExportRow(row.pattern) for row in TEXTS], fmt, bare)
-    assert (full.read_bytes() == bare.read_bytes()) is (not FORMATS[fmt].texts)
+def test_format_fields_name_exactly_what_the_writer_reads(fmt: str, field: str, tmp_path) -> None:
+    """An export leaves out of the rows what ``FormatSpec.fields`` does not name: the output
+    must not change when such a field is empty, and must change when a named one is."""
+    full, blank = tmp_path / "full", tmp_path / "blank"
+    export_rows(FULL, fmt, full)
+    export_rows([row._replace(**{field: None}) for row in FULL], fmt, blank)
+    assert (full.read_bytes() != blank.read_bytes()) is (field in FORMATS[fmt].fields)
