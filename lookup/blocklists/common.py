@@ -231,6 +231,14 @@ class TextMemo(dict):
         return value
 
 
+def quote_cell(value: object) -> str:
+    """``value`` as the csv module writes one cell of a row (``QUOTE_MINIMAL``, ``","``, ``"\\n"``),
+    for writers that join their lines themselves and quote each distinct text once."""
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow(("", value))  # two cells: a lone empty cell is written ""
+    return line.getvalue()[1:-1]
+
+
 def clean_text(text: str | None, limit: int = MAX_TEXT) -> str:
     """One printable line cut to ``limit`` (:func:`lookup.text.clean_text`, export's default limit)."""
     return _clean(text, limit)

@@ -8,13 +8,12 @@ is usually what a PBX on a national trunk needs. Reading drops the SMS-plus vari
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, iter_csv, open_text
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, iter_csv, open_text, quote_cell
 from lookup.text import safe_cell
 
 HEADER = ("number", "description")
@@ -22,12 +21,11 @@ _SMS_SUFFIX = re.compile(r"/(Call|Sms|Both)$")
 
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    out.write(",".join(HEADER) + "\n")
     localize = options.localize or str
-    cells = TextMemo(lambda text: safe_cell(clean_text(text)))
+    cells = TextMemo(lambda text: quote_cell(safe_cell(clean_text(text))))  # each distinct text cleaned and quoted once
     for entries in iter_batches(rows, stats, prefixes=False):
-        writer.writerows([(localize(number), cells[row.description or row.name]) for row, number, _ in entries])
+        out.write("".join([f"{localize(number)},{cells[row.description or row.name]}\n" for row, number, _ in entries]))
         stats.written += len(entries)
 
 

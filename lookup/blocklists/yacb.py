@@ -13,7 +13,6 @@ as are patterns with a wildcard anywhere but the end. NoPhoneSpam backups
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, timezone
 from itertools import chain
 from pathlib import Path
@@ -26,6 +25,7 @@ from lookup.blocklists.common import (
     TextMemo,
     clean_text,
     iter_batches,
+    quote_cell,
     iter_csv,
     iter_lines,
     open_text,
@@ -38,17 +38,16 @@ HEADER = ("ID", "name", "pattern", "creationTimestamp", "numberOfCalls", "lastCa
 
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    out.write(",".join(HEADER) + "\n")
     localize = options.localize or str
     now = epoch_ms(None)  # once per export: rows without a date get the export's time
-    cells = TextMemo(lambda text: safe_cell(clean_text(text)))
+    cells = TextMemo(lambda text: quote_cell(safe_cell(clean_text(text))))  # each distinct text cleaned and quoted once
     stamps = TextMemo(lambda iso: epoch_ms(iso, now))  # lists share a few dozen dates
     for entries in iter_batches(rows, stats, prefixes=True):
-        writer.writerows([
-            (index, cells[row.name or row.description], localize(number) + "*" if is_prefix else localize(number), stamps[row.added_at], 0, "")
+        out.write("".join([
+            f"{index},{cells[row.name or row.description]},{localize(number)}{'*' if is_prefix else ''},{stamps[row.added_at]},0,\n"
             for index, (row, number, is_prefix) in enumerate(entries, stats.written + 1)
-        ])
+        ]))
         stats.written += len(entries)
 
 
