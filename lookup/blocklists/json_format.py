@@ -25,29 +25,22 @@ MARKER = "whocalled-blocklist"
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
     out.write(f'{{"format": "{MARKER}", "version": 1, "entries": [\n')
-    localize = options.localize
-    quoted = TextMemo(lambda text: encode_basestring(clean_text(text, 1000))).__getitem__
+    localize = options.localize or str
 
-    def render(row: ExportRow, number: str, is_prefix: bool) -> str:
-        if localize is not None:
-            number = localize(number)
-        parts = [f'{{"pattern": "{number}*"' if is_prefix else f'{{"pattern": "{number}"']
-        if row.description:
-            parts.append(f', "description": {quoted(row.description)}')
-        if row.name:
-            parts.append(f', "name": {quoted(row.name)}')
-        if row.verdict:
-            parts.append(f', "verdict": {quoted(row.verdict)}')
-        if row.score is not None:
-            parts.append(f', "score": {int(row.score)}')
-        if row.added_at:
-            parts.append(f', "added_at": {quoted(row.added_at)}')
-        parts.append("}")
-        return "".join(parts)
+    def member(key: str) -> TextMemo:
+        """``, "key": "text"`` for a text (cleaned, JSON-quoted, each distinct one once); empty when there is none."""
+        return TextMemo(lambda text: f', "{key}": {encode_basestring(clean_text(text, 1000))}' if text else "")
+
+    descriptions, names, verdicts, dates = member("description"), member("name"), member("verdict"), member("added_at")
+    scores = TextMemo(lambda score: "" if score is None else f', "score": {int(score)}')
 
     separator = ""
     for entries in iter_batches(rows, stats, prefixes=True):
-        out.write(separator + ",\n".join([render(*entry) for entry in entries]))
+        out.write(separator + ",\n".join([
+            f'{{"pattern": "{localize(number)}{"*" if is_prefix else ""}"{descriptions[row.description]}{names[row.name]}'
+            f"{verdicts[row.verdict]}{scores[row.score]}{dates[row.added_at]}}}"
+            for row, number, is_prefix in entries
+        ]))
         separator = ",\n"
         stats.written += len(entries)
     out.write("\n]}\n")
