@@ -10,7 +10,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, TextIO
@@ -175,8 +175,8 @@ def iter_batches(rows: Iterable[ExportRow], stats: ExportStats, *, prefixes: boo
     :func:`iter_entries`, which counts what it skips."""
     iterator = iter(rows)
     while batch := list(islice(iterator, BATCH)):
-        if is_plain_batch(list(map(_pattern_of, batch))):
-            yield [(row, row[0], False) for row in batch]
+        if is_plain_batch(patterns := list(map(_pattern_of, batch))):
+            yield list(zip(batch, patterns, repeat(False)))  # the entries made in C
         elif entries := list(iter_entries(batch, stats, prefixes=prefixes)):
             yield entries
 
