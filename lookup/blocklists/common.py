@@ -19,7 +19,7 @@ from lookup.blocklists import BlocklistError, ExportRow, ExportStats
 from lookup.models import ReadTally
 from lookup.text import clean_text as _clean
 
-BATCH = 4096  # lines joined into one write
+BATCH = 4096  # export rows rendered and written at a time
 MAX_LINE = 64 * 1024  # longer input lines are skipped, never read whole
 MAX_TEXT = 200  # names and descriptions are cut to this many characters on export
 MEMO_SIZE = 4096  # distinct texts an export remembers rendered
@@ -146,7 +146,7 @@ def split_pattern(pattern: str) -> tuple[str, bool] | None:
 
 
 def iter_entries(rows: Iterable[ExportRow], stats: ExportStats, *, prefixes: bool) -> Iterator[tuple[ExportRow, str, bool]]:
-    """The export hot loop: ``(row, number, is_prefix)`` per usable row; the number has no ``*``.
+    """The export's rules row by row: ``(row, number, is_prefix)`` per usable row; the number has no ``*``.
 
     Rows that are not numbers are counted in ``stats.skipped``; prefixes are counted in
     ``stats.skipped_prefixes`` and dropped unless ``prefixes`` is true.
@@ -200,16 +200,6 @@ def is_plain_batch(patterns: list[str]) -> bool:
         and min(map(len, patterns)) > 7
         and max(map(len, patterns)) < 17
     )
-
-
-def write_batched(out: TextIO, lines: Iterable[str]) -> int:
-    """Write ``lines`` (each with its line ending) in large joined writes; return how many."""
-    count = 0
-    iterator = iter(lines)
-    while chunk := list(islice(iterator, BATCH)):
-        out.write("".join(chunk))
-        count += len(chunk)
-    return count
 
 
 class TextMemo(dict):
