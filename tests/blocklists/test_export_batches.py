@@ -60,3 +60,16 @@ def test_format_fields_name_exactly_what_the_writer_reads(fmt: str, field: str, 
     export_rows(FULL, fmt, full)
     export_rows([row._replace(**{field: None}) for row in FULL], fmt, blank)
     assert (full.read_bytes() != blank.read_bytes()) is (field in FORMATS[fmt].fields)
+
+
+def test_the_export_query_leaves_the_store_cache_as_it_was(tmp_path) -> None:
+    from db.store import SORT_CACHE_KIB, Store
+    from lookup.models import ListEntry, ListKind
+
+    with Store(tmp_path / "w.db") as store:
+        store.add_list_entries(ListEntry(f"+1202555{n:04d}", ListKind.BLOCK, reason="r") for n in range(3))
+        before = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+        assert before != -SORT_CACHE_KIB  # otherwise this test proves nothing
+        cursor = store.iter_list_rows(ListKind.BLOCK)
+        assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == before
+        assert [row[0] for row in cursor.fetchall()] == ["+12025550000", "+12025550001", "+12025550002"]
