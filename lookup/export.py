@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain, repeat
 from enum import StrEnum
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Collection, Iterable, Iterator, Sequence
 
 from db.store import Store
 from lookup.blocklists import CONTACT_FORMATS, BlocklistError, ExportRow, ImportFormat, detect_import_format, read_entries
@@ -33,9 +35,28 @@ class Include(StrEnum):
     COMMUNITY = "community"  # the community server's list, fetched by the caller
 
 
-def _blocked(store: Store, since: str | None) -> Iterator[ExportRow]:
-    for pattern, reason, added_at in store.iter_list_rows(ListKind.BLOCK, since=since):
-        yield ExportRow(pattern, reason or "blocked", "blocked", 100, added_at)
+BATCH = 4096  # rows fetched from SQLite at a time
+
+
+def _blocked(store: Store, since: str | None, fields: Collection[str] = ExportRow._fields) -> Iterator[ExportRow]:
+    """The block list as export rows. Only the ``fields`` are read (the reason is the
+    ``description``, the date ``added_at``); the others stay empty."""
+    reason, added_at = "description" in fields, "added_at" in fields
+    cursor = store.iter_list_rows(ListKind.BLOCK, since=since, default_reason="blocked", reason=reason, added_at=added_at)
+    return chain.from_iterable(_blocked_batches(cursor, reason, added_at))
+
+
+def _blocked_batches(cursor: Iterator, reason: bool, added_at: bool) -> Iterator[Iterator[ExportRow]]:
+    """Per batch of cursor rows, an iterator of export rows made entirely in C (columns
+    transposed with ``zip``, constants repeated, tuples made ExportRows by ``tuple.__new__``):
+    no Python step per row, and no per-row copies of the constant fields."""
+    make_row = partial(tuple.__new__, ExportRow)
+    while batch := cursor.fetchmany(BATCH):  # type: ignore[attr-defined]
+        columns = iter(zip(*batch))
+        patterns = next(columns)
+        reasons = next(columns) if reason else repeat(None)
+        dates = next(columns) if added_at else repeat(None)
+        yield map(make_row, zip(patterns, reasons, repeat("blocked"), repeat(100), dates, repeat(None)))
 
 
 def _reported(store: Store, since: str | None) -> Iterator[ExportRow]:
@@ -205,16 +226,19 @@ def gather_rows(
     sources: Sequence = (),
     effect: AllowlistEffect | None = None,
     community: Sequence[str] = (),
+    fields: Collection[str] = ExportRow._fields,
 ) -> Iterator[ExportRow]:
     """The rows to export, ordered by pattern, without duplicates or what the allowlist covers.
 
     ``community`` is the community server's list (E.164 numbers), for ``Include.COMMUNITY``.
+    ``fields`` are the row fields the format writes (``FormatSpec.fields``): blocked rows come
+    without a reason or date the format does not write, which saves reading and sorting them.
 
     ``effect`` (when given) counts the rows the allowlist left out and the blocked ranges it split.
     """
     streams: list[Iterable[ExportRow]] = []
     if Include.BLOCKED in include:
-        streams.append(_blocked(store, since))
+        streams.append(_blocked(store, since, fields))
     if Include.REPORTED in include:
         streams.append(_reported(store, since))
     if Include.LIKELY_SPAM in include:

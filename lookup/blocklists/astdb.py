@@ -13,26 +13,20 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_entries, iter_lines, open_text, shorten, write_batched
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, iter_lines, open_text, shorten
 
 DEFAULT_DESCRIPTION = "whocalled"
 _PUT = re.compile(r'database\s+put\s+blacklist\s+(\S+)(?:\s+"((?:[^"\\]|\\.)*)"|\s+(\S.*))?\s*', re.IGNORECASE)
 
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
-    localize = options.localize
-    last_text: str | None = None
-    quoted = ""
-
-    def render(row: ExportRow, number: str) -> str:
-        nonlocal last_text, quoted
-        text = row.description or row.name
-        if text is not last_text:
-            last_text = text
-            quoted = clean_text(text).replace('"', "'").replace("\\", "/") or DEFAULT_DESCRIPTION
-        return f'database put blacklist {localize(number) if localize else number} "{quoted}"\n'
-
-    stats.written += write_batched(out, (render(row, number) for row, number, _ in iter_entries(rows, stats, prefixes=False)))
+    localize = options.localize or str
+    quoted = TextMemo(lambda text: clean_text(text).replace('"', "'").replace("\\", "/") or DEFAULT_DESCRIPTION)
+    for entries in iter_batches(rows, stats, prefixes=False):
+        out.write("".join([
+            f'database put blacklist {localize(number)} "{quoted[row.description or row.name]}"\n' for row, number, _ in entries
+        ]))
+        stats.written += len(entries)
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:

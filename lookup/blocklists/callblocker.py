@@ -16,34 +16,26 @@ from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_entries, open_text, shorten, write_batched
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, open_text, shorten
 from lookup.blocklists.jsonstream import iter_json_items
 
 LIST_NAME = "whocalled"
 
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
-    now = callblocker_date(None)
-    last_text: str | None = None
-    last_name = ""
-    last_added: str | None = None
-    last_date = now
-
-    def render(row: ExportRow, number: str) -> str:
-        nonlocal last_text, last_name, last_added, last_date
-        text = row.name or row.description
-        if text is not last_text:
-            last_text, last_name = text, encode_basestring(clean_text(text) or LIST_NAME)
-        if row.added_at != last_added:
-            last_added, last_date = row.added_at, callblocker_date(row.added_at, now)
-        return f'{{"name": {last_name}, "number": "{number}", "date_modified": "{last_date}"}}'
+    now = callblocker_date(None)  # once per export: rows without a date get the export's time
+    names = TextMemo(lambda text: encode_basestring(clean_text(text) or LIST_NAME))
+    dates = TextMemo(lambda iso: callblocker_date(iso, now))
 
     out.write(f'{{"name": "{LIST_NAME}", "entries": [\n')
-    entries = iter_entries(rows, stats, prefixes=True)
-    first = next(entries, None)
-    if first is not None:
-        out.write(render(first[0], first[1]))
-        stats.written += 1 + write_batched(out, (",\n" + render(row, number) for row, number, _ in entries))
+    separator = ""
+    for entries in iter_batches(rows, stats, prefixes=True):
+        out.write(separator + ",\n".join([
+            f'{{"name": {names[row.name or row.description]}, "number": "{number}", "date_modified": "{dates[row.added_at]}"}}'
+            for row, number, _ in entries
+        ]))
+        separator = ",\n"
+        stats.written += len(entries)
     out.write("\n]}\n")
 
 

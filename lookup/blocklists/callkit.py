@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from itertools import islice
+from operator import lt
 from typing import Iterator, TextIO
 
 from lookup.blocklists import BlocklistError, ExportRow, ExportStats
-from lookup.blocklists.common import BATCH, ExportOptions, iter_entries
+from lookup.blocklists.common import BATCH, ExportOptions, iter_batches
 
 SPOOL = 4 * 1024 * 1024  # bytes per length kept in memory before spilling to disk
 
@@ -29,28 +31,44 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     pending: dict[int, list[str]] = {}
     last: dict[int, str] = {}
     written = 0
+
+    def add(size: int, digits: list[str]) -> None:
+        """Queue ``digits`` (all ``size`` long, ascending, after what came before) for their spool."""
+        lines = pending.get(size)
+        if lines is None:
+            lines = pending[size] = []
+            spools[size] = tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+", encoding="ascii", newline="")
+        lines.extend(digits)
+        last[size] = digits[-1]
+        if len(lines) >= BATCH:
+            spools[size].write("\n".join(lines) + "\n")
+            lines.clear()
+
     try:
-        for _, number, _ in iter_entries(rows, stats, prefixes=False):
-            digits = number[1:]
-            size = len(digits)
+        for entries in iter_batches(rows, stats, prefixes=False):
+            batch = [number[1:] for _, number, _ in entries]
+            size = len(batch[0])
             previous = last.get(size)
-            if previous is not None and digits <= previous:
-                if digits == previous:
-                    stats.skipped += 1
-                    continue
-                raise BlocklistError(
-                    f"callkit needs rows ordered by number (ORDER BY pattern): +{digits} came after +{previous}"
-                )
-            last[size] = digits
-            lines = pending.get(size)
-            if lines is None:
-                lines = pending[size] = []
-                spools[size] = tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+", encoding="ascii", newline="")
-            lines.append(digits)
-            written += 1
-            if len(lines) >= BATCH:
-                spools[size].write("\n".join(lines) + "\n")
-                lines.clear()
+            if (
+                min(map(len, batch)) == max(map(len, batch)) == size
+                and (previous is None or batch[0] > previous)
+                and all(map(lt, batch, islice(batch, 1, None)))
+            ):  # the usual batch: one length, strictly ascending, checked without a step per number
+                add(size, batch)
+                written += len(batch)
+                continue
+            for digits in batch:
+                size = len(digits)
+                previous = last.get(size)
+                if previous is not None and digits <= previous:
+                    if digits == previous:
+                        stats.skipped += 1
+                        continue
+                    raise BlocklistError(
+                        f"callkit needs rows ordered by number (ORDER BY pattern): +{digits} came after +{previous}"
+                    )
+                add(size, [digits])
+                written += 1
         for size in sorted(spools):
             spool = spools[size]
             if pending[size]:
@@ -61,4 +79,3 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     finally:
         for spool in spools.values():
             spool.close()
-

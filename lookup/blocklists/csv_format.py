@@ -8,13 +8,12 @@ number); a file without a header is read as ``number[,description]``.
 
 from __future__ import annotations
 
-import csv
 from itertools import chain
 from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_csv, iter_entries, open_text
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, iter_csv, open_text, quote_cell
 from lookup.text import safe_cell
 
 HEADER = ("number", "description", "verdict", "score", "added_at")
@@ -22,25 +21,19 @@ NUMBER_COLUMNS = ("number", "pattern", "phone", "phone_number", "e164")
 
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    localize = options.localize
-    last_text: str | None = None
-    last_clean = ""
-    batch: list[tuple[object, ...]] = []
-    for row, number, is_prefix in iter_entries(rows, stats, prefixes=True):
-        text = row.description or row.name
-        if text is not last_text:  # descriptions repeat: clean each distinct one once
-            last_text, last_clean = text, safe_cell(clean_text(text))
-        if localize is not None:
-            number = localize(number)
-        batch.append((number + "*" if is_prefix else number, last_clean, row.verdict or "", "" if row.score is None else row.score, row.added_at or ""))
-        if len(batch) >= 4096:
-            writer.writerows(batch)
-            stats.written += len(batch)
-            batch.clear()
-    writer.writerows(batch)
-    stats.written += len(batch)
+    out.write(",".join(HEADER) + "\n")
+    localize = options.localize or str
+    # descriptions, verdicts and dates repeat: each distinct one is cleaned and quoted once
+    cells = TextMemo(lambda text: quote_cell(safe_cell(clean_text(text))))
+    plain = TextMemo(lambda text: quote_cell(text or ""))
+    scores = TextMemo(lambda score: "" if score is None else quote_cell(score))
+    for entries in iter_batches(rows, stats, prefixes=True):
+        out.write("".join([
+            f"{localize(number)}{'*' if is_prefix else ''},{cells[row.description or row.name]},{plain[row.verdict]},"
+            f"{scores[row.score]},{plain[row.added_at]}\n"
+            for row, number, is_prefix in entries
+        ]))
+        stats.written += len(entries)
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:

@@ -8,13 +8,12 @@ is usually what a PBX on a national trunk needs. Reading drops the SMS-plus vari
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_csv, iter_entries, open_text
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, iter_csv, open_text, quote_cell
 from lookup.text import safe_cell
 
 HEADER = ("number", "description")
@@ -22,23 +21,12 @@ _SMS_SUFFIX = re.compile(r"/(Call|Sms|Both)$")
 
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    localize = options.localize
-    last_text: str | None = None
-    last_clean = ""
-    batch: list[tuple[str, str]] = []
-    for row, number, _ in iter_entries(rows, stats, prefixes=False):
-        text = row.description or row.name
-        if text is not last_text:
-            last_text, last_clean = text, safe_cell(clean_text(text))
-        batch.append((localize(number) if localize else number, last_clean))
-        if len(batch) >= 4096:
-            writer.writerows(batch)
-            stats.written += len(batch)
-            batch.clear()
-    writer.writerows(batch)
-    stats.written += len(batch)
+    out.write(",".join(HEADER) + "\n")
+    localize = options.localize or str
+    cells = TextMemo(lambda text: quote_cell(safe_cell(clean_text(text))))  # each distinct text cleaned and quoted once
+    for entries in iter_batches(rows, stats, prefixes=False):
+        out.write("".join([f"{localize(number)},{cells[row.description or row.name]}\n" for row, number, _ in entries]))
+        stats.written += len(entries)
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:

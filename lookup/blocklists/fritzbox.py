@@ -26,7 +26,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from lookup.blocklists import BlocklistError, ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_entries, shorten
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, shorten
 
 BOOK_LIMIT = 2000
 BOOK_NAME = "whocalled"
@@ -42,41 +42,36 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
         f'</number></telephony><services/><setup/><features doorphone="0"/>'
         f"<mod_time>{int(time.time())}</mod_time><uniqueid/></contact>\n"
     )
-    last_label: str | None = None
-    last_escaped = ""
+    localize = localize or str
+    labels = TextMemo(lambda label: escape(clean_text(label)))
     stream = out
     stream.write(DOCUMENT_START + book_start(1))
-    buffer: list[str] = []
     in_book = 0
     books = 1
-    for row, number, _ in iter_entries(rows, stats, prefixes=False):
-        if in_book == limit:
-            stream.write("".join(buffer))
-            buffer.clear()
-            books += 1
-            part = options.target.open_part(books)
-            if part is None:
-                stream.write("</phonebook>\n" + book_start(books))
-            else:
-                stream.write("</phonebook>\n" + DOCUMENT_END)
-                stream = part
-                stream.write(DOCUMENT_START + book_start(books))
-            in_book = 0
-        if localize is not None:
-            number = localize(number)
-        label = row.name or row.description
-        if label is not last_label:
-            last_label, last_escaped = label, escape(clean_text(label))
-        buffer.append(
-            f"<contact><category>0</category><person><realName>{last_escaped or number}</realName></person>"
-            f'<telephony nid="1"><number type="home" prio="1" id="0">{number}{tail}'
-        )
-        in_book += 1
-        stats.written += 1
-        if len(buffer) >= 2048:
-            stream.write("".join(buffer))
-            buffer.clear()
-    stream.write("".join(buffer) + "</phonebook>\n" + DOCUMENT_END)
+    for entries in iter_batches(rows, stats, prefixes=False):
+        start = 0
+        while start < len(entries):
+            if in_book == limit:
+                books += 1
+                part = options.target.open_part(books)
+                if part is None:
+                    stream.write("</phonebook>\n" + book_start(books))
+                else:
+                    stream.write("</phonebook>\n" + DOCUMENT_END)
+                    stream = part
+                    stream.write(DOCUMENT_START + book_start(books))
+                in_book = 0
+            piece = entries[start : start + limit - in_book]
+            stream.write("".join([
+                f"<contact><category>0</category><person><realName>{labels[row.name or row.description] or local}</realName></person>"
+                f'<telephony nid="1"><number type="home" prio="1" id="0">{local}{tail}'
+                for row, number, _ in piece
+                for local in [localize(number)]
+            ]))
+            start += len(piece)
+            in_book += len(piece)
+            stats.written += len(piece)
+    stream.write("</phonebook>\n" + DOCUMENT_END)
 
 
 def book_start(index: int) -> str:

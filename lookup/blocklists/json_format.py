@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, clean_text, iter_entries, open_text, write_batched
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, open_text
 from lookup.blocklists.jsonstream import iter_json_items
 
 MARKER = "whocalled-blocklist"
@@ -25,39 +25,24 @@ MARKER = "whocalled-blocklist"
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
     out.write(f'{{"format": "{MARKER}", "version": 1, "entries": [\n')
-    localize = options.localize
-    memo: dict[str | None, str] = {}
+    localize = options.localize or str
 
-    def quoted(text: str | None) -> str:
-        found = memo.get(text)
-        if found is None:
-            if len(memo) > 1024:
-                memo.clear()
-            found = memo[text] = encode_basestring(clean_text(text, 1000))
-        return found
+    def member(key: str) -> TextMemo:
+        """``, "key": "text"`` for a text (cleaned, JSON-quoted, each distinct one once); empty when there is none."""
+        return TextMemo(lambda text: f', "{key}": {encode_basestring(clean_text(text, 1000))}' if text else "")
 
-    def render(row: ExportRow, number: str, is_prefix: bool) -> str:
-        if localize is not None:
-            number = localize(number)
-        parts = [f'{{"pattern": "{number}*"' if is_prefix else f'{{"pattern": "{number}"']
-        if row.description:
-            parts.append(f', "description": {quoted(row.description)}')
-        if row.name:
-            parts.append(f', "name": {quoted(row.name)}')
-        if row.verdict:
-            parts.append(f', "verdict": {quoted(row.verdict)}')
-        if row.score is not None:
-            parts.append(f', "score": {int(row.score)}')
-        if row.added_at:
-            parts.append(f', "added_at": {quoted(row.added_at)}')
-        parts.append("}")
-        return "".join(parts)
+    descriptions, names, verdicts, dates = member("description"), member("name"), member("verdict"), member("added_at")
+    scores = TextMemo(lambda score: "" if score is None else f', "score": {int(score)}')
 
-    entries = iter_entries(rows, stats, prefixes=True)
-    first = next(entries, None)
-    if first is not None:
-        out.write(render(*first))
-        stats.written += 1 + write_batched(out, (",\n" + render(*entry) for entry in entries))
+    separator = ""
+    for entries in iter_batches(rows, stats, prefixes=True):
+        out.write(separator + ",\n".join([
+            f'{{"pattern": "{localize(number)}{"*" if is_prefix else ""}"{descriptions[row.description]}{names[row.name]}'
+            f"{verdicts[row.verdict]}{scores[row.score]}{dates[row.added_at]}}}"
+            for row, number, is_prefix in entries
+        ]))
+        separator = ",\n"
+        stats.written += len(entries)
     out.write("\n]}\n")
 
 

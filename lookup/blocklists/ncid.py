@@ -28,13 +28,13 @@ from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
 from lookup.blocklists.common import (
     ExportOptions,
     ImportContext,
+    TextMemo,
     clean_text,
-    iter_entries,
+    iter_batches,
     iter_lines,
     national_trunk_prefix,
     open_text,
     shorten,
-    write_batched,
 )
 
 HEADER = (
@@ -45,36 +45,32 @@ HEADER = (
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
     localize = options.localize
-    last_row_label: tuple[str | None, str | None] = (None, None)
-    comment = ""
+    # the label: "#= name" when the name has text, else "# description" (either may be empty)
+    names = TextMemo(lambda name: f"    #= {text}" if (text := clean_text(name)) else "")
+    descriptions = TextMemo(lambda description: f"    # {text}" if (text := clean_text(description)) else "")
 
     def render(row: ExportRow, number: str, is_prefix: bool) -> str | None:
-        nonlocal last_row_label, comment
-        if number.startswith("+1"):
-            expression = "^1?" + number[2:]
-        elif localize is not None and not (local := localize(number)).startswith("+"):
+        """A number outside the NANP: national, international digits, or None (a prefix with no safe form)."""
+        if localize is not None and not (local := localize(number)).startswith("+"):
             expression = "^" + local
         elif is_prefix:
             return None
         else:
             expression = number[1:]
-        if (row.name, row.description) != last_row_label:
-            last_row_label = (row.name, row.description)
-            name, description = clean_text(row.name), clean_text(row.description)
-            comment = f"    #= {name}" if name else f"    # {description}" if description else ""
-        return f"{expression}{comment}\n"
+        return f"{expression}{names[row.name] or descriptions[row.description]}\n"
 
     out.write(HEADER)
-    lines = (render(*entry) for entry in iter_entries(rows, stats, prefixes=True))
-    stats.written += write_batched(out, _count_dropped(lines, stats))
-
-
-def _count_dropped(lines: Iterator[str | None], stats: ExportStats) -> Iterator[str]:
-    for line in lines:
-        if line is None:
-            stats.skipped_prefixes += 1
-        else:
-            yield line
+    for entries in iter_batches(rows, stats, prefixes=True):
+        lines = [
+            f"^1?{number[2:]}{names[row.name] or descriptions[row.description]}\n" if number[:2] == "+1" else render(row, number, is_prefix)
+            for row, number, is_prefix in entries
+        ]
+        if None in lines:
+            dropped = lines.count(None)
+            stats.skipped_prefixes += dropped
+            lines = [line for line in lines if line is not None]
+        out.write("".join(lines))  # type: ignore[arg-type]
+        stats.written += len(lines)
 
 
 _TOKEN = re.compile(r'"([^"]*)"?|(\S+)')

@@ -22,11 +22,11 @@ from lookup.blocklists.common import (
     ImportContext,
     clean_text,
     iter_csv,
-    iter_entries,
+    TextMemo,
+    iter_batches,
     open_text,
     shorten,
     wildcard_to_pattern,
-    write_batched,
 )
 from lookup.text import safe_cell
 
@@ -35,24 +35,26 @@ HEADER = "pattern,description,priority,isBlacklist\n"
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
     localize = options.localize
-    last_text: str | None = None
-    last_clean = ""
+    cells = TextMemo(lambda text: safe_cell(" ".join(clean_text(text).replace(",", " ").replace('"', "'").split())))
 
-    def render(row: ExportRow, number: str, is_prefix: bool) -> str:
-        nonlocal last_text, last_clean
-        text = row.description or row.name
-        if text is not last_text:
-            last_text = text
-            last_clean = safe_cell(" ".join(clean_text(text).replace(",", " ").replace('"', "'").split()))
-        digits = number[1:]
-        if localize is not None:
-            local = localize(number)
-            if not local.startswith("+"):
-                digits = local.lstrip("0")
-        return f"{digits}.*,{last_clean},1,true\n" if is_prefix else f"{digits},{last_clean},1,true\n"
+    def to_digits(number: str) -> str:
+        local = localize(number) if localize is not None else number
+        return number[1:] if local.startswith("+") else local.lstrip("0")
 
     out.write(HEADER)
-    stats.written += write_batched(out, (render(*entry) for entry in iter_entries(rows, stats, prefixes=True)))
+    for entries in iter_batches(rows, stats, prefixes=True):
+        if localize is None:
+            lines = [
+                f"{number[1:]}{'.*' if is_prefix else ''},{cells[row.description or row.name]},1,true\n"
+                for row, number, is_prefix in entries
+            ]
+        else:
+            lines = [
+                f"{to_digits(number)}{'.*' if is_prefix else ''},{cells[row.description or row.name]},1,true\n"
+                for row, number, is_prefix in entries
+            ]
+        out.write("".join(lines))
+        stats.written += len(lines)
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:

@@ -7,21 +7,31 @@ lines and ``#`` comments and drops a trailing ``# comment`` on a line.
 
 from __future__ import annotations
 
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, iter_entries, iter_lines, open_text, write_batched
+from lookup.blocklists.common import BATCH, ExportOptions, ImportContext, is_plain_batch, iter_entries, iter_lines, open_text
 
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
     localize = options.localize
-    entries = iter_entries(rows, stats, prefixes=True)
-    if localize is None:
-        lines = (f"{number}*\n" if is_prefix else f"{number}\n" for _, number, is_prefix in entries)
-    else:
-        lines = (f"{localize(number)}{'*' if is_prefix else ''}\n" for _, number, is_prefix in entries)
-    stats.written += write_batched(out, lines)
+    iterator = iter(rows)
+    while batch := list(islice(iterator, BATCH)):
+        patterns = list(map(itemgetter(0), batch))
+        if localize is None and is_plain_batch(patterns):  # the usual batch is its own output
+            out.write("\n".join(patterns) + "\n")
+            stats.written += len(patterns)
+            continue
+        entries = list(iter_entries(batch, stats, prefixes=True))
+        if localize is None:
+            lines = [f"{number}*\n" if is_prefix else f"{number}\n" for _, number, is_prefix in entries]
+        else:
+            lines = [f"{localize(number)}{'*' if is_prefix else ''}\n" for _, number, is_prefix in entries]
+        out.write("".join(lines))
+        stats.written += len(lines)
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:

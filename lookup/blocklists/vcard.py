@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import MAX_LINE, ExportOptions, ImportContext, iter_entries, iter_lines, open_text
+from lookup.blocklists.common import MAX_LINE, ExportOptions, ImportContext, iter_batches, iter_lines, open_text
 
 CHUNK = 200
 CARD_NAME = "Spam"
@@ -37,12 +37,12 @@ CRLF = "\r\n"
 
 
 def write_v3(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
-    localize = options.localize
+    localize = options.localize or str
 
-    def tel(number: str) -> str:
-        return f"TEL;TYPE=CELL,VOICE:{localize(number) if localize else number}\r\n"
+    def render(numbers: list[str]) -> str:
+        return "".join([f"TEL;TYPE=CELL,VOICE:{localize(number)}\r\n" for number in numbers])
 
-    _write_cards(rows, out, options, stats, "3.0", tel)
+    _write_cards(rows, out, options, stats, "3.0", render)
 
 
 def write_v4(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
@@ -57,33 +57,45 @@ def write_v4(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, sta
             return f"TEL;VALUE=uri;TYPE=voice:tel:+1-{number[2:5]}-{number[5:8]}-{number[8:]}\r\n"
         return f"TEL;VALUE=uri;TYPE=voice:tel:{number}\r\n"
 
-    _write_cards(rows, out, options, stats, "4.0", tel)
+    def render(numbers: list[str]) -> str:
+        if localize is not None:
+            return "".join(map(tel, numbers))
+        return "".join([  # NANP numbers, the usual case, without a call each
+            f"TEL;VALUE=uri;TYPE=voice:tel:+1-{number[2:5]}-{number[5:8]}-{number[8:]}\r\n"
+            if len(number) == 12 and number[:2] == "+1"
+            else tel(number)
+            for number in numbers
+        ])
+
+    _write_cards(rows, out, options, stats, "4.0", render)
 
 
 def _write_cards(
-    rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats, version: str, tel: Callable[[str], str]
+    rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats, version: str, render: Callable[[list[str]], str]
 ) -> None:
+    """Cards of ``chunk_size`` numbers; ``render`` gives the TEL lines of a list of numbers."""
     size = options.chunk_size or CHUNK
-    buffer: list[str] = []
     in_card = 0
     cards = 0
-    for _, number, _ in iter_entries(rows, stats, prefixes=False):
-        if in_card == 0:
-            cards += 1
-            buffer.append(card_header(version, CARD_NAME if cards == 1 else f"{CARD_NAME} {cards}"))
-        buffer.append(tel(number))
-        in_card += 1
-        if in_card == size:
-            buffer.append("END:VCARD\r\n")
-            stats.written += in_card
-            in_card = 0
-            if len(buffer) >= 4096:
-                out.write("".join(buffer))
-                buffer.clear()
+    for entries in iter_batches(rows, stats, prefixes=False):
+        numbers = [number for _, number, _ in entries]
+        parts: list[str] = []
+        start = 0
+        while start < len(numbers):
+            if in_card == 0:
+                cards += 1
+                parts.append(card_header(version, CARD_NAME if cards == 1 else f"{CARD_NAME} {cards}"))
+            piece = numbers[start : start + size - in_card]
+            parts.append(render(piece))
+            start += len(piece)
+            in_card += len(piece)
+            if in_card == size:
+                parts.append("END:VCARD\r\n")
+                in_card = 0
+        out.write("".join(parts))
+        stats.written += len(numbers)
     if in_card:
-        buffer.append("END:VCARD\r\n")
-        stats.written += in_card
-    out.write("".join(buffer))
+        out.write("END:VCARD\r\n")
 
 
 def card_header(version: str, name: str) -> str:

@@ -13,7 +13,6 @@ as are patterns with a wildcard anywhere but the end. NoPhoneSpam backups
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, timezone
 from itertools import chain
 from pathlib import Path
@@ -23,9 +22,11 @@ from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
 from lookup.blocklists.common import (
     ExportOptions,
     ImportContext,
+    TextMemo,
     clean_text,
+    iter_batches,
+    quote_cell,
     iter_csv,
-    iter_entries,
     iter_lines,
     open_text,
     shorten,
@@ -37,35 +38,17 @@ HEADER = ("ID", "name", "pattern", "creationTimestamp", "numberOfCalls", "lastCa
 
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    localize = options.localize
-    now = epoch_ms(None)
-    last_text: str | None = None
-    last_clean = ""
-    last_added: str | None = None
-    last_ms = now
-    stamps: dict[str | None, int] = {}  # added_at -> epoch ms: lists share a few dozen dates
-    batch: list[tuple[object, ...]] = []
-    for row, number, is_prefix in iter_entries(rows, stats, prefixes=True):
-        text = row.name or row.description
-        if text is not last_text:
-            last_text, last_clean = text, safe_cell(clean_text(text))
-        if row.added_at != last_added:
-            last_added = row.added_at
-            last_ms = stamps.get(last_added)  # type: ignore[arg-type]
-            if last_ms is None:
-                if len(stamps) >= 4096:
-                    stamps.clear()
-                last_ms = stamps[last_added] = epoch_ms(last_added, now)  # type: ignore[index]
-        if localize is not None:
-            number = localize(number)
-        stats.written += 1
-        batch.append((stats.written, last_clean, number + "*" if is_prefix else number, last_ms, 0, ""))
-        if len(batch) >= 4096:
-            writer.writerows(batch)
-            batch.clear()
-    writer.writerows(batch)
+    out.write(",".join(HEADER) + "\n")
+    localize = options.localize or str
+    now = epoch_ms(None)  # once per export: rows without a date get the export's time
+    cells = TextMemo(lambda text: quote_cell(safe_cell(clean_text(text))))  # each distinct text cleaned and quoted once
+    stamps = TextMemo(lambda iso: epoch_ms(iso, now))  # lists share a few dozen dates
+    for entries in iter_batches(rows, stats, prefixes=True):
+        out.write("".join([
+            f"{index},{cells[row.name or row.description]},{localize(number)}{'*' if is_prefix else ''},{stamps[row.added_at]},0,\n"
+            for index, (row, number, is_prefix) in enumerate(entries, stats.written + 1)
+        ]))
+        stats.written += len(entries)
 
 
 def epoch_ms(iso: str | None, default: int | None = None) -> int:

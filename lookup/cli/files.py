@@ -50,7 +50,7 @@ def export(
 
     Example: whocalled export --format fritzbox -o blocklist.xml --include blocked,reported
     """
-    from lookup.blocklists import BlocklistError, export_rows
+    from lookup.blocklists import FORMATS, BlocklistError, export_rows
     from lookup.export import AllowlistEffect, Include, gather_rows
 
     try:
@@ -72,7 +72,7 @@ def export(
             community = community_numbers(settings, store)
         rows = gather_rows(
             store, settings, kinds, since=since_at, min_complaints=min_complaints, days=days, sources=sources, effect=effect,
-            community=community,
+            community=community, fields=FORMATS[fmt.value].fields,
         )
         try:
             stats = export_rows(rows, fmt, output or sys.stdout, national_region=settings.region if national else None, chunk_size=chunk_size)
