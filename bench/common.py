@@ -89,21 +89,37 @@ def bench_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# A process's peak (ru_maxrss) starts from the memory of the process it was forked from, so a
+# bench holding half a million rows would lend them to every command it runs. Each command is
+# therefore started by this small launcher (no site, no imports of ours), which times it and
+# reads its peak with wait4 and writes both, with the exit code, to the file it is given.
+LAUNCHER = (
+    "import os, sys, time\n"
+    "started = time.perf_counter()\n"
+    "pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "elapsed = time.perf_counter() - started\n"
+    "with open(sys.argv[1], 'w') as out:\n"
+    "    out.write(f'{elapsed!r} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}')\n"
+)
+
+
 def run_process(cmd: Sequence[str], *, env: dict[str, str] | None = None, stdin: Path | None = None,
                 ok_codes: Sequence[int] = (0,)) -> Run:
-    """Run ``cmd`` to completion (output discarded); its wall time and its own peak memory,
-    read with ``wait4`` so that earlier children do not count. A failure ends the bench."""
-    with open(stdin, "rb") if stdin else open(os.devnull, "rb") as fin, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=fin, stdout=subprocess.DEVNULL, stderr=err, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode not in ok_codes:
+    """Run ``cmd`` to completion (output discarded); its wall time and its own peak memory
+    (through :data:`LAUNCHER`, so neither this process's memory nor earlier children's
+    count). A failure ends the bench with what the command said."""
+    with open(stdin, "rb") if stdin else open(os.devnull, "rb") as fin, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".run") as report:
+        subprocess.run([sys.executable, "-S", "-c", LAUNCHER, report.name, *map(str, cmd)], stdin=fin,
+                       stdout=subprocess.DEVNULL, stderr=err, env=env, check=False)
+        measured = report.read().split()
+        code = int(measured[2]) if len(measured) == 3 else -1
+        if code not in ok_codes:
             err.seek(0)
             said = err.read().decode("utf-8", "replace")[-2000:]
-            raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{said}")
-    return Run(elapsed, usage.ru_maxrss / 1024)
+            raise SystemExit(f"benchmark command failed ({code}): {' '.join(map(str, cmd))}\n{said}")
+    return Run(float(measured[0]), int(measured[1]) / 1024)
 
 
 def command(cmd: Sequence[str], *, env: dict[str, str] | None = None, stdin: Path | None = None,
