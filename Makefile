@@ -33,8 +33,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# make bench BENCH_ARGS=--quick for smaller sizes; BENCH_ARGS=bench_lookup.py for one script
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) bench/out .pytest_cache demo.db demo.db-wal demo.db-shm

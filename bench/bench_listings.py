@@ -1,14 +1,15 @@
-"""P6: ``sync osm`` from a saved Overpass answer against the physical floor, measured in the same run.
+"""P7: ``whocalled sync osm --file`` of a saved Overpass answer as a whole process, against the
+physical floor, interleaved (floor, sync, floor, sync, ...).
 
 Generates an Overpass JSON answer of N places (default 200,000; cached under bench/out/) in the
 shape ``out tags center;`` gives: nodes and ways with names, kinds, addresses, opening hours,
 and phone values as they come in OpenStreetMap (international and national notations,
 ``;``-joined lists, extensions, ``contact:phone`` and ``mobile``, a few values that are no
-number). Times ``lookup.sync_listings.sync_osm(file=...)`` into a fresh database (streamed
-parse, splitting, the project's parser, one transaction) against the floor: ``json.load`` of
-the same file, ``phonenumbers.parse`` + E.164 of each ``;``-separated value, and a raw
-``executemany`` of the same rows into the same table (DDL and indexes copied from a fresh
-store). Each side runs in a process of its own, which also reports its peak memory.
+number). Times ``whocalled sync osm --file ANSWER --area US-DC`` into a fresh database (streamed
+parse, splitting, the project's parser, batched writes) against the floor, a process that does
+``json.load`` of the same file, ``phonenumbers.parse`` + E.164 of each ``;``-separated value,
+and a raw ``executemany`` of the same rows into the same table (DDL and indexes of a fresh
+store). The peak memory of each process is read with ``wait4``.
 
 Targets: time / floor <= 2; peak memory of the sync < 150 MB (the floor's ``json.load``
 holds the whole answer, so its peak grows with the file; the sync's must not).
@@ -24,21 +25,18 @@ Usage: python bench/bench_listings.py [--places 200000] [--repeat 3]
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
-import resource
-import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from common import OUT, PYTHON, WHOCALLED, Interleaved, bench_env, command, figure_of, interleave, report_figure  # noqa: E402
 
 TARGET_RATIO = 2.0
 TARGET_PEAK_MB = 150.0
@@ -92,88 +90,75 @@ def generate(path: Path, places: int) -> None:
     tmp.replace(path)
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def fresh(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def run_sync(answer: Path, db: Path) -> tuple[float, int]:
-    from db.store import Store
-    from lookup.settings import Settings
-    from lookup.sync_listings import sync_osm
+# The floor process: json.load of the whole answer, phonenumbers' parse and E.164 of each
+# ';'-separated value, and one raw executemany into a copy of an empty store (the same table,
+# indexes and pragmas). It imports nothing of ours.
+FLOOR = r"""
+import json, shutil, sqlite3, sys
+import phonenumbers
+answer, db, template, insert = sys.argv[1:5]
+shutil.copyfile(template, db)
+conn = sqlite3.connect(db, isolation_level=None)
+conn.execute("PRAGMA journal_mode = WAL")
+conn.execute("PRAGMA synchronous = NORMAL")
+conn.execute("PRAGMA cache_size = -16384")
+with open(answer, encoding="utf-8") as fh:
+    data = json.load(fh)
+rows = []
+for element in data["elements"]:
+    tags = element.get("tags")
+    if not tags:
+        continue
+    ref = f"{element['type']}/{element['id']}"
+    center = element.get("center") or element
+    for tag in ("phone", "contact:phone", "mobile", "contact:mobile"):
+        for value in (tags.get(tag) or "").split(";"):
+            if not value:
+                continue
+            try:
+                e164 = phonenumbers.format_number(phonenumbers.parse(value, "US"), phonenumbers.PhoneNumberFormat.E164)
+            except phonenumbers.NumberParseException:
+                continue
+            rows.append(("osm", "US-DC", 1, ref, e164, e164[:-2], tags.get("name"), tags.get("amenity"),
+                         tags.get("addr:street"), tags.get("website"), tags.get("opening_hours"),
+                         center.get("lat"), center.get("lon")))
+conn.execute("BEGIN")
+conn.executemany(insert, rows)
+conn.execute("COMMIT")
+conn.close()
+"""
 
-    fresh(db)
-    with Store(db) as store:
-        started = time.perf_counter()
-        result = asyncio.run(sync_osm(store, Settings(region="US"), area="US-DC", file=answer))
-        took = time.perf_counter() - started
-    assert result.ok, result.summary()
-    return took, result.rows
 
-
-def run_floor(answer: Path, db: Path) -> tuple[float, int]:
-    import phonenumbers
-
+def floor_command(answer: Path, db: Path) -> list[str]:
+    """The floor as a process, with an empty store made here as the template of its database."""
     from db.listings import INSERT_LISTING
     from db.store import Store
 
-    fresh(db)
-    with Store(db):  # the same table, indexes and pragmas; the DDL is all we take
-        pass
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA cache_size = -16384")
-    started = time.perf_counter()
-    with answer.open(encoding="utf-8") as fh:
-        data = json.load(fh)
-    rows = []
-    for element in data["elements"]:
-        tags = element.get("tags")
-        if not tags:
-            continue
-        ref = f"{element['type']}/{element['id']}"
-        center = element.get("center") or element
-        for tag in ("phone", "contact:phone", "mobile", "contact:mobile"):
-            for value in (tags.get(tag) or "").split(";"):
-                if not value:
-                    continue
-                try:
-                    e164 = phonenumbers.format_number(phonenumbers.parse(value, "US"), phonenumbers.PhoneNumberFormat.E164)
-                except phonenumbers.NumberParseException:
-                    continue
-                rows.append(("osm", "US-DC", 1, ref, e164, e164[:-2], tags.get("name"), tags.get("amenity"),
-                             tags.get("addr:street"), tags.get("website"), tags.get("opening_hours"),
-                             center.get("lat"), center.get("lon")))
-    conn.execute("BEGIN")
-    conn.executemany(INSERT_LISTING, rows)
-    conn.execute("COMMIT")
-    took = time.perf_counter() - started
-    conn.close()
-    return took, len(rows)
+    template = OUT / "listings-template.db"
+    fresh(template)
+    with Store(template) as store:  # the same table, indexes and pragmas; the DDL is all we take
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    script = OUT / "listings_floor.py"
+    script.write_text(FLOOR)
+    return [PYTHON, str(script), str(answer), str(db), str(template), INSERT_LISTING]
 
 
-def child(kind: str, answer: Path, db: Path) -> None:
-    took, rows = (run_sync if kind == "sync" else run_floor)(answer, db)
-    print(json.dumps({"seconds": took, "rows": rows, "peak_mb": peak_mb()}))
+def count_listings(db: Path) -> int:
+    from db.store import Store
+
+    with Store(db) as store:
+        return store.conn.execute("SELECT count(*) FROM listings").fetchone()[0]
 
 
-def measure(kind: str, answer: Path, db: Path) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", kind, "--answer", str(answer), "--db", str(db)],
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def time_lookups(db: Path, batch: int = 1000, repeat: int = 15) -> tuple[float, float, float, float]:
-    """Against the synced database: median seconds of ``whocalled lookup NUMBER --offline`` as a
-    whole process for a listed number and for one no listing holds (nor any in its block), then
-    of an in-process offline lookup of ``batch`` numbers of each kind (for information)."""
-    from common import WHOCALLED, bench_env, time_process
-
+def time_lookups(db: Path, batch: int = 1000, repeat: int = 15) -> tuple[Interleaved, float, float]:
+    """Against the synced database: ``whocalled lookup NUMBER --offline`` as a whole process for
+    a listed number interleaved with one no listing holds (nor any in its block), then median
+    seconds of an in-process offline lookup of ``batch`` numbers of each kind (for information)."""
     from db.store import Store
     from lookup.engine import Engine
     from lookup.settings import Settings
@@ -191,52 +176,38 @@ def time_lookups(db: Path, batch: int = 1000, repeat: int = 15) -> tuple[float, 
                 batches[name].append(time.perf_counter() - started)
                 assert all(bool(r.to_json()["listings"]) is (name == "listed") for r in results)
     env = bench_env(WHOCALLED_DB=str(db))
-    singles: dict[str, list[float]] = {"listed": [], "unlisted": []}
-    for _ in range(repeat):  # alternating, so drift on a shared machine hits both alike
-        for name, number in (("listed", listed[0]), ("unlisted", unlisted[0])):
-            singles[name].append(time_process([WHOCALLED, "lookup", number, "--offline"], env=env, repeat=1))
-    return (statistics.median(singles["listed"]), statistics.median(singles["unlisted"]),
-            statistics.median(batches["listed"]), statistics.median(batches["unlisted"]))
+    singles = interleave(command([WHOCALLED, "lookup", unlisted[0], "--offline"], env=env),
+                         command([WHOCALLED, "lookup", listed[0], "--offline"], env=env), repeat)
+    return singles, statistics.median(batches["listed"]), statistics.median(batches["unlisted"])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--places", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", choices=("sync", "floor"))
-    parser.add_argument("--answer", type=Path)
-    parser.add_argument("--db", type=Path)
     args = parser.parse_args()
-    if args.child:
-        child(args.child, args.answer, args.db)
-        return 0
     OUT.mkdir(parents=True, exist_ok=True)
     answer = OUT / f"overpass-{args.places}.json"
     if not answer.exists():
         generate(answer, args.places)
     size_mb = answer.stat().st_size / 1e6
-    syncs, floors = [], []
-    for _ in range(args.repeat):
-        floors.append(measure("floor", answer, OUT / "listings-floor.db"))
-        syncs.append(measure("sync", answer, OUT / "listings-sync.db"))
-    sync_s = statistics.median(r["seconds"] for r in syncs)
-    floor_s = statistics.median(r["seconds"] for r in floors)
-    peak = max(r["peak_mb"] for r in syncs)
-    ratio = sync_s / floor_s
-    print(f"sync osm --file, {args.places:,} places ({size_mb:.0f} MB, {syncs[0]['rows']:,} numbers): {sync_s:.2f} s,"
-          f" peak {peak:.0f} MB")
-    print(f"floor (json.load + phonenumbers E.164 + executemany, {floors[0]['rows']:,} rows): {floor_s:.2f} s,"
-          f" peak {max(r['peak_mb'] for r in floors):.0f} MB")
-    ok = ratio <= TARGET_RATIO and peak < TARGET_PEAK_MB
-    print(f"ratio time/floor = {ratio:.2f} (target <= {TARGET_RATIO}); peak {peak:.0f} MB (target < {TARGET_PEAK_MB:.0f})"
-          f" -> {'OK' if ok else 'MISSED'}")
-    with_match, without, batch_match, batch_without = time_lookups(OUT / "listings-sync.db")
-    extra = with_match / without
-    print(f"lookup NUMBER --offline: listed {with_match * 1000:.0f} ms vs unlisted {without * 1000:.0f} ms:"
-          f" ratio {extra:.2f} (target <= {TARGET_LOOKUP_RATIO}) -> {'OK' if extra <= TARGET_LOOKUP_RATIO else 'MISSED'}")
+    db, floor_db = OUT / "listings-sync.db", OUT / "listings-floor.db"
+    floor = command(floor_command(answer, floor_db), env=bench_env(), before=lambda: fresh(floor_db))
+    ours = command([WHOCALLED, "sync", "osm", "--file", str(answer), "--area", "US-DC"],
+                   env=bench_env(WHOCALLED_DB=str(db)), before=lambda: fresh(db))
+    measured = interleave(floor, ours, args.repeat, warmup=False)
+    rows = count_listings(db)
+    if rows != count_listings(floor_db):
+        print(f"P7: the sync stored {rows} numbers, the floor {count_listings(floor_db)}", file=sys.stderr)
+    print(f"(floor json.load + phonenumbers E.164 + executemany: peak {measured.floor_peak_mb:.0f} MB)")
+    ok = report_figure(figure_of("P7", f"sync osm --file of {args.places:,} places ({size_mb:.0f} MB, {rows:,} numbers)",
+                                 measured, TARGET_RATIO, peak_limit_mb=TARGET_PEAK_MB))
+    singles, batch_match, batch_without = time_lookups(db)
+    lookup = figure_of("P7-lookup", "lookup NUMBER --offline of a listed number", singles, TARGET_LOOKUP_RATIO)
+    lookup.unit, lookup.floor = "x an unlisted one", f"unlisted {singles.floor_s * 1000:.0f} ms"
+    ok &= report_figure(lookup)
     print(f"(for information: 1,000 numbers in one batch, listed {batch_match * 1000:.0f} ms"
           f" vs unlisted {batch_without * 1000:.0f} ms)")
-    ok = ok and extra <= TARGET_LOOKUP_RATIO
     return 0 if ok else 1
 
 

@@ -1,16 +1,16 @@
-"""P1 and P2: the lookup command as a whole process.
+"""P1 and P2: the lookup command as a whole process, interleaved with its floor.
 
-P1, cached lookup: ``whocalled lookup NUMBER --offline`` for a number already in
-a warm database, against the floor ``python -c "import phonenumbers, typer,
-sqlite_utils"`` (the libraries this path cannot avoid). Target <= 1.2 (issue 15).
+P1, cached lookup: ``whocalled lookup NUMBER --offline`` for a number already in a warm
+database, against the floor ``python -c "import phonenumbers, typer, sqlite_utils"`` (the
+libraries this path cannot avoid). Target <= 1.2 (issue 15).
 
-P2, batch: N distinct new numbers through ``whocalled lookup --offline --json -``
-against a bare loop computing the same facts with phonenumbers (parse,
-is_valid_number, number_type, geocoder description, carrier name, time zones,
-E.164 format) over the same numbers, as a process reading the same file.
-Target <= 2.
+P2, batch: N distinct new numbers (default 100,000) through ``whocalled lookup --offline --json -``
+as a whole process, each round into a fresh database, against a bare process computing the same
+facts with phonenumbers (parse, is_valid_number, number_type, geocoder description, carrier
+name, time zones, E.164) for each line of the same file and printing them. Targets: <= 2, and
+the peak memory of the whole lookup process < 80 MB (results are printed as they are ready).
 
-Usage: python bench/bench_lookup.py [--numbers 100000] [--only p1|p2]
+Usage: python bench/bench_lookup.py [--numbers 100000] [--rounds 3] [--only p1|p2]
 """
 
 from __future__ import annotations
@@ -19,27 +19,29 @@ import argparse
 import random
 import sys
 
-from common import OUT, PYTHON, WHOCALLED, bench_env, report, time_process
+from common import OUT, PYTHON, WHOCALLED, bench_env, command, figure_of, interleave, report_figure
 
+P1_TARGET = 1.2
+P2_TARGET = 2.0
+P2_PEAK_MB = 80.0
 FLOOR_P2 = r"""
 import sys
 import phonenumbers
 from phonenumbers import carrier, geocoder, timezone
-out = []
+write = sys.stdout.write
 for line in sys.stdin:
     raw = line.strip()
     if not raw:
         continue
     pn = phonenumbers.parse(raw, "US")
-    out.append((
+    write(repr((
         phonenumbers.format_number(pn, phonenumbers.PhoneNumberFormat.E164),
         phonenumbers.is_valid_number(pn),
         phonenumbers.number_type(pn),
         geocoder.description_for_number(pn, "en"),
         carrier.name_for_number(pn, "en"),
         timezone.time_zones_for_number(pn),
-    ))
-print(len(out))
+    )) + "\n")
 """
 
 US_AREA_CODES = [201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218, 219, 224, 225, 228,
@@ -72,48 +74,47 @@ def make_numbers(count: int) -> list[str]:
     return out
 
 
-def bench_p1() -> bool:
-    db = OUT / "p1.db"
+def remove_db(path) -> None:
     for suffix in ("", "-wal", "-shm"):
-        (OUT / f"p1.db{suffix}").unlink(missing_ok=True)
+        (path.parent / f"{path.name}{suffix}").unlink(missing_ok=True)
+
+
+def bench_p1(rounds: int) -> bool:
+    db = OUT / "p1.db"
+    remove_db(db)
     env = bench_env(WHOCALLED_DB=str(db))
-    number = "+1 876 881 2345"
-    time_process([WHOCALLED, "lookup", number, "--offline"], env=env, repeat=1)  # warm the database
-    floor = time_process([PYTHON, "-c", "import phonenumbers, typer, sqlite_utils"], env=env, repeat=9)
-    ours = time_process([WHOCALLED, "lookup", number, "--offline"], env=env, repeat=9)
-    return report("P1 cached lookup", ours / floor, 1.2, lower_is_better=True,
-                  detail=f"whocalled={ours * 1000:.0f}ms floor={floor * 1000:.0f}ms")
+    ours = [WHOCALLED, "lookup", "+1 876 881 2345", "--offline"]  # the warm-up round stores the number
+    floor = [PYTHON, "-c", "import phonenumbers, typer, sqlite_utils"]
+    measured = interleave(command(floor, env=env), command(ours, env=env), rounds)
+    return report_figure(figure_of("P1", "cached lookup NUMBER --offline", measured, P1_TARGET))
 
 
-def bench_p2(count: int) -> bool:
+def bench_p2(count: int, rounds: int) -> bool:
     numbers = OUT / f"p2-numbers-{count}.txt"
     if not numbers.exists():
         numbers.write_text("\n".join(make_numbers(count)) + "\n")
     floor_script = OUT / "p2_floor.py"
     floor_script.write_text(FLOOR_P2)
-    floor = time_process([PYTHON, str(floor_script)], env=bench_env(), stdin=numbers, repeat=3)
-    ours_times = []
-    for i in range(3):
-        db = OUT / f"p2-{i}.db"
-        for suffix in ("", "-wal", "-shm"):
-            (OUT / f"p2-{i}.db{suffix}").unlink(missing_ok=True)
-        env = bench_env(WHOCALLED_DB=str(db))
-        ours_times.append(time_process([WHOCALLED, "lookup", "--offline", "--json", "-"], env=env, stdin=numbers, repeat=1))
-    ours = sorted(ours_times)[1]
-    return report("P2 batch lookup", ours / floor, 2.0, lower_is_better=True,
-                  detail=f"numbers={count} whocalled={ours:.2f}s floor={floor:.2f}s")
+    db = OUT / "p2.db"
+    floor = command([PYTHON, str(floor_script)], env=bench_env(), stdin=numbers)
+    ours = command([WHOCALLED, "lookup", "--offline", "--json", "-"], env=bench_env(WHOCALLED_DB=str(db)),
+                   stdin=numbers, before=lambda: remove_db(db), ok_codes=(0, 2))
+    measured = interleave(floor, ours, rounds, warmup=False)
+    return report_figure(figure_of("P2", f"lookup --offline --json - of {count:,} new numbers", measured, P2_TARGET,
+                                   peak_limit_mb=P2_PEAK_MB))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--numbers", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=0, help="interleaved rounds (default 9 for P1, 3 for P2)")
     parser.add_argument("--only", choices=["p1", "p2"])
     args = parser.parse_args()
     ok = True
     if args.only in (None, "p1"):
-        ok &= bench_p1()
+        ok &= bench_p1(args.rounds or 9)
     if args.only in (None, "p2"):
-        ok &= bench_p2(args.numbers)
+        ok &= bench_p2(args.numbers, args.rounds or 3)
     return 0 if ok else 1
 
 

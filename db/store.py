@@ -184,6 +184,11 @@ class Store(FindingsMixin, CallsMixin, DatasetsMixin, ListingsMixin, NamesMixin,
 
         return Database(self._conn, execute_plugins=False)
 
+    def limit_page_cache(self, kib: int) -> None:
+        """Cap SQLite's page cache of this connection at ``kib`` KiB, for a command that streams
+        many small reads and writes (``lookup -``) and gains nothing from a larger one."""
+        self._conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+
     def close(self) -> None:
         self._conn.close()
 

