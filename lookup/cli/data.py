@@ -213,7 +213,8 @@ def serve(
     """
     from db.store import StoreError
     from lookup.server.app import run_server
-    from lookup.settings import ConfigError, check_token, load_settings
+    from lookup.settings import ConfigError
+    from lookup.settings_load import check_token, load_settings
 
     try:
         settings = load_settings(config, db_path=db)

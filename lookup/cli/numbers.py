@@ -417,7 +417,8 @@ def config_show(
 
     Example: whocalled config show
     """
-    from lookup.settings import ConfigError, load_settings
+    from lookup.settings import ConfigError
+    from lookup.settings_load import load_settings
 
     try:
         settings = load_settings(config, db_path=db, region=region)
@@ -432,7 +433,8 @@ def config_path(config: ConfigOpt = None, db: DbOpt = None) -> None:
 
     Example: whocalled config path
     """
-    from lookup.settings import ConfigError, load_settings
+    from lookup.settings import ConfigError
+    from lookup.settings_load import load_settings
 
     try:
         settings = load_settings(config, db_path=db)
