@@ -65,7 +65,7 @@ def serve(db: str) -> None:
     from lookup.engine import Engine
     from lookup.server.app import create_app
     from lookup.server.screen import screen_answer
-    from lookup.settings import load_settings
+    from lookup.settings_load import load_settings
     from lookup.stir import read_attestation
 
     settings = load_settings(db_path=db)

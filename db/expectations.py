@@ -70,7 +70,7 @@ class ExpectationsMixin:
         return cur.rowcount
 
     def get_report(self, report_id: int) -> Report | None:
-        from db.store import _report
+        from db.lists import _report
 
         row = self.conn.execute(
             "SELECT id, e164, category, note, at, created_at, submitted_to, submission FROM reports WHERE id = ?",

@@ -1,5 +1,5 @@
-"""The Store: with its mixins (db.findings, db.calls, db.datasets) the only code in whocalled
-that runs SQL.
+"""The Store: with its mixins (db.findings, db.calls, db.datasets, db.lists and the rest) the only
+code in whocalled that runs SQL.
 
 One SQLite file (WAL mode, a busy timeout) shared by the CLI and the server.
 Writes happen in one transaction per batch; reads for a batch are one query
@@ -12,7 +12,6 @@ import itertools
 import json
 import os
 import sqlite3
-from collections import defaultdict
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -22,22 +21,14 @@ from typing import Any, Iterable, Iterator, Sequence
 from db.calls import CallsMixin
 from db.community.household import CommunityListMixin
 from db.findings import FindingsMixin
+from db.lists import ListsMixin
 from db.listings import ListingsMixin
 from db.names import NamesMixin
 from db.datasets import DatasetsMixin
 from db.expectations import ExpectationsMixin
 from db.robots import RobotsMixin
 from db.sql import chunks, marks
-from lookup.models import (
-    Category,
-    ListEntry,
-    ListKind,
-    Number,
-    NumberKind,
-    NumberType,
-    Report,
-    iso_now,
-)
+from lookup.models import ListKind, Number, NumberKind, NumberType, iso_now
 
 BUSY_TIMEOUT_MS = 5000
 _SAVEPOINTS = itertools.count()
@@ -79,7 +70,10 @@ def is_damage(exc: BaseException) -> bool:
     )
 
 
-class Store(FindingsMixin, CallsMixin, DatasetsMixin, ListingsMixin, NamesMixin, RobotsMixin, ExpectationsMixin, CommunityListMixin):
+class Store(
+    FindingsMixin, CallsMixin, DatasetsMixin, ListingsMixin, NamesMixin, RobotsMixin, ExpectationsMixin,
+    CommunityListMixin, ListsMixin,
+):
     """Open (creating and upgrading as needed) the database at ``path``; ``":memory:"`` for tests.
 
     A new file is created readable by its owner only (its WAL files follow its mode) and marked
@@ -293,59 +287,8 @@ class Store(FindingsMixin, CallsMixin, DatasetsMixin, ListingsMixin, NamesMixin,
             )
         return len(rows)
 
-    # ------------------------------------------------------------ block / allow lists
-
-    def add_list_entry(self, entry: ListEntry) -> bool:
-        """Add or update an entry; returns True when the pattern was not listed before."""
-        with self.atomic():
-            before = self.conn.execute("SELECT kind FROM lists WHERE pattern = ?", (entry.pattern,)).fetchone()
-            self.conn.execute(
-                "INSERT OR REPLACE INTO lists (pattern, kind, reason, added_at, origin) VALUES (?,?,?,?,?)",
-                (entry.pattern, entry.kind.value, entry.reason, entry.added_at, entry.origin),
-            )
-        return before is None
-
-    def add_list_entries(self, entries: Iterable[ListEntry], *, replace: bool = False) -> int:
-        """Bulk add in one transaction; existing patterns are kept unless ``replace``. Returns rows added."""
-        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-        with self.atomic():
-            before = self.conn.total_changes
-            self.conn.executemany(
-                f"{verb} INTO lists (pattern, kind, reason, added_at, origin) VALUES (?,?,?,?,?)",
-                ((e.pattern, e.kind.value, e.reason, e.added_at, e.origin) for e in entries),
-            )
-            return self.conn.total_changes - before
-
-    def remove_list_entry(self, pattern: str) -> ListEntry | None:
-        with self.atomic():
-            entry = self.get_list_entry(pattern)
-            if entry is not None:
-                self.conn.execute("DELETE FROM lists WHERE pattern = ?", (pattern,))
-        return entry
-
-    def get_list_entry(self, pattern: str) -> ListEntry | None:
-        row = self.conn.execute(
-            "SELECT pattern, kind, reason, added_at, origin FROM lists WHERE pattern = ?", (pattern,)
-        ).fetchone()
-        return _entry(row) if row else None
-
-    def list_entries(self, kind: ListKind | None = None) -> list[ListEntry]:
-        return list(self.iter_list_entries(kind))
-
-    def iter_list_entries(self, kind: ListKind | None = None, *, since: str | None = None) -> Iterator[ListEntry]:
-        """Entries ordered by pattern, streamed from the cursor."""
-        sql = "SELECT pattern, kind, reason, added_at, origin FROM lists"
-        where, args = [], []
-        if kind is not None:
-            where.append("kind = ?")
-            args.append(kind.value)
-        if since:
-            where.append("added_at >= ?")
-            args.append(since)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        for row in self.conn.execute(sql + " ORDER BY pattern", args):
-            yield _entry(row)
+    # ------------------------------------------------------------ block / allow lists: the export's query
+    # (the rest of the lists and the user's reports: db.lists)
 
     def iter_list_rows(
         self, kind: ListKind, *, since: str | None = None, default_reason: str = "", reason: bool = True, added_at: bool = True
@@ -377,70 +320,6 @@ class Store(FindingsMixin, CallsMixin, DatasetsMixin, ListingsMixin, NamesMixin,
         finally:
             self.conn.execute(f"PRAGMA cache_size = {int(previous)}")
 
-    def matching_entries(self, e164s: Sequence[str]) -> dict[str, list[ListEntry]]:
-        """List entries that apply to each number: exact matches plus every matching prefix."""
-        out: dict[str, list[ListEntry]] = defaultdict(list)
-        keys = [k for k in dict.fromkeys(e164s) if k]
-        for chunk in chunks(keys):
-            for row in self.conn.execute(
-                "SELECT pattern, kind, reason, added_at, origin FROM lists"
-                f" WHERE pattern IN ({marks(len(chunk))})",
-                chunk,
-            ):
-                out[row[0]].append(_entry(row))
-        prefixes = [
-            _entry(r)
-            for r in self.conn.execute(
-                "SELECT pattern, kind, reason, added_at, origin FROM lists WHERE pattern LIKE '%*'"
-            )
-        ]
-        if prefixes:
-            for key in keys:
-                for entry in prefixes:
-                    if entry.matches(key):
-                        out[key].append(entry)
-        return dict(out)
-
-    # ------------------------------------------------------------ the user's reports
-
-    def add_report(self, report: Report) -> int:
-        with self.atomic():
-            cur = self.conn.execute(
-                "INSERT INTO reports (e164, category, note, at, created_at, submitted_to, submission)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (
-                    report.e164,
-                    report.category.value,
-                    report.note,
-                    report.at,
-                    report.created_at,
-                    report.submitted_to,
-                    report.submission,
-                ),
-            )
-        return int(cur.lastrowid)
-
-    def record_submission(self, report_id: int, submitted_to: str, result: str) -> None:
-        with self.atomic():
-            self.conn.execute(
-                "UPDATE reports SET submitted_to = ?, submission = ? WHERE id = ?", (submitted_to, result, report_id)
-            )
-
-    def list_reports(self, e164s: Sequence[str] | None = None) -> list[Report]:
-        sql = "SELECT id, e164, category, note, at, created_at, submitted_to, submission FROM reports"
-        args: list[str] = []
-        if e164s is not None:
-            keys = list(dict.fromkeys(e164s))
-            if not keys:
-                return []
-            out: list[Report] = []
-            for chunk in chunks(keys):
-                out.extend(
-                    _report(r)
-                    for r in self.conn.execute(sql + f" WHERE e164 IN ({marks(len(chunk))}) ORDER BY id", chunk)
-                )
-            return out
-        return [_report(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
 
 def _make_private(path: Path) -> None:
     """Create ``path`` owner-only if it is new; tighten the database and its companion files
@@ -459,17 +338,3 @@ def _make_private(path: Path) -> None:
                 companion.chmod(_PRIVATE)
         except OSError:
             continue  # missing, or not ours to change
-
-
-def _entry(row: Sequence[Any]) -> ListEntry:
-    return ListEntry(pattern=row[0], kind=ListKind(row[1]), reason=row[2], added_at=row[3], origin=row[4])
-
-
-def _report(r: Sequence[Any]) -> Report:
-    try:
-        category = Category(r[2])
-    except ValueError:
-        category = Category.OTHER
-    return Report(
-        id=r[0], e164=r[1], category=category, note=r[3], at=r[4], created_at=r[5], submitted_to=r[6], submission=r[7]
-    )

@@ -2,7 +2,8 @@
 
 Nothing here does I/O. The E.164 string (``"+12025550123"``) is the key for a
 number everywhere; ``phonenumbers.PhoneNumber`` is mutable and unhashable, so
-it never leaves ``lookup.numbers``.
+it never leaves ``lookup.numbers``. The types of call logs (:mod:`lookup.models_calls`) and of
+verdicts (:mod:`lookup.models_verdicts`) are kept apart and imported here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any, NamedTuple
+
+# Call-log and verdict types live in modules of their own; every importer may keep using this one.
+from lookup.models_calls import (
+    MAX_PROBLEMS as MAX_PROBLEMS,
+    Call as Call,
+    CallStatus as CallStatus,
+    Direction as Direction,
+    History as History,
+    LogFormat as LogFormat,
+    ReadTally as ReadTally,
+)
+from lookup.models_verdicts import CallBack as CallBack, Evidence as Evidence, Level as Level, Verdict as Verdict
 
 
 def utc_now() -> datetime:
@@ -314,142 +327,3 @@ class Report:
     id: int | None = None
     submitted_to: str | None = None
     submission: str | None = None  # result text of a submission
-
-
-# ---------------------------------------------------------------- call logs
-
-
-class Direction(StrEnum):
-    INCOMING = "incoming"
-    OUTGOING = "outgoing"
-
-
-class CallStatus(StrEnum):
-    ANSWERED = "answered"
-    MISSED = "missed"
-    VOICEMAIL = "voicemail"
-    REJECTED = "rejected"
-    BLOCKED = "blocked"
-
-
-class LogFormat(StrEnum):
-    """The call-log formats whocalled reads (one reader module each, in ``lookup.calllogs``)."""
-
-    ANDROID_XML = "android_xml"
-    GVOICE_TAKEOUT = "gvoice_takeout"
-    IOS_CALLHISTORY = "ios_callhistory"
-    FRITZBOX_CSV = "fritzbox_csv"
-    ASTERISK_CSV = "asterisk_csv"
-    GENERIC_CSV = "generic_csv"
-    PLAIN_TEXT = "plain_text"
-
-
-class Call(NamedTuple):
-    """One call from an imported call log. ``e164`` is ``None`` when the caller was withheld.
-
-    A named tuple rather than a frozen dataclass: readers build one per row, and a
-    frozen dataclass's ``__init__`` costs four times as much (a million-call log spends
-    seconds on it)."""
-
-    e164: str | None
-    at: datetime | None  # timezone-aware, UTC; None when the log gives no time (a plain list of numbers)
-    direction: Direction
-    status: CallStatus
-    duration: int | None = None  # seconds; None when the log does not say
-    name: str | None = None  # contact name as the log shows it
-    raw_number: str = ""
-    log_format: str = ""
-    local_at: datetime | None = None  # the log's own clock time when it gave no offset (naive)
-    ring: int | None = None  # seconds it rang before it was answered or given up; None unless the log records it
-
-    @property
-    def withheld(self) -> bool:
-        return self.e164 is None
-
-
-@dataclass(frozen=True, slots=True)
-class History:
-    """What the user's own call logs say about one number (feeds the verdict)."""
-
-    silent_calls: int = 0  # silent missed calls from this number
-    first_at: str | None = None
-    last_at: str | None = None
-    night_calls: int = 0  # silent calls between 21:00 and 08:00 local time
-    outgoing_calls: int = 0  # the user called this number
-    answered_calls: int = 0
-    contact_name: str | None = None
-    voicemails: int = 0
-    quick_redials: int = 0  # redialled within 30 s of an unanswered call (lookup.timing)
-    urgent_redials: int = 0  # called again 1 to 10 minutes after an unanswered call
-    same_time_days: int = 0  # most days with a silent call at about the same time of day
-    wave_numbers: int = 0  # numbers of its block in the wave of silent calls it is part of
-    wave_block: str | None = None  # that block's leading digits (lookup.timing.wave_block)
-    wave_first_at: str | None = None  # the wave's first and last silent call
-    wave_last_at: str | None = None
-    short_rings: int = 0  # silent calls that rang under 5 s, where the log says; 0 below two silent calls
-
-
-# ---------------------------------------------------------------- verdicts
-
-
-class Level(StrEnum):
-    ALLOWED = "allowed"
-    LIKELY_OK = "likely_ok"
-    UNKNOWN = "unknown"
-    SUSPICIOUS = "suspicious"
-    LIKELY_SPAM = "likely_spam"
-    BLOCKED = "blocked"
-
-
-class CallBack(StrEnum):
-    YES = "yes"
-    CAUTION = "caution"
-    NO = "no"
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """One reason behind a verdict. Positive weight points to spam, negative to a genuine caller."""
-
-    signal: str
-    weight: float
-    detail: str
-    source: str = "whocalled"
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    level: Level
-    score: int  # 0..100, higher means more likely spam
-    call_back: CallBack
-    call_back_reason: str
-    evidence: tuple[Evidence, ...] = ()
-
-
-MAX_PROBLEMS = 20  # reasons kept for skipped rows; the count goes on past them
-
-
-@dataclass
-class ReadTally:
-    """What reading one file gave: items read, rows skipped (with where and why, the first
-    ``MAX_PROBLEMS``), rows ignored on purpose. The one "read N, skipped M" of whocalled:
-    call logs, blocklist and contact imports and dataset files all count with it."""
-
-    read: int = 0
-    skipped: int = 0
-    ignored: int = 0  # rows that parse but are no caller (short codes, texts, internal calls)
-    problems: list[str] = field(default_factory=list)  # "line 14: bad date"
-
-    def skip(self, where: str, why: str = "") -> None:
-        """Count one skipped row and keep its place and reason while there is room."""
-        self.skipped += 1
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(f"{where}: {why}" if why and where else where or why)
-
-    def summary(self) -> str:
-        """One line for a warning: ``skipped 2 rows (line 3: bad date; line 9: ...)``; "" when none."""
-        if not self.skipped:
-            return ""
-        more = "; ..." if self.skipped > len(self.problems) else ""
-        rows = "row" if self.skipped == 1 else "rows"
-        return f"skipped {self.skipped} {rows} ({'; '.join(self.problems)}{more})"

@@ -1,5 +1,6 @@
-"""The source contract: one interface per kind of source, the request/page types the fetcher
-trades in, and bot-wall detection.
+"""The source contract: one interface per kind of source, and the test-table row every source
+fills. The request/page types the fetcher trades in, the source errors and bot-wall detection
+are in :mod:`scrapers.pages` (imported here, so ``from scrapers.base import Page`` still works).
 
 A source never does I/O and never touches the store. There are four kinds, each
 an explicit class here; a source subclasses the one (or two) that fit:
@@ -31,9 +32,8 @@ like a clean number.
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Sequence
 
 from datetime import date, datetime
@@ -43,103 +43,16 @@ from lookup.models import (
     iso_now,
 )
 from lookup.settings import SourceConfig
-
-
-class SourceError(Exception):
-    """A source could not give an answer. ``status`` says which kind of failure."""
-
-    status: Status = Status.ERROR
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-class Blocked(SourceError):
-    status = Status.BLOCKED
-
-
-class RateLimited(SourceError):
-    status = Status.RATE_LIMITED
-
-
-class LayoutChanged(SourceError):
-    status = Status.LAYOUT_CHANGED
-
-
-class FetchError(SourceError):
-    """Raised by the fetcher; ``status`` is timeout, rate_limited, blocked or error."""
-
-    def __init__(self, status: Status, reason: str):
-        super().__init__(reason)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class Request:
-    """What a source wants fetched. ``expect`` names the body kind: html, json, text or xml."""
-
-    url: str
-    method: str = "GET"
-    headers: Mapping[str, str] = field(default_factory=dict)
-    params: Mapping[str, str] = field(default_factory=dict)
-    json: Any = None
-    expect: str = "html"
-    robots: bool = True  # honour the host's robots.txt (APIs meant for programs set False)
-
-
-@dataclass(frozen=True)
-class Page:
-    """A finished HTTP response as the fetcher hands it to a source."""
-
-    url: str
-    status: int
-    body: str
-    content_type: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-# Markers of bot walls and challenge pages (Cloudflare, hCaptcha, reCAPTCHA, DataDome,
-# PerimeterX, Sucuri, Akamai). Matched case-insensitively against the first 64 KiB.
-_BLOCK_MARKERS: tuple[tuple[str, str], ...] = (
-    ("just a moment...", "Cloudflare 'Just a moment' challenge"),
-    ("cf-browser-verification", "Cloudflare browser check"),
-    ("cf_chl_opt", "Cloudflare challenge"),
-    ("challenge-platform", "Cloudflare challenge"),
-    ("attention required! | cloudflare", "Cloudflare block page"),
-    ("checking your browser before accessing", "browser check page"),
-    ("g-recaptcha", "reCAPTCHA"),
-    ("h-captcha", "hCaptcha"),
-    ("hcaptcha.com", "hCaptcha"),
-    ("captcha-delivery.com", "DataDome captcha"),
-    ("px-captcha", "PerimeterX captcha"),
-    ("sucuri website firewall", "Sucuri firewall"),
-    ("access denied</title>", "access denied page"),
-    ("are you a robot", "robot check"),
-    ("verify you are human", "human verification"),
-    ("unusual traffic from your computer", "unusual-traffic block"),
+from scrapers.pages import (
+    Blocked as Blocked,
+    FetchError as FetchError,
+    LayoutChanged as LayoutChanged,
+    Page,
+    RateLimited as RateLimited,
+    Request,
+    SourceError,
+    detect_block_page,
 )
-_CAPTCHA = re.compile(r"\bcaptcha\b", re.IGNORECASE)
-
-
-def detect_block_page(page: Page) -> str | None:
-    """Return why ``page`` is a bot wall or challenge, or ``None`` if it looks like content.
-
-    A 403/503/429 whose body is HTML is treated as a wall even without a known
-    marker; a captcha word inside an ordinary 200 page (a comment mentioning
-    one) is not, unless a known marker is present.
-    """
-    head = page.body[:65536].lower()
-    for marker, why in _BLOCK_MARKERS:
-        if marker in head:
-            return why
-    if page.status in (403, 503) and ("<html" in head or "<!doctype" in head):
-        return f"HTTP {page.status} challenge page"
-    if page.status in (403, 503) and _CAPTCHA.search(head):
-        return f"HTTP {page.status} captcha"
-    if page.status == 403:
-        return "HTTP 403 Forbidden"
-    return None
 
 
 @dataclass(frozen=True)

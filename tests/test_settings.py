@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lookup.cli import app
-from lookup.settings import ConfigError, Settings, check_token, load_settings
+from lookup.settings import ConfigError, Settings
+from lookup.settings_load import check_token, load_settings
 
 GOOD = """\
 region = "gb"

@@ -2,11 +2,12 @@
 
 Exit codes, decided in the command modules only: 0 success (even when some sources failed,
 which is said on stderr), 1 runtime failure, 2 bad input or usage. The commands live in
-:mod:`lookup.cli.numbers` (lookup, lists, reports, config), :mod:`lookup.cli.files` (export,
-import) and :mod:`lookup.cli.data` (triage, sync, sources, serve), :mod:`lookup.cli.expect` (expect, forget,
-unreport); shared options and helpers
-in :mod:`lookup.cli.common`, rendering in :mod:`lookup.cli.render` and
-:mod:`lookup.cli.render_triage`.
+:mod:`lookup.cli.numbers` (lookup, config), :mod:`lookup.cli.lists` (block, allow, unlist,
+lists, report, reports), :mod:`lookup.cli.files` (export, import), :mod:`lookup.cli.data`
+(triage, sources, serve), :mod:`lookup.cli.sync` (sync ftc, fcc, osm, wikidata) and
+:mod:`lookup.cli.expect` (expect, forget, unreport); shared options and helpers in
+:mod:`lookup.cli.common`, rendering in :mod:`lookup.cli.render`, :mod:`lookup.cli.printer`
+(lookup's results as they come) and :mod:`lookup.cli.render_triage`.
 
 The console script runs :func:`main`, not ``app``: typer turns every command's signature into
 click parameters on each run (about 1.5 ms a command, most of a cached lookup's own cost), so
@@ -22,8 +23,10 @@ import typer
 
 # Importing the command modules registers their commands, in this order in --help.
 from lookup.cli import numbers  # noqa: F401  isort: skip
+from lookup.cli import lists  # noqa: F401  isort: skip
 from lookup.cli import files  # noqa: F401  isort: skip
 from lookup.cli import data  # noqa: F401  isort: skip
+from lookup.cli import sync  # noqa: F401  isort: skip
 from lookup.cli import community  # noqa: F401  isort: skip
 from lookup.cli import expect  # noqa: F401  isort: skip
 from lookup.cli.common import app

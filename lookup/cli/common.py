@@ -82,7 +82,8 @@ def opened(
     import sqlite3
 
     from db.store import Store, StoreDamaged, StoreError, damaged, is_damage
-    from lookup.settings import ConfigError, load_settings
+    from lookup.settings import ConfigError
+    from lookup.settings_load import load_settings
 
     try:
         settings = load_settings(config, db_path=db, region=region)

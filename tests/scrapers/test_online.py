@@ -16,7 +16,7 @@ import pytest
 
 from db.store import Store
 from lookup.canaries import canaries_for, run_canaries
-from lookup.settings import load_settings
+from lookup.settings_load import load_settings
 from lookup.sync import sync_ftc
 from lookup.sync_listings import sync_osm, sync_wikidata
 from scrapers.base import DatasetSource, ListingSource, Source
