@@ -184,6 +184,33 @@ def _nanp_parsed(text: str) -> phonenumbers.PhoneNumber | None:
     return None
 
 
+_NANP_FORMATS_OK: bool | None = None  # phonenumbers still formats +1 numbers as below (checked once)
+
+
+def _nanp_formats(parsed: phonenumbers.PhoneNumber) -> tuple[str, str] | None:
+    """The national and international formats of a +1 number of ten digits not starting with
+    0 or 1, as phonenumbers writes them ("(202) 555-0143", "+1 202-555-0143": every +1 number is
+    formatted by the US metadata, whose only ten-digit pattern is this one), by slicing; None
+    for any other number, or when phonenumbers no longer formats a probe number so."""
+    global _NANP_FORMATS_OK
+    nsn = str(parsed.national_number)
+    if parsed.country_code != 1 or len(nsn) != 10 or nsn[0] in "01" or parsed.italian_leading_zero:
+        return None
+    if _NANP_FORMATS_OK is None:
+        _NANP_FORMATS_OK = check_nanp_formats()
+    if not _NANP_FORMATS_OK:
+        return None
+    return f"({nsn[:3]}) {nsn[3:6]}-{nsn[6:]}", f"+1 {nsn[:3]}-{nsn[3:6]}-{nsn[6:]}"
+
+
+def check_nanp_formats() -> bool:
+    """Whether phonenumbers formats a probe +1 number (its leading 310 picks a pattern of its
+    own for seven digits) as :func:`_nanp_formats` slices it."""
+    probe = phonenumbers.PhoneNumber(country_code=1, national_number=3105550143)
+    return (phonenumbers.format_number(probe, PhoneNumberFormat.NATIONAL) == "(310) 555-0143"
+            and phonenumbers.format_number(probe, PhoneNumberFormat.INTERNATIONAL) == "+1 310-555-0143")
+
+
 def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.PhoneNumber | None]:
     """Like :func:`normalize_number` without details, also returning the parsed object
     (``None`` for withheld, short and emergency numbers) so details can be added later."""
@@ -229,6 +256,8 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
     # The extension is kept apart: the formats below are the number's own, the same for every
     # extension, so stored facts of an E.164 key never carry one input's extension.
     extension, parsed.extension = parsed.extension or None, None
+    formats = _nanp_formats(parsed) or (phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
+                                        phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL))
     return Number(
         input=raw,
         kind=NumberKind.NUMBER,
@@ -236,8 +265,8 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
         extension=extension,
         region=number_region if number_region != "ZZ" else None,
         country_code=parsed.country_code,
-        national=phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
-        international=phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL),
+        national=formats[0],
+        international=formats[1],
         valid=valid,
         possible=possible_reason
         in (phonenumbers.ValidationResult.IS_POSSIBLE, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY),

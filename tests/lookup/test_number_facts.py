@@ -10,7 +10,7 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from lookup.models import NumberType
 from lookup.number_facts import _TYPES, region_and_type
-from lookup.numbers import _nanp_parsed, parse_number
+from lookup.numbers import _nanp_formats, _nanp_parsed, parse_number
 
 
 def _example_numbers() -> list[phonenumbers.PhoneNumber]:
@@ -90,3 +90,26 @@ def test_parse_number_gives_phonenumbers_e164_and_formats() -> None:
         assert number.e164 == text
         assert number.national == phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL)
         assert number.valid == phonenumbers.is_valid_number(parsed)
+
+
+def test_plus_one_formats_are_sliced_as_phonenumbers_formats_them() -> None:
+    rng = random.Random(11)
+    area_codes = [f"{a}{b}{c}" for a in "23456789" for b in "0123456789" for c in "0123456789"]
+    texts = [f"+1{code}{rng.randint(0, 9_999_999):07d}" for code in area_codes for _ in range(6)]
+    texts += ["+13105550143", "+13101234567", "+12000000000", "+19999999999"]
+    for text in texts:
+        number, parsed = parse_number(text, "US")
+        assert (number.national, number.international) == (
+            phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
+            phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL)), text
+    assert _nanp_formats(parse_number("+12025550143")[1]) is not None  # the quick path was taken
+    assert _nanp_formats(parse_number("+442079460958")[1]) is None
+
+
+def test_plus_one_formats_fall_back_when_phonenumbers_formats_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lookup.numbers as numbers
+
+    monkeypatch.setattr(numbers, "_NANP_FORMATS_OK", None)
+    monkeypatch.setattr(numbers, "check_nanp_formats", lambda: False)
+    assert _nanp_formats(parse_number("+12025550143")[1]) is None
+    assert parse_number("+12025550143")[0].national == "(202) 555-0143"  # from phonenumbers itself
