@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
+from typing import Any, Callable
 
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumberType
@@ -97,10 +99,7 @@ def describe(
     phonenumbers' geocoder (every language, about 100 MB); carrier and time-zone tables
     are small and loaded on first use.
     """
-    from phonenumbers import carrier, timezone
-
-    from lookup.geo import describe_location
-
+    carrier, timezone, describe_location = _tables()
     # The type is known already; phonenumbers' carrier and time-zone helpers would each
     # work it out again (two more region searches per number), so use their inner halves.
     pn_type = phonenumbers.number_type(parsed) if number_type is None else _PN_TYPES.get(number_type, PhoneNumberType.UNKNOWN)
@@ -117,6 +116,17 @@ def describe(
     if len(zones) > MAX_TIME_ZONES:  # phonenumbers lists every zone of the country code: it does not know
         zones = ()
     return location, name, zones
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[Any, Any, Callable[[phonenumbers.PhoneNumber, int], str]]:
+    """phonenumbers' carrier and time-zone modules and the place names, imported at the first
+    number described (not with this module: they are large), then kept at hand."""
+    from phonenumbers import carrier, timezone
+
+    from lookup.geo import describe_location
+
+    return carrier, timezone, describe_location
 
 
 def _country_time_zones(parsed: phonenumbers.PhoneNumber) -> tuple[str, ...]:
