@@ -17,14 +17,10 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Sequence
 
 from db.store import Store
 from lookup.expect import open_expectations
-from lookup.models import (
-    Finding,
-    Number,
-    Report,
-    SourceKind,
-    Status,
-)
-from lookup.numbers import NumberError, parse_number, with_details
+from lookup.models import Finding, Number, Report, SourceKind, Status
+from lookup.local_findings import dataset_findings, listing_findings
+from lookup.normalizing import normalize_inputs
+from lookup.numbers import NumberError
 from lookup.results import LookupResult
 from lookup.settings import Settings
 from lookup.verdict import score
@@ -63,6 +59,13 @@ class Engine:
 
     # ------------------------------------------------------------ normalising and facts
 
+    def _normalize(
+        self, inputs: Sequence[str], region: str | None = None
+    ) -> tuple[list[Number | NumberError], dict[str, Number]]:
+        """:meth:`normalize` without the write: the numbers, and the facts computed for the
+        first time (to save with the batch)."""
+        return normalize_inputs(self.store, inputs, region or self.settings.region)
+
     def normalize(self, inputs: Sequence[str], region: str | None = None) -> list[Number | NumberError]:
         """Parse every input; facts of known numbers come from the store, new ones are
         computed once (location, carrier, time zones) and saved."""
@@ -70,54 +73,6 @@ class Engine:
         if fresh:
             self.store.save_numbers(fresh.values())
         return out
-
-    def _normalize(
-        self, inputs: Sequence[str], region: str | None = None
-    ) -> tuple[list[Number | NumberError], dict[str, Number]]:
-        """:meth:`normalize` without the write: the numbers, and the facts computed for the
-        first time (to save with the batch)."""
-        region = region or self.settings.region
-        # Inputs already in E.164 form ("+12025550143", spaces and dashes allowed) whose facts
-        # are stored need no parsing at all: the stored row has everything parsing would give.
-        plain = {raw: key for raw in inputs if (key := plain_e164(raw))}
-        stored = self.store.get_numbers(list(set(plain.values()))) if plain else {}
-        parsed: list[tuple[Number, Any] | NumberError | Number] = []
-        for raw in inputs:
-            hit = stored.get(plain.get(raw, ""))
-            if hit is not None:
-                parsed.append(replace(hit, input=raw))
-                continue
-            try:
-                parsed.append(parse_number(raw, region))
-            except NumberError as exc:
-                parsed.append(exc)
-        keys = [p[0].e164 for p in parsed if isinstance(p, tuple) and p[0].e164]
-        known = self.store.get_numbers(keys) if keys else {}
-        fresh: dict[str, Number] = {}
-        out: list[Number | NumberError] = []
-        for item in parsed:
-            if isinstance(item, (NumberError, Number)):
-                out.append(item)
-                continue
-            number, pn = item
-            if number.e164 is None or pn is None:
-                out.append(number)
-                continue
-            stored = known.get(number.e164) or fresh.get(number.e164)
-            if stored is None:
-                full = with_details(number, pn)
-                fresh[number.e164] = full
-                out.append(full)
-            else:
-                out.append(
-                    replace(
-                        number,
-                        location=stored.location,
-                        carrier=stored.carrier,
-                        time_zones=stored.time_zones,
-                    )
-                )
-        return out, fresh
 
     # ------------------------------------------------------------ lookups
 
@@ -131,9 +86,9 @@ class Engine:
         if prefix_sources:
             unique = {n.e164: n for n in numbers if isinstance(n, Number) and n.e164}
             self._prefix_groups(prefix_sources, unique, findings, offline=True)
-        for k, fs in self._dataset_findings(numbers).items():
+        for k, fs in dataset_findings(self.store, self.sources, numbers).items():
             findings.setdefault(k, []).extend(fs)
-        for k, fs in self._listing_findings(numbers).items():
+        for k, fs in listing_findings(self.store, self.sources, numbers, (), self.settings.timezone).items():
             findings.setdefault(k, []).extend(fs)
         from lookup.sync_community import copy_findings
 
@@ -228,9 +183,9 @@ class Engine:
                         per_number, lambda f: by_name[f.source].ttl_days(f.status) if f.status.is_definite else 0
                     )
                 self.store.save_robots(robots)
-        for k, fs in self._dataset_findings(numbers, only).items():
+        for k, fs in dataset_findings(self.store, self.sources, numbers, only).items():
             findings.setdefault(k, []).extend(fs)
-        for k, fs in self._listing_findings(numbers, only).items():
+        for k, fs in listing_findings(self.store, self.sources, numbers, only, self.settings.timezone).items():
             findings.setdefault(k, []).extend(fs)
         return self._results(inputs, numbers, findings)
 
@@ -409,54 +364,6 @@ class Engine:
             found = await ask_all(fetcher, todo, deadline, budget, deep, arrivals)
             return found, fetcher.take_robots()
 
-    def _dataset_findings(self, numbers: Sequence[Number | NumberError], only: Sequence[str] = ()) -> dict[str, list[Finding]]:
-        """Dataset sources answer from the synced tables. Sources never touch the store: the
-        engine reads each one's sync state and the complaint summaries of the numbers it covers,
-        and hands them over as a :class:`scrapers.base.DatasetView`."""
-        from datetime import datetime, timezone
-
-        from scrapers.base import DatasetSource, DatasetView
-
-        out: dict[str, list[Finding]] = {}
-        datasets = [s for s in self.sources if isinstance(s, DatasetSource) and (s.name in only if only else s.enabled)]
-        if not datasets:
-            return out
-        unique = {n.e164: n for n in numbers if isinstance(n, Number) and n.e164}
-        today = datetime.now(timezone.utc).date()
-        for source in datasets:
-            covered = [n for n in unique.values() if source.supports(n)]
-            if not covered:
-                continue
-            state = self.store.get_sync_state(source.dataset)
-            keys = [n.e164 or "" for n in covered]
-            summaries = self.store.complaint_summaries(keys, source.dataset) if state is not None else {}
-            view = DatasetView(state, summaries, today)
-            for key, finding in source.local_findings(covered, view).items():
-                out.setdefault(key, []).append(finding)
-        return out
-
-    def _listing_findings(self, numbers: Sequence[Number | NumberError], only: Sequence[str] = ()) -> dict[str, list[Finding]]:
-        """Listing directories answer from the synced listings: one query for the whole batch
-        reads the listings in the numbers' blocks of 100, and each directory picks its own."""
-        from datetime import datetime, timezone
-
-        from scrapers.base import ListingSource
-
-        directories = [s for s in self.sources if isinstance(s, ListingSource) and (s.name in only if only else s.enabled)]
-        unique = {n.e164: n for n in numbers if isinstance(n, Number) and n.e164}
-        if not directories or not unique:
-            return {}
-        blocks = self.store.listings_by_block(list(unique))
-        if not blocks:
-            return {}
-        now = datetime.now(timezone.utc)
-        out: dict[str, list[Finding]] = {}
-        for source in directories:
-            covered = [n for n in unique.values() if source.supports(n)]
-            for key, finding in source.listing_findings(covered, blocks, now, self.settings.timezone).items():
-                out.setdefault(key, []).append(finding)
-        return out
-
     def _results(
         self, inputs: Sequence[str], numbers: Sequence[Number | NumberError], findings: dict[str, list[Finding]]
     ) -> list[LookupResult]:
@@ -484,21 +391,6 @@ class Engine:
                             expected=expected)
             out.append(LookupResult(raw, n, None, verdict, fs, entries, reps, hist, link_sources))
         return out
-
-
-_E164_PUNCTUATION = str.maketrans("", "", " -.()")
-
-
-def plain_e164(raw: str) -> str | None:
-    """``raw`` as an E.164 key when it is nothing but ``+`` and digits (spaces, dashes, dots
-    and parentheses allowed), else None. Only a candidate: it is used as a key when stored."""
-    text = raw.strip()
-    if not text.startswith("+"):
-        return None
-    digits = text[1:].translate(_E164_PUNCTUATION)
-    if 7 <= len(digits) <= 15 and digits.isdigit() and digits.isascii() and digits[0] != "0":
-        return "+" + digits
-    return None
 
 
 def _skipped(source: "Source", number: Number) -> Finding:

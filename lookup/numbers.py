@@ -21,14 +21,10 @@ from functools import lru_cache
 from typing import Sequence
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat, PhoneNumberType
-
-try:  # private, but it is exactly what number_type() calls after finding the region
-    from phonenumbers.phonenumberutil import _number_type_helper
-except ImportError:  # pragma: no cover - depends on the installed phonenumbers
-    _number_type_helper = None
+from phonenumbers import NumberParseException, PhoneNumberFormat
 
 from lookup.models import Number, NumberKind, NumberType
+from lookup.number_facts import _TYPES, MAX_TIME_ZONES, describe, region_and_type, with_details  # noqa: F401
 from lookup.telemarketing import telemarketing_prefix
 
 
@@ -62,20 +58,6 @@ WITHHELD_WORDS = frozenset(
         "-3",
     }
 )
-
-_TYPES: dict[int, NumberType] = {
-    PhoneNumberType.FIXED_LINE: NumberType.FIXED_LINE,
-    PhoneNumberType.MOBILE: NumberType.MOBILE,
-    PhoneNumberType.FIXED_LINE_OR_MOBILE: NumberType.FIXED_LINE_OR_MOBILE,
-    PhoneNumberType.TOLL_FREE: NumberType.TOLL_FREE,
-    PhoneNumberType.PREMIUM_RATE: NumberType.PREMIUM_RATE,
-    PhoneNumberType.SHARED_COST: NumberType.SHARED_COST,
-    PhoneNumberType.VOIP: NumberType.VOIP,
-    PhoneNumberType.PERSONAL_NUMBER: NumberType.PERSONAL,
-    PhoneNumberType.PAGER: NumberType.PAGER,
-    PhoneNumberType.UAN: NumberType.UAN,
-    PhoneNumberType.VOICEMAIL: NumberType.VOICEMAIL,
-}
 
 _REASONS = {
     NumberParseException.INVALID_COUNTRY_CODE: "missing or unknown country code",
@@ -193,12 +175,40 @@ def listed_e164(raw: str, region: str) -> str | None:
     return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
 
 
-def with_details(number: Number, parsed: phonenumbers.PhoneNumber) -> Number:
-    """``number`` with location, carrier and time zones filled in."""
-    from dataclasses import replace
+def _nanp_parsed(text: str) -> phonenumbers.PhoneNumber | None:
+    """``phonenumbers.parse(text)`` for ``+1`` and ten digits not starting with 0 or 1 (the
+    E.164 keys a triage looks up), built directly: such a number has nothing to strip or
+    guess, so the parse would give exactly this (tested against it). None for anything else."""
+    if len(text) == 12 and text.startswith("+1") and text[2] in "23456789" and text[3:].isdigit() and text.isascii():
+        return phonenumbers.PhoneNumber(country_code=1, national_number=int(text[2:]))
+    return None
 
-    location, carrier, zones = describe(parsed, number.type)
-    return replace(number, location=location, carrier=carrier, time_zones=zones)
+
+_NANP_FORMATS_OK: bool | None = None  # phonenumbers still formats +1 numbers as below (checked once)
+
+
+def _nanp_formats(parsed: phonenumbers.PhoneNumber) -> tuple[str, str] | None:
+    """The national and international formats of a +1 number of ten digits not starting with
+    0 or 1, as phonenumbers writes them ("(202) 555-0143", "+1 202-555-0143": every +1 number is
+    formatted by the US metadata, whose only ten-digit pattern is this one), by slicing; None
+    for any other number, or when phonenumbers no longer formats a probe number so."""
+    global _NANP_FORMATS_OK
+    nsn = str(parsed.national_number)
+    if parsed.country_code != 1 or len(nsn) != 10 or nsn[0] in "01" or parsed.italian_leading_zero:
+        return None
+    if _NANP_FORMATS_OK is None:
+        _NANP_FORMATS_OK = check_nanp_formats()
+    if not _NANP_FORMATS_OK:
+        return None
+    return f"({nsn[:3]}) {nsn[3:6]}-{nsn[6:]}", f"+1 {nsn[:3]}-{nsn[3:6]}-{nsn[6:]}"
+
+
+def check_nanp_formats() -> bool:
+    """Whether phonenumbers formats a probe +1 number (its leading 310 picks a pattern of its
+    own for seven digits) as :func:`_nanp_formats` slices it."""
+    probe = phonenumbers.PhoneNumber(country_code=1, national_number=3105550143)
+    return (phonenumbers.format_number(probe, PhoneNumberFormat.NATIONAL) == "(310) 555-0143"
+            and phonenumbers.format_number(probe, PhoneNumberFormat.INTERNATIONAL) == "+1 310-555-0143")
 
 
 def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.PhoneNumber | None]:
@@ -220,7 +230,7 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
             if kind is not None:
                 return Number(input=raw, kind=kind, short=bare, region=region), None
     try:
-        parsed = phonenumbers.parse(text, region)
+        parsed = _nanp_parsed(text) or phonenumbers.parse(text, region)
     except NumberParseException as exc:
         reason = _REASONS.get(exc.error_type, "not a phone number")
         if exc.error_type in (NumberParseException.TOO_SHORT_NSN, NumberParseException.TOO_SHORT_AFTER_IDD):
@@ -229,7 +239,9 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
             raise NumberError(f"not a phone number: {raw!r}") from None
         raise NumberError(f"{reason}: {raw!r}") from None
     possible_reason = phonenumbers.is_possible_number_with_reason(parsed)
-    number_region = phonenumbers.region_code_for_number(parsed)
+    # is_valid_number and number_type each look the region up again (for +1 numbers that
+    # means testing some 25 regions' metadata): the region and the type come from one pass.
+    number_region, number_type = region_and_type(parsed)
     where = number_region or region
     if possible_reason == phonenumbers.ValidationResult.TOO_SHORT:
         raise NumberError(f"too short for {where}: {raw!r}")
@@ -239,15 +251,13 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
         raise NumberError(f"needs an area code: {raw!r}")
     if possible_reason == phonenumbers.ValidationResult.INVALID_COUNTRY_CODE:
         raise NumberError(f"unknown country code +{parsed.country_code}: {raw!r}")
-    # is_valid_number and number_type each look the region up again (for +1 numbers that
-    # means testing some 25 regions' metadata); look it up once, and match the type
-    # patterns once: a number is valid for its region exactly when it has a type there.
-    number_type = _type_for_region(parsed, number_region)
-    valid = number_type is not NumberType.UNKNOWN
-    e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    valid = number_type is not NumberType.UNKNOWN  # valid for its region exactly when it has a type there
+    e164 = f"+{parsed.country_code}{phonenumbers.national_significant_number(parsed)}"  # format_number's E.164
     # The extension is kept apart: the formats below are the number's own, the same for every
     # extension, so stored facts of an E.164 key never carry one input's extension.
     extension, parsed.extension = parsed.extension or None, None
+    formats = _nanp_formats(parsed) or (phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
+                                        phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL))
     return Number(
         input=raw,
         kind=NumberKind.NUMBER,
@@ -255,78 +265,14 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
         extension=extension,
         region=number_region if number_region != "ZZ" else None,
         country_code=parsed.country_code,
-        national=phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
-        international=phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL),
+        national=formats[0],
+        international=formats[1],
         valid=valid,
         possible=possible_reason
         in (phonenumbers.ValidationResult.IS_POSSIBLE, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY),
         type=number_type,
         telemarketing=telemarketing_prefix(e164),
     ), parsed
-
-
-def _type_for_region(parsed: phonenumbers.PhoneNumber, region: str | None) -> NumberType:
-    """The number's type in ``region``; UNKNOWN exactly when phonenumbers'
-    ``is_valid_number_for_region`` says invalid (same checks, one pattern pass)."""
-    if region is None:
-        return NumberType.UNKNOWN
-    if _number_type_helper is None:  # private helper gone in some future release: public path
-        if not phonenumbers.is_valid_number_for_region(parsed, region):
-            return NumberType.UNKNOWN
-        return _TYPES.get(phonenumbers.number_type(parsed), NumberType.UNKNOWN)
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(parsed.country_code, region)
-    if metadata is None or (
-        region != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY
-        and parsed.country_code != phonenumbers.country_code_for_valid_region(region)
-    ):
-        return NumberType.UNKNOWN
-    nsn = phonenumbers.national_significant_number(parsed)
-    return _TYPES.get(_number_type_helper(nsn, metadata), NumberType.UNKNOWN)
-
-
-_PN_TYPES = {ours: theirs for theirs, ours in _TYPES.items()}
-
-
-def describe(
-    parsed: phonenumbers.PhoneNumber, number_type: NumberType | None = None
-) -> tuple[str | None, str | None, tuple[str, ...]]:
-    """Location description, carrier name and time zones.
-
-    The location comes from :mod:`lookup.geo` (English-only, a few MB) rather than
-    phonenumbers' geocoder (every language, about 100 MB); carrier and time-zone tables
-    are small and loaded on first use.
-    """
-    from phonenumbers import carrier, timezone
-
-    from lookup.geo import describe_location
-
-    # The type is known already; phonenumbers' carrier and time-zone helpers would each
-    # work it out again (two more region searches per number), so use their inner halves.
-    pn_type = phonenumbers.number_type(parsed) if number_type is None else _PN_TYPES.get(number_type, PhoneNumberType.UNKNOWN)
-    location = describe_location(parsed, pn_type) or None
-    mobile = pn_type in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.PAGER)
-    name = (carrier.name_for_valid_number(parsed, "en") or None) if mobile else None
-    if pn_type == PhoneNumberType.UNKNOWN:
-        found: tuple[str, ...] | list[str] = ()
-    elif phonenumbers.is_number_type_geographical(pn_type, parsed.country_code):
-        found = timezone.time_zones_for_geographical_number(parsed)
-    else:
-        found = _country_time_zones(parsed)
-    zones = tuple(z for z in found if z != "Etc/Unknown")
-    if len(zones) > MAX_TIME_ZONES:  # phonenumbers lists every zone of the country code: it does not know
-        zones = ()
-    return location, name, zones
-
-
-MAX_TIME_ZONES = 4
-
-
-def _country_time_zones(parsed: phonenumbers.PhoneNumber) -> tuple[str, ...]:
-    """Time zones of the number's country code (for non-geographic types: mobile, toll free)."""
-    from phonenumbers import timezone
-
-    inner = getattr(timezone, "_country_level_time_zones_for_number", None)
-    return tuple(inner(parsed)) if inner else tuple(timezone.time_zones_for_number(parsed))
 
 
 def valid_local(parsed: phonenumbers.PhoneNumber) -> bool:

@@ -1,0 +1,137 @@
+"""What a parsed number is: its region and type, and the facts a lookup shows (place, carrier,
+time zones).
+
+:mod:`lookup.numbers` parses; this module answers from phonenumbers' metadata what the parse
+gives. The work is done once per number and as directly as phonenumbers allows: its
+``region_code_for_number`` and ``number_type`` each match the same type patterns (for +1
+numbers, region by region), so the region is found and typed in one pass here; the carrier
+and time-zone helpers get the type instead of working it out twice more.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any, Callable
+
+import phonenumbers
+from phonenumbers import PhoneMetadata, PhoneNumberType
+
+try:  # private, but it is exactly what number_type() calls after finding the region
+    from phonenumbers.phonenumberutil import _number_type_helper
+except ImportError:  # pragma: no cover - depends on the installed phonenumbers
+    _number_type_helper = None
+
+from lookup.models import Number, NumberType
+
+_TYPES: dict[int, NumberType] = {
+    PhoneNumberType.FIXED_LINE: NumberType.FIXED_LINE,
+    PhoneNumberType.MOBILE: NumberType.MOBILE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: NumberType.FIXED_LINE_OR_MOBILE,
+    PhoneNumberType.TOLL_FREE: NumberType.TOLL_FREE,
+    PhoneNumberType.PREMIUM_RATE: NumberType.PREMIUM_RATE,
+    PhoneNumberType.SHARED_COST: NumberType.SHARED_COST,
+    PhoneNumberType.VOIP: NumberType.VOIP,
+    PhoneNumberType.PERSONAL_NUMBER: NumberType.PERSONAL,
+    PhoneNumberType.PAGER: NumberType.PAGER,
+    PhoneNumberType.UAN: NumberType.UAN,
+    PhoneNumberType.VOICEMAIL: NumberType.VOICEMAIL,
+}
+_PN_TYPES = {ours: theirs for theirs, ours in _TYPES.items()}
+MAX_TIME_ZONES = 4
+
+
+def region_and_type(parsed: phonenumbers.PhoneNumber) -> tuple[str | None, NumberType]:
+    """``(phonenumbers.region_code_for_number(parsed), its type there)``, with one pattern pass
+    where phonenumbers makes two: the region is the first of the country code's regions whose
+    leading digits match or where the number has a type, and that type is the answer."""
+    regions = phonenumbers.region_codes_for_country_code(parsed.country_code)
+    if _number_type_helper is None or len(regions) <= 1:
+        region = phonenumbers.region_code_for_number(parsed)
+        return region, type_for_region(parsed, region)
+    nsn = phonenumbers.national_significant_number(parsed)
+    for region in regions:  # as phonenumbers' _region_code_for_number_from_list
+        metadata = PhoneMetadata.metadata_for_region(region.upper(), None)
+        if metadata is None:
+            continue
+        if metadata.leading_digits is not None:
+            if re.match(metadata.leading_digits, nsn):
+                return region, type_for_region(parsed, region)
+            continue
+        found = _number_type_helper(nsn, metadata)
+        if found != PhoneNumberType.UNKNOWN:
+            return region, _TYPES.get(found, NumberType.UNKNOWN)
+    return None, NumberType.UNKNOWN
+
+
+def type_for_region(parsed: phonenumbers.PhoneNumber, region: str | None) -> NumberType:
+    """The number's type in ``region``; UNKNOWN exactly when phonenumbers'
+    ``is_valid_number_for_region`` says invalid (same checks, one pattern pass)."""
+    if region is None:
+        return NumberType.UNKNOWN
+    if _number_type_helper is None:  # private helper gone in some future release: public path
+        if not phonenumbers.is_valid_number_for_region(parsed, region):
+            return NumberType.UNKNOWN
+        return _TYPES.get(phonenumbers.number_type(parsed), NumberType.UNKNOWN)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(parsed.country_code, region)
+    if metadata is None or (
+        region != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY
+        and parsed.country_code != phonenumbers.country_code_for_valid_region(region)
+    ):
+        return NumberType.UNKNOWN
+    nsn = phonenumbers.national_significant_number(parsed)
+    return _TYPES.get(_number_type_helper(nsn, metadata), NumberType.UNKNOWN)
+
+
+def with_details(number: Number, parsed: phonenumbers.PhoneNumber) -> Number:
+    """``number`` with location, carrier and time zones filled in."""
+    location, carrier, zones = describe(parsed, number.type)
+    return replace(number, location=location, carrier=carrier, time_zones=zones)
+
+
+def describe(
+    parsed: phonenumbers.PhoneNumber, number_type: NumberType | None = None
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """Location description, carrier name and time zones.
+
+    The location comes from :mod:`lookup.geo` (English-only, a few MB) rather than
+    phonenumbers' geocoder (every language, about 100 MB); carrier and time-zone tables
+    are small and loaded on first use.
+    """
+    carrier, timezone, describe_location = _tables()
+    # The type is known already; phonenumbers' carrier and time-zone helpers would each
+    # work it out again (two more region searches per number), so use their inner halves.
+    pn_type = phonenumbers.number_type(parsed) if number_type is None else _PN_TYPES.get(number_type, PhoneNumberType.UNKNOWN)
+    location = describe_location(parsed, pn_type) or None
+    mobile = pn_type in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.PAGER)
+    name = (carrier.name_for_valid_number(parsed, "en") or None) if mobile else None
+    if pn_type == PhoneNumberType.UNKNOWN:
+        found: tuple[str, ...] | list[str] = ()
+    elif phonenumbers.is_number_type_geographical(pn_type, parsed.country_code):
+        found = timezone.time_zones_for_geographical_number(parsed)
+    else:
+        found = _country_time_zones(parsed)
+    zones = tuple(z for z in found if z != "Etc/Unknown")
+    if len(zones) > MAX_TIME_ZONES:  # phonenumbers lists every zone of the country code: it does not know
+        zones = ()
+    return location, name, zones
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[Any, Any, Callable[[phonenumbers.PhoneNumber, int], str]]:
+    """phonenumbers' carrier and time-zone modules and the place names, imported at the first
+    number described (not with this module: they are large), then kept at hand."""
+    from phonenumbers import carrier, timezone
+
+    from lookup.geo import describe_location
+
+    return carrier, timezone, describe_location
+
+
+def _country_time_zones(parsed: phonenumbers.PhoneNumber) -> tuple[str, ...]:
+    """Time zones of the number's country code (for non-geographic types: mobile, toll free)."""
+    from phonenumbers import timezone
+
+    inner = getattr(timezone, "_country_level_time_zones_for_number", None)
+    return tuple(inner(parsed)) if inner else tuple(timezone.time_zones_for_number(parsed))

@@ -1,0 +1,115 @@
+"""The quick paths of number facts give exactly what phonenumbers' own calls give."""
+
+from __future__ import annotations
+
+import random
+
+import phonenumbers
+import pytest
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+from lookup.models import NumberType
+from lookup.number_facts import _TYPES, region_and_type
+from lookup.numbers import _nanp_formats, _nanp_parsed, parse_number
+
+
+def _example_numbers() -> list[phonenumbers.PhoneNumber]:
+    """Every region's example number of every type, and the non-geographic ones."""
+    out = []
+    kinds = [t for t in vars(PhoneNumberType).values() if isinstance(t, int) and t != PhoneNumberType.UNKNOWN]
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in kinds:
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                out.append(example)
+    for cc in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS):
+        example = phonenumbers.example_number_for_non_geo_entity(cc)
+        if example is not None:
+            out.append(example)
+    return out
+
+
+def _generated_numbers(count: int) -> list[phonenumbers.PhoneNumber]:
+    """Numbers of the country codes shared by several regions (+1, +7, +44, +47, +61, +262 ...),
+    some valid, many not: the digits of example numbers with their tails replaced at random."""
+    rng = random.Random(15)
+    shared = [cc for cc, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items() if len(regions) > 1]
+    bases = [n for n in _example_numbers() if n.country_code in shared]
+    out = []
+    for _ in range(count):
+        base = rng.choice(bases)
+        nsn = phonenumbers.national_significant_number(base)
+        keep = rng.randint(1, len(nsn))
+        digits = nsn[:keep] + "".join(rng.choice("0123456789") for _ in range(len(nsn) - keep))
+        out.append(phonenumbers.parse(f"+{base.country_code}{digits}", "ZZ"))
+    return out
+
+
+def _direct(parsed: phonenumbers.PhoneNumber) -> tuple[str | None, NumberType]:
+    region = phonenumbers.region_code_for_number(parsed)
+    if region is None or not phonenumbers.is_valid_number_for_region(parsed, region):
+        return region, NumberType.UNKNOWN
+    return region, _TYPES.get(phonenumbers.number_type(parsed), NumberType.UNKNOWN)
+
+
+def test_region_and_type_match_phonenumbers_for_every_example_number() -> None:
+    numbers = _example_numbers()
+    assert len(numbers) > 1000
+    wrong = [(phonenumbers.format_number(n, PhoneNumberFormat.E164), region_and_type(n), _direct(n))
+             for n in numbers if region_and_type(n) != _direct(n)]
+    assert wrong == []
+
+
+def test_region_and_type_match_phonenumbers_for_generated_numbers() -> None:
+    numbers = _generated_numbers(6000)
+    found = [region_and_type(n) for n in numbers]
+    assert found == [_direct(n) for n in numbers]
+    assert {t for _, t in found} > {NumberType.UNKNOWN, NumberType.FIXED_LINE_OR_MOBILE}  # valid and invalid both seen
+    assert len({r for r, _ in found if r}) > 10  # many regions of the shared codes, not just the main one
+
+
+def test_a_plus_one_key_is_built_as_phonenumbers_parses_it() -> None:
+    rng = random.Random(7)
+    texts = [f"+1{rng.randint(2_000_000_000, 9_999_999_999)}" for _ in range(5000)]
+    for text in texts:
+        built = _nanp_parsed(text)
+        assert built == phonenumbers.parse(text, "US"), text
+        assert repr(built) == repr(phonenumbers.parse(text, "US"))
+
+
+@pytest.mark.parametrize("text", ["+11234567890", "+10234567890", "+1202555014", "+120255501433", "+1202555O143",
+                                  "+1２０２5550143", "12025550143", "+44 2079460958"])
+def test_anything_else_goes_through_the_full_parse(text: str) -> None:
+    assert _nanp_parsed(text) is None
+
+
+def test_parse_number_gives_phonenumbers_e164_and_formats() -> None:
+    for n in _example_numbers()[::3]:
+        text = phonenumbers.format_number(n, PhoneNumberFormat.E164)
+        number, parsed = parse_number(text, "US")
+        assert number.e164 == text
+        assert number.national == phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL)
+        assert number.valid == phonenumbers.is_valid_number(parsed)
+
+
+def test_plus_one_formats_are_sliced_as_phonenumbers_formats_them() -> None:
+    rng = random.Random(11)
+    area_codes = [f"{a}{b}{c}" for a in "23456789" for b in "0123456789" for c in "0123456789"]
+    texts = [f"+1{code}{rng.randint(0, 9_999_999):07d}" for code in area_codes for _ in range(6)]
+    texts += ["+13105550143", "+13101234567", "+12000000000", "+19999999999"]
+    for text in texts:
+        number, parsed = parse_number(text, "US")
+        assert (number.national, number.international) == (
+            phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
+            phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL)), text
+    assert _nanp_formats(parse_number("+12025550143")[1]) is not None  # the quick path was taken
+    assert _nanp_formats(parse_number("+442079460958")[1]) is None
+
+
+def test_plus_one_formats_fall_back_when_phonenumbers_formats_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lookup.numbers as numbers
+
+    monkeypatch.setattr(numbers, "_NANP_FORMATS_OK", None)
+    monkeypatch.setattr(numbers, "check_nanp_formats", lambda: False)
+    assert _nanp_formats(parse_number("+12025550143")[1]) is None
+    assert parse_number("+12025550143")[0].national == "(202) 555-0143"  # from phonenumbers itself
