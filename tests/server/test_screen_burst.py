@@ -14,7 +14,6 @@ Real aiohttp client and servers, a real SQLite file, the real engine and fetcher
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import defaultdict
 
@@ -23,11 +22,10 @@ from aiohttp import web
 
 from db.store import Store
 from lookup.engine import Engine
-from lookup.models import Finding, Number, Status
 from lookup.server.app import create_app
 from lookup.server.service import LIVE_BURST
 from lookup.settings import Settings, SourceConfig
-from scrapers.base import Page, Request, Source
+from tests.server.test_screen_arrived import site_class  # eight sites of their own, one request a second
 
 CALLERS = ["+12025550171", "+12025550172", "+12025550173"]
 LATE_CALLER = "+12025550174"
@@ -36,24 +34,6 @@ LATE = SITES - 1  # answers after the screen's deadline, well within the lookup'
 SCREEN_DEADLINE = 1.5
 LATE_BY = 2.0
 ENGINE_DEADLINE = 4.0
-
-
-def site_class(i: int) -> type[Source]:
-    class Site(Source):
-        name = f"site{i}"
-        title = f"Site {i}"
-        reliability = 1.0
-        rate = 1.0
-
-        def request(self, number: Number) -> Request:
-            return Request(f"{self.base_url}/{number.e164}", expect="json", robots=False)
-
-        def parse(self, page: Page, number: Number) -> Finding:
-            data = json.loads(page.body)
-            return self.finding(number, Status.FOUND, spam=data["spam"], reports=data["reports"],
-                                detail=f"{data['reports']} reports on site {i}")
-
-    return Site
 
 
 @pytest.fixture
