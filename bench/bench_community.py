@@ -7,13 +7,13 @@ on loopback: the community app over that store (which reads every voted number i
 at start, as ``community serve`` does), and a bare aiohttp handler returning a constant body
 (a real check answer: the floor). ``--clients`` keep-alive connections (50),
 each with a member token of its own, send ``GET /api/v1/community/check/{prefix}`` for
-prefixes of voted numbers (all but the last three digits) to each site in alternating
-rounds; the medians over the rounds count (each round's ratio against the floor's round just
-before it), with the rounds' spread. Targets: throughput ratio to the floor >= 0.3 and
-p99 <= 25 ms. Exits 1 on a miss.
+prefixes of voted numbers (all but the last three digits) to each site in interleaved
+rounds (bench/common.py's harness); the medians over the rounds count (each round's ratio
+against the floor's round just before it), with the rounds' spread. Targets: throughput
+ratio to the floor >= 0.3 and median p99 <= 25 ms. Exits 1 on a miss.
 
 Usage: python bench/bench_community.py [--quick] [--numbers 1000000] [--requests 20000]
-       [--clients 50] [--rounds 3] [--backend sqlite|postgresql|both]
+       [--clients 50] [--rounds 5] [--backend sqlite|postgresql|both]
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ import asyncio
 import importlib.util
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from common import OUT, PYTHON, ROOT, bench_env
+from common import OUT, PYTHON, ROOT, bench_env, interleave_served, report_figure, served, served_figure
 
 sys.path.insert(0, str(ROOT))
 
@@ -143,36 +142,6 @@ async def hammer(port: int, prefixes: list[str], tokens: list[str], total: int) 
     return total / elapsed, statistics.quantiles(latencies, n=100)[98], bad
 
 
-async def measure(name: str, ports: list[int], prefixes: list[str], tokens: list[str], total: int, rounds: int) -> bool:
-    """Alternating rounds of the floor and the server; each round's ratio is the server's
-    throughput over the floor's just before it. Judged on the medians over the rounds."""
-    ratios: list[float] = []
-    p99s: list[float] = []
-    floor_p99s: list[float] = []
-    rates: list[tuple[float, float]] = []
-    await hammer(ports[0], prefixes, tokens, len(tokens) * 4)  # warm: connections, token cache
-    for _ in range(rounds):
-        answers = {}
-        for site, port in (("floor", ports[1]), ("server", ports[0])):
-            rps, p99, bad = await hammer(port, prefixes, tokens, total)
-            if bad:
-                raise SystemExit(f"{name} {site}: {bad} of {total} requests failed")
-            answers[site] = (rps, p99)
-        (rps, p99), (floor_rps, floor_p99) = answers["server"], answers["floor"]
-        ratios.append(rps / floor_rps)
-        p99s.append(p99 * 1000)
-        floor_p99s.append(floor_p99 * 1000)
-        rates.append((rps, floor_rps))
-    ratio, p99 = statistics.median(ratios), statistics.median(p99s)
-    rps, floor_rps = (statistics.median(r[i] for r in rates) for i in (0, 1))
-    ok = ratio >= TARGET_RATIO and p99 <= TARGET_P99_MS
-    print(f"community check ({name}): rps={rps:.0f} floor_rps={floor_rps:.0f} ratio=rps/floor={ratio:.2f}"
-          f" (rounds {min(ratios):.2f}-{max(ratios):.2f}) p99={p99:.1f}ms (rounds {min(p99s):.1f}-{max(p99s):.1f};"
-          f" floor p99={statistics.median(floor_p99s):.1f}ms) medians of {rounds} rounds; targets ratio >= {TARGET_RATIO},"
-          f" p99 <= {TARGET_P99_MS:g} ms: {'OK' if ok else 'MISSED'}", flush=True)
-    return ok
-
-
 def run_backend(name: str, target: str, args: argparse.Namespace) -> bool:
     numbers = voted_numbers(args.numbers)
     began = time.perf_counter()
@@ -181,17 +150,17 @@ def run_backend(name: str, target: str, args: argparse.Namespace) -> bool:
     rng = random.Random(3)
     prefixes = [n[:-3] for n in rng.sample(numbers, min(len(numbers), 20_000))]
     typical = sorted(prefixes, key=lambda p: numbers_in(numbers, p))[len(prefixes) // 2]  # a median answer
-    proc = subprocess.Popen([PYTHON, __file__, "--serve", target, typical], stdout=subprocess.PIPE, env=bench_env(),
-                            text=True)
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        if not line.startswith("ready"):
-            raise SystemExit(f"the {name} server did not start (exit {proc.poll()})")
-        ports = [int(p) for p in line.split()[1:]]
-        return asyncio.run(measure(name, ports, prefixes, tokens, args.requests, args.rounds))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with served([PYTHON, __file__, "--serve", target, typical], env=bench_env(), what=f"the {name} server") as ports:
+        server, floor = ports
+        asyncio.run(hammer(server, prefixes, tokens, len(tokens) * 4))  # warm: connections, token cache
+
+        def one(port: int) -> tuple[float, float, int]:
+            return asyncio.run(hammer(port, prefixes, tokens, args.requests))
+
+        measured = interleave_served(one, floor, server, args.requests, args.rounds, f"community check ({name})")
+    size = f"{len(numbers):,} voted numbers, {args.clients} clients, {args.rounds} rounds of {args.requests:,}"
+    return report_figure(served_figure(f"P8 {name}", f"community prefix check ({size})", measured, TARGET_RATIO,
+                                       p99_limit_ms=TARGET_P99_MS))
 
 
 def numbers_in(numbers: list[str], prefix: str) -> int:
@@ -214,7 +183,7 @@ def main() -> int:
     parser.add_argument("--numbers", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database to use (default: start one here)")
     parser.add_argument("--serve", nargs=2, metavar=("TARGET", "PREFIX"), help=argparse.SUPPRESS)

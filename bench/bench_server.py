@@ -3,14 +3,15 @@ against a bare aiohttp handler.
 
 One server process runs two sites on loopback: the whocalled app over a warm
 database, and a bare aiohttp handler returning a constant JSON body (one real
-answer, so the payload is the same; the floor). The same aiohttp client (50 concurrent connections) sends N
-requests to each, in alternating rounds (3 by default). Lookups: the best round of each counts,
-which keeps the figure steady when other work shares the machine; targets ratio = rps / floor_rps
->= 0.5, p99 <= 25 ms. Screens (issue 15, with the STIR/SHAKEN parameters of issue 17 parsed:
-``verstat=``, ``attest=``, ``pai=``): the median of the rounds' ratios, with their spread;
-targets ratio >= 0.7 and p99 within 1.2x of the floor's p99 (medians of the rounds). Exits 1 on a miss.
+answer, so the payload is the same; the floor). The same client (50 concurrent
+connections) sends N requests to each, in interleaved rounds (floor, whocalled, floor, ...;
+5 by default) through bench/common.py's harness: each round's ratio is whocalled's throughput
+over the floor's just before, and a figure is the median ratio with its spread, and the median
+p99. Lookups (P6): ratio >= 0.5, p99 <= 25 ms. Screens (P6s, issue 15, with the STIR/SHAKEN
+parameters of issue 17 parsed: ``verstat=``, ``attest=``, ``pai=``): ratio >= 0.7 and p99
+within 1.2x of the floor's (the median of the rounds' p99 over the floor's). Exits 1 on a miss.
 
-Usage: python bench/bench_server.py [--requests 20000] [--clients 50] [--rounds 3] [--client aiohttp|raw]
+Usage: python bench/bench_server.py [--requests 20000] [--clients 50] [--rounds 5] [--client aiohttp|raw]
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
-from common import OUT, PYTHON, ROOT, bench_env
+from common import OUT, PYTHON, ROOT, bench_env, interleave_served, report_figure, served, served_figure
 
 sys.path.insert(0, str(ROOT))
 
@@ -164,63 +165,36 @@ async def hammer_raw(port: int, paths: list[str], total: int, clients: int) -> t
     return total / elapsed, statistics.quantiles(latencies, n=100)[98], bad
 
 
-async def run_rounds(
-    ports: list[int], paths: list[str], total: int, clients: int, rounds: int, client: str
-) -> list[dict[str, tuple[float, float]]]:
-    """Per round, ``{"floor": (rps, p99), "server": (rps, p99)}``: floor, then server, alternating."""
-    out = []
-    for _ in range(rounds):
-        this: dict[str, tuple[float, float]] = {}
-        for name, port in (("floor", ports[1]), ("server", ports[0])):
-            if client == "raw":
-                rps, p99, bad = await hammer_raw(port, paths, total, clients)
-            else:
-                rps, p99, bad = await hammer(f"http://127.0.0.1:{port}", paths, total, clients)
-            if bad:
-                raise SystemExit(f"{name}: {bad} of {total} requests failed")
-            this[name] = (rps, p99)
-        out.append(this)
-    return out
+def hammer_with(client: str, paths: list[str], total: int, clients: int) -> Callable[[int], tuple[float, float, int]]:
+    """One round against a port with the chosen client: (requests/s, p99 s, failures)."""
+
+    def one(port: int) -> tuple[float, float, int]:
+        if client == "raw":
+            return asyncio.run(hammer_raw(port, paths, total, clients))
+        return asyncio.run(hammer(f"http://127.0.0.1:{port}", paths, total, clients))
+
+    return one
 
 
-async def measure(ports: list[int], total: int, clients: int, rounds: int, client: str) -> bool:
-    results = await run_rounds(ports, LOOKUP_PATHS, total, clients, rounds, client)
-    best = {name: max((r[name] for r in results), key=lambda x: x[0]) for name in ("floor", "server")}
-    (rps, p99), (floor_rps, floor_p99) = best["server"], best["floor"]
-    ratio = rps / floor_rps
-    ok = ratio >= TARGET_RATIO and p99 * 1000 <= TARGET_P99_MS
-    print(
-        f"server: rps={rps:.0f} floor_rps={floor_rps:.0f} ratio=rps/floor={ratio:.2f} p99={p99 * 1000:.1f}ms"
-        f" (client={client}, floor p99={floor_p99 * 1000:.1f}ms; targets ratio >= {TARGET_RATIO}, p99 <= {TARGET_P99_MS:g} ms)"
-        f" {'OK' if ok else 'MISSED'}",
-        flush=True,
-    )
-    return ok
-
-
-async def measure_screens(ports: list[int], total: int, clients: int, rounds: int, client: str) -> bool:
-    results = await run_rounds(ports, SCREEN_PATHS, total, clients, rounds, client)
-    ratios = [r["server"][0] / r["floor"][0] for r in results]
-    p99s = [r["server"][1] / r["floor"][1] for r in results]
-    ratio, p99_ratio = statistics.median(ratios), statistics.median(p99s)
-    p99 = statistics.median(r["server"][1] for r in results)
-    floor_p99 = statistics.median(r["floor"][1] for r in results)
-    ok = ratio >= SCREEN_TARGET_RATIO and p99_ratio <= SCREEN_TARGET_P99
-    print(
-        f"screen (verstat/attest/pai parsed): median ratio=rps/floor={ratio:.2f}"
-        f" (spread {min(ratios):.2f}-{max(ratios):.2f}, {rounds} rounds of {total}) p99={p99 * 1000:.1f}ms"
-        f" floor p99={floor_p99 * 1000:.1f}ms p99/floor={p99_ratio:.2f} (client={client}; targets ratio >="
-        f" {SCREEN_TARGET_RATIO}, p99 <= {SCREEN_TARGET_P99}x the floor's) {'OK' if ok else 'MISSED'}",
-        flush=True,
-    )
-    return ok
+def measure(ports: list[int], args: argparse.Namespace) -> bool:
+    """Lookups, then screens: interleaved rounds (floor, whocalled, ...), median ratios."""
+    server, floor = ports
+    size = f"{args.rounds} rounds of {args.requests:,}, {args.clients} clients, {args.client} client"
+    lookups = interleave_served(hammer_with(args.client, LOOKUP_PATHS, args.requests, args.clients), floor, server,
+                                args.requests, args.rounds, "lookup")
+    ok = report_figure(served_figure("P6", f"cached /api/v1/lookup ({size})", lookups, TARGET_RATIO,
+                                     p99_limit_ms=TARGET_P99_MS))
+    screens = interleave_served(hammer_with(args.client, SCREEN_PATHS, args.requests, args.clients), floor, server,
+                                args.requests, args.rounds, "screen")
+    return report_figure(served_figure("P6s", f"/api/v1/screen, verstat/attest/pai parsed ({size})", screens,
+                                       SCREEN_TARGET_RATIO, p99_limit_x=SCREEN_TARGET_P99)) and ok
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--client", choices=("aiohttp", "raw"), default="aiohttp", help="who sends the requests")
     parser.add_argument("--serve", metavar="DB", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -230,19 +204,8 @@ def main() -> int:
     db = OUT / "p6.db"
     OUT.mkdir(parents=True, exist_ok=True)
     prepare_db(db)
-    proc = subprocess.Popen(
-        [PYTHON, __file__, "--serve", str(db)], stdout=subprocess.PIPE, env=bench_env(WHOCALLED_DB=str(db)), text=True
-    )
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        if not line.startswith("ready"):
-            raise SystemExit(f"the server did not start (exit {proc.poll()})")
-        ports = [int(p) for p in line.split()[1:]]
-        ok = asyncio.run(measure(ports, args.requests, args.clients, args.rounds, args.client))
-        ok = asyncio.run(measure_screens(ports, args.requests, args.clients, args.rounds, args.client)) and ok
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with served([PYTHON, __file__, "--serve", str(db)], env=bench_env(WHOCALLED_DB=str(db))) as ports:
+        ok = measure(ports, args)
     return 0 if ok else 1
 
 

@@ -21,9 +21,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence, Union
+from typing import Callable, Iterator, Sequence, Union
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -256,3 +257,125 @@ def report(name: str, ratio: float, target: float, *, lower_is_better: bool, det
     sign = "<=" if lower_is_better else ">="
     print(f"{name}: {detail} ratio={ratio:.2f} (target {sign} {target}) {'OK' if ok else 'MISSED'}", flush=True)
     return ok
+
+
+# ---- servers: the benches that measure an HTTP server against a bare aiohttp floor
+
+
+@contextmanager
+def served(cmd: Sequence[str], *, env: dict[str, str] | None = None, what: str = "the server") -> Iterator[list[int]]:
+    """Start ``cmd``, a server process that prints ``ready PORT [PORT ...]`` on one line once it
+    listens, and yield those ports; the process is stopped on the way out, however the bench ends."""
+    proc = subprocess.Popen(list(map(str, cmd)), stdout=subprocess.PIPE, env=env, text=True)
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line.startswith("ready"):
+            raise SystemExit(f"{what} did not start (exit {proc.poll()})")
+        yield [int(p) for p in line.split()[1:]]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+Hammer = Callable[[int], "tuple[float, float, int]"]  # port -> (requests per second, p99 s, failures)
+
+
+@dataclass
+class Served:
+    """Interleaved rounds of a floor site and whocalled's site, as :func:`interleave_served`
+    measured them: the throughput side (``measured``, ratios floor-relative, higher is better)
+    and each round's p99 latency (seconds) of both."""
+
+    measured: Interleaved
+    floor_p99: list[float]
+    ours_p99: list[float]
+    floor_rps: list[float]
+    ours_rps: list[float]
+
+    @property
+    def p99_ms(self) -> float:
+        return statistics.median(self.ours_p99) * 1000
+
+    @property
+    def floor_p99_ms(self) -> float:
+        return statistics.median(self.floor_p99) * 1000
+
+    @property
+    def p99_ratios(self) -> list[float]:
+        return [o / f for o, f in zip(self.ours_p99, self.floor_p99)]
+
+
+def interleave_served(hammer: Hammer, floor_port: int, our_port: int, requests: int, rounds: int,
+                      what: str = "whocalled") -> Served:
+    """``hammer`` the floor's port, then ours, ``rounds`` times; each round's ratio is our
+    throughput over the floor's in the round just before (see :func:`interleave`)."""
+    p99s: dict[int, list[float]] = {floor_port: [], our_port: []}
+    rates: dict[int, list[float]] = {floor_port: [], our_port: []}
+
+    def rounds_of(port: int) -> Callable[[], Run]:
+        def one() -> Run:
+            rps, p99, bad = hammer(port)
+            if bad:
+                raise SystemExit(f"{what}: {bad} of {requests} requests to port {port} failed")
+            p99s[port].append(p99)
+            rates[port].append(rps)
+            return Run(requests / rps)
+
+        return one
+
+    measured = interleave(rounds_of(floor_port), rounds_of(our_port), rounds, inverse=True, warmup=False)
+    return Served(measured, p99s[floor_port], p99s[our_port], rates[floor_port], rates[our_port])
+
+
+@dataclass
+class ServedFigure(Figure):
+    """A server's figure: throughput as a share of the floor's (``ratio``) and the median p99
+    latency, judged against ``p99_limit_ms`` and/or ``p99_limit_x`` times the floor's p99."""
+
+    p99_ms: float = 0.0
+    floor_p99_ms: float = 0.0
+    p99_x: float = 0.0  # median of the rounds' p99 over the floor's p99
+    p99_limit_ms: float | None = None
+    p99_limit_x: float | None = None
+
+    @property
+    def p99_met(self) -> bool:
+        return ((self.p99_limit_ms is None or self.p99_ms <= self.p99_limit_ms)
+                and (self.p99_limit_x is None or self.p99_x <= self.p99_limit_x))
+
+    @property
+    def met(self) -> bool:
+        return self.ratio_met and self.p99_met
+
+    def line(self) -> str:
+        inside = [self.floor] if self.floor else []
+        if self.spread:
+            inside.append(f"spread {_num(self.spread[0])}-{_num(self.spread[1])}")
+        targets = [f">= {self.target:g}"]
+        if self.p99_limit_ms is not None:
+            targets.append(f"p99 <= {self.p99_limit_ms:g} ms")
+        if self.p99_limit_x is not None:
+            targets.append(f"p99 <= {self.p99_limit_x:g}x the floor's")
+        return (f"{self.id} {self.what}: {self.ratio:.2f}{self.unit} ({', '.join(inside)}), p99 {self.p99_ms:.1f} ms"
+                f" ({self.p99_x:.2f}x the floor's {self.floor_p99_ms:.1f} ms), targets {', '.join(targets)}:"
+                f" {'met' if self.met else 'MISSED'}")
+
+
+def served_figure(id: str, what: str, served: Served, target: float, *, p99_limit_ms: float | None = None,
+                  p99_limit_x: float | None = None) -> ServedFigure:
+    """The figure of :func:`interleave_served`: median throughput ratio with its spread, the
+    floor's median rate, the median p99 (and the median of the rounds' p99 over the floor's)."""
+    m = served.measured
+    floor_rps, ours_rps = statistics.median(served.floor_rps), statistics.median(served.ours_rps)
+    return ServedFigure(
+        id, what, m.ratio, target, lower_is_better=False, unit="x floor",
+        floor=f"floor {floor_rps:.0f} req/s", spread=m.spread,
+        extra={"floor_rps": round(floor_rps), "whocalled_rps": round(ours_rps),
+               "rounds": len(m.ratios), "p99_rounds_ms": [round(p * 1000, 1) for p in served.ours_p99],
+               "floor_p99_rounds_ms": [round(p * 1000, 1) for p in served.floor_p99]},
+        p99_ms=served.p99_ms, floor_p99_ms=served.floor_p99_ms, p99_x=statistics.median(served.p99_ratios),
+        p99_limit_ms=p99_limit_ms, p99_limit_x=p99_limit_x)

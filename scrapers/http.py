@@ -75,12 +75,13 @@ class FetchSettings:
     robots_timeout: float = 10.0
     unreachable_pause: float = 60.0  # a host that cannot be reached is not asked again for this long
     silent_limit: int = 3  # requests in a row a host may leave unanswered before it is paused
+    burst: int = 1  # requests an idle host may take at once (see scrapers.pacing); >1 for live calls
 
     def __post_init__(self) -> None:
         check_rate(self.default_rate, "default_rate")
         rates = {str(host).lower(): check_rate(rate, f"rate for {host}") for host, rate in self.rates.items()}
         object.__setattr__(self, "rates", rates)
-        for name in ("max_bytes", "per_host_concurrency", "max_attempts", "silent_limit"):
+        for name in ("max_bytes", "per_host_concurrency", "max_attempts", "silent_limit", "burst"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1")
         for name in ("backoff_base", "max_retry_after"):
@@ -135,7 +136,7 @@ class Fetcher(AttemptsMixin):
         self._robots_memory = robots_memory
         self._learned_robots: dict[str, str] = {}  # origin -> body fetched and not yet taken
         self._session: aiohttp.ClientSession | None = None
-        self._pacer = HostPacer(self.settings.rates, self.settings.default_rate)
+        self._pacer = HostPacer(self.settings.rates, self.settings.default_rate, self.settings.burst)
         self._robots = RobotsCache(self._load_robots, self.settings.user_agent)
         self._random = random.Random()
         self._unreachable: dict[str, tuple[float, str]] = {}  # host -> (loop time to ask again, why)

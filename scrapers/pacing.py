@@ -9,6 +9,11 @@ initial burst: N requests at R per second take (N - 1) / R seconds to start,
 never less. A caller reserves the next free slot at once (no lock is needed on
 one event loop) and sleeps until it; when that slot lies past the caller's
 deadline it is refused with a ``timeout`` before any sleeping.
+
+A fetcher for live calls (the server's) may be given a ``burst`` above 1: a request may then
+start up to ``burst - 1`` intervals ahead of the host's schedule, so a host idle for that long
+takes up to ``burst`` requests at once; every request still moves the schedule on by one
+interval, so over any stretch of T seconds a host sees at most ``burst - 1 + T * rate``.
 """
 
 from __future__ import annotations
@@ -83,9 +88,10 @@ def ensure_time_left(deadline: float | None, needed: float, what: str) -> None:
 class HostPacer:
     """Hands out request start times per host so that each host sees at most its rate."""
 
-    def __init__(self, rates: Mapping[str, float], default_rate: float):
+    def __init__(self, rates: Mapping[str, float], default_rate: float, burst: int = 1):
         self._rates = rates
         self._default = default_rate
+        self._ahead = max(int(burst), 1) - 1  # intervals a request may start ahead of the schedule
         self._next_free: dict[str, float] = {}
 
     def interval_for(self, url: URL) -> float:
@@ -97,18 +103,19 @@ class HostPacer:
         loop = asyncio.get_running_loop()
         key = host_key(url)
         now = loop.time()
-        slot = max(now, self._next_free.get(key, now))
-        ensure_time_left(deadline, slot - now, f"our turn to ask {host_label(url)} (rate limit)")
         interval = self.interval_for(url)
-        self._next_free[key] = slot + interval
+        scheduled = max(now, self._next_free.get(key, now))
+        slot = max(now, scheduled - self._ahead * interval)
+        ensure_time_left(deadline, slot - now, f"our turn to ask {host_label(url)} (rate limit)")
+        self._next_free[key] = scheduled + interval
         if slot > now:
             try:
                 await asyncio.sleep(slot - now)
             except asyncio.CancelledError:
-                self._give_back(key, slot, interval)
+                self._give_back(key, scheduled, interval)
                 raise
 
-    def _give_back(self, key: str, slot: float, interval: float) -> None:
-        """A cancelled waiter frees its slot when nobody has queued behind it."""
-        if self._next_free.get(key) == slot + interval:
-            self._next_free[key] = slot
+    def _give_back(self, key: str, scheduled: float, interval: float) -> None:
+        """A cancelled waiter frees its turn when nobody has queued behind it."""
+        if self._next_free.get(key) == scheduled + interval:
+            self._next_free[key] = scheduled
