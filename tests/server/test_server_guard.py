@@ -107,8 +107,12 @@ async def test_a_slow_head_is_closed_after_head_timeout(tmp_path, store, caplog)
             assert 0.25 < time.monotonic() - started < 1.5
             assert site.guard.total["slow"] == 1
             writer.close()
-            await asyncio.sleep(0.3)
-        assert any("1 closed after 0.3 s without a whole request head" in r.getMessage() for r in caplog.records)
+            logged = False
+            for _ in range(40):  # the count is logged every 0.2 s; a loaded machine may be late
+                await asyncio.sleep(0.05)
+                if logged := any("1 closed after 0.3 s without a whole request head" in r.getMessage() for r in caplog.records):
+                    break
+        assert logged
     finally:
         await runner.cleanup()
 
