@@ -53,6 +53,40 @@ def find_verstat(header: str) -> str | None:
     return found.group(1) if found else None
 
 
+# Asterisk's ``STIR_SHAKEN(0,verify_result)``, as the verstat it amounts to. Asterisk 16.15 to
+# 20.6 (the first res_stir_shaken) says "Verification passed", "Signature failed", "Verification
+# mismatch" or "Verification not present"; from 18.22, 20.7 and 21.2 the rewritten module gives
+# its verification service's result code ("success", "signature_validation", ...). A check that
+# could not run on the PBX's side (no certificate fetched, an internal error) says nothing about
+# the caller: it counts as no validation, as does a call without an Identity header.
+_PASSED_RESULTS = frozenset({"verification passed", "success"})
+_UNCHECKED_RESULTS = frozenset({
+    "verification not present", "disabled", "missing_identity_hdr", "internal_error", "invalid_arguments",
+    "cert_retrieval_failure", "cert_cache_miss", "cert_cache_invalid", "cert_cache_expired",
+})
+_FAILED_RESULTS = frozenset({
+    "signature failed", "verification mismatch", "signature_validation", "cid_orig_tn_mismatch", "cert_not_trusted",
+    "cert_date_failure", "cert_contents_invalid", "cert_no_tn_auth_ext", "cert_no_spc_in_auth_ext", "no_raw_key",
+    "missing_date_hdr", "date_hdr_parse_failure", "date_hdr_range_error", "missing_jwt_hdr", "missing_iat",
+    "iat_range_error", "invalid_or_no_ppt", "invalid_or_no_alg", "invalid_or_no_typ", "invalid_or_no_grants",
+    "invalid_or_no_attest", "missing_origid", "missing_orig_tn", "missing_dest_tn", "invalid_header", "invalid_grant",
+    "invalid_or_no_callerid",
+})
+
+
+def verstat_of_result(result: str) -> str:
+    """The verstat an Asterisk ``verify_result`` amounts to; :class:`CallInfoError` for a value
+    neither Asterisk generation gives."""
+    key = " ".join(result.split()).lower()
+    if key in _PASSED_RESULTS:
+        return "TN-Validation-Passed"
+    if key in _FAILED_RESULTS:
+        return "TN-Validation-Failed"
+    if key in _UNCHECKED_RESULTS:
+        return "No-TN-Validation"
+    raise CallInfoError(f"verify is not a result Asterisk's STIR_SHAKEN(0,verify_result) gives: {result[:40]!r}")
+
+
 def read_attestation(verstat: str | None, attest: str | None) -> Attestation | None:
     """``verstat`` as sent (``TN-Validation-Passed-A`` carries its attestation) and ``attest``;
     None when neither was given. Raises :class:`CallInfoError` for anything else."""

@@ -10,7 +10,9 @@ from lookup.callinfo import Identity, clean_name, identity_evidence, name_eviden
 from lookup.models import Evidence, ListKind
 from lookup.numbers import NumberError
 from lookup.results import LookupResult, listing_entries
-from lookup.stir import Attestation, CallInfoError, attestation_evidence, find_verstat, read_attestation, with_call_evidence
+from lookup.stir import (
+    Attestation, CallInfoError, attestation_evidence, find_verstat, read_attestation, verstat_of_result, with_call_evidence,
+)
 from lookup.text import clean_text
 from lookup.server.http import (
     SERVICE,
@@ -59,13 +61,17 @@ async def screen_deadline_answer(request: web.Request) -> tuple[Answer, bool]:
 def call_attestation(request: web.Request) -> Attestation | None:
     """STIR/SHAKEN as the PBX passed it on: ``verstat=`` (``TN-Validation-Passed-A``, ...) and
     ``attest=A|B|C``, or the raw P-Asserted-Identity / From header as ``pai=`` (its verstat is
-    found as a URI parameter or in the user part). Raises :class:`ApiError` 400 for bad values."""
+    found as a URI parameter or in the user part), or Asterisk's ``verify_result`` as ``verify=``
+    (the carrier's verstat outranks it). Raises :class:`ApiError` 400 for bad values."""
     query = request.query
     verstat = clean_text(query.get("verstat"), 80) or None
     pai = clean_text(query.get("pai"), 400)
-    if verstat is None and pai:
-        verstat = find_verstat(pai)
+    verify = clean_text(query.get("verify"), 60)
     try:
+        if verstat is None and pai:
+            verstat = find_verstat(pai)
+        if verstat is None and verify:
+            verstat = verstat_of_result(verify)
         return read_attestation(verstat, clean_text(query.get("attest"), 20) or None)
     except CallInfoError as exc:
         raise ApiError(400, str(exc)) from exc

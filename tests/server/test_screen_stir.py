@@ -99,6 +99,7 @@ async def test_cnam_takes_the_attestation_into_account(client, store) -> None:
 ASTERISK_CALLS = {
     "${URIENCODE(${CALLERID(num)})}": quote(STRANGER),
     "${STIR_SHAKEN(0,attestation)}": "A",
+    "${URIENCODE(${STIR_SHAKEN(0,verify_result)})}": quote("Verification passed"),
     "${URIENCODE(${CALLERID(name)})}": quote("CAR WARRANTY"),
 }
 
@@ -132,3 +133,32 @@ async def test_the_readme_dialplan_snippets_ask_what_the_api_accepts(client, con
             assert await resp.text() == "allow"
         else:
             assert await resp.text() == "CAR WARRANTY"  # the trunk's name, given back
+
+
+@pytest.mark.parametrize(("verify", "signal", "verstat"), [
+    ("Verification passed", "stir_passed", "TN-Validation-Passed"),  # Asterisk 16.15 to 20.6
+    ("Signature failed", "stir_failed", "TN-Validation-Failed"),
+    ("Verification mismatch", "stir_failed", "TN-Validation-Failed"),
+    ("success", "stir_passed", "TN-Validation-Passed"),  # the rewritten module, 18.22 / 20.7 / 21.2 on
+    ("signature_validation", "stir_failed", "TN-Validation-Failed"),
+    ("cid_orig_tn_mismatch", "stir_failed", "TN-Validation-Failed"),
+    ("missing_identity_hdr", None, "No-TN-Validation"),
+    ("cert_retrieval_failure", None, "No-TN-Validation"),  # the PBX could not check: nothing said
+])
+async def test_asterisks_verify_result_counts_as_the_verstat_it_amounts_to(client, verify, signal, verstat) -> None:
+    body = await get_json(client, f"/api/v1/screen/{STRANGER}?attest=A&verify={quote(verify)}")
+    assert body["attestation"] == {"verstat": verstat, "attest": "A"}
+    signals = {r["signal"] for r in body["reasons"]}
+    assert (signal in signals) if signal else not signals & {"stir_passed", "stir_failed"}
+    assert (body["action"] != "allow") is (signal == "stir_failed")
+
+
+async def test_the_carriers_verstat_outranks_asterisks_verify_result(client) -> None:
+    body = await get_json(client, f"/api/v1/screen/{STRANGER}?verstat=TN-Validation-Passed-A&verify=signature_validation")
+    assert body["attestation"]["verstat"] == "TN-Validation-Passed" and body["action"] == "allow"
+
+
+async def test_an_unknown_verify_result_is_a_one_line_400(client) -> None:
+    resp = await client.get(f"/api/v1/screen/{STRANGER}?verify=looks%20fine")
+    assert resp.status == 400
+    assert "verify is not a result" in (await resp.json())["error"]
