@@ -152,7 +152,7 @@ def iter_entries(rows: Iterable[ExportRow], stats: ExportStats, *, prefixes: boo
     ``stats.skipped_prefixes`` and dropped unless ``prefixes`` is true.
     """
     for row in rows:
-        pattern = row.pattern
+        pattern = row[0]
         if 7 < len(pattern) < 17 and pattern[0] == "+" and pattern.isascii() and pattern[1:].isdigit():
             yield row, pattern, False
             continue

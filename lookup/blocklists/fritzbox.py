@@ -26,7 +26,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from lookup.blocklists import BlocklistError, ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, shorten
+from lookup.blocklists.columns import iter_columns
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, shorten
 
 BOOK_LIMIT = 2000
 BOOK_NAME = "whocalled"
@@ -48,9 +49,11 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     stream.write(DOCUMENT_START + book_start(1))
     in_book = 0
     books = 1
-    for entries in iter_batches(rows, stats, prefixes=False):
+    for batch in iter_columns(rows, stats, prefixes=False):
+        numbers = batch.numbers if options.localize is None else list(map(localize, batch.numbers))
+        texts = list(map(labels.__getitem__, batch.labels(name_first=True)))
         start = 0
-        while start < len(entries):
+        while start < len(numbers):
             if in_book == limit:
                 books += 1
                 part = options.target.open_part(books)
@@ -61,16 +64,15 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
                     stream = part
                     stream.write(DOCUMENT_START + book_start(books))
                 in_book = 0
-            piece = entries[start : start + limit - in_book]
+            end = min(start + limit - in_book, len(numbers))
             stream.write("".join([
-                f"<contact><category>0</category><person><realName>{labels[row.name or row.description] or local}</realName></person>"
+                f"<contact><category>0</category><person><realName>{text or local}</realName></person>"
                 f'<telephony nid="1"><number type="home" prio="1" id="0">{local}{tail}'
-                for row, number, _ in piece
-                for local in [localize(number)]
+                for local, text in zip(numbers[start:end], texts[start:end])
             ]))
-            start += len(piece)
-            in_book += len(piece)
-            stats.written += len(piece)
+            in_book += end - start
+            stats.written += end - start
+            start = end
     stream.write("</phonebook>\n" + DOCUMENT_END)
 
 
