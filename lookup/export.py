@@ -19,11 +19,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Collection, Iterable, Iterator, Sequence
 
+from db.export import iter_list_rows
 from db.store import Store
 from lookup.blocklists import CONTACT_FORMATS, BlocklistError, ExportRow, ImportFormat, detect_import_format, read_entries
 from lookup.blocklists.columns import ColumnRows
 from lookup.models import Level, ListEntry, ListKind, ReadTally
-from lookup.numbers import longest_number
 from lookup.settings import Settings
 
 
@@ -42,7 +42,7 @@ def _blocked(store: Store, since: str | None, fields: Collection[str] = ExportRo
     """The block list as export rows, a fetched batch of columns at a time. Only the ``fields``
     are read (the reason is the ``description``, the date ``added_at``); the others stay empty."""
     reason, added_at = "description" in fields, "added_at" in fields
-    cursor = store.iter_list_rows(ListKind.BLOCK, since=since, default_reason="blocked", reason=reason, added_at=added_at)
+    cursor = iter_list_rows(store.conn, ListKind.BLOCK, since=since, default_reason="blocked", reason=reason, added_at=added_at)
     return ColumnRows(_blocked_columns(cursor, reason, added_at))
 
 
@@ -140,6 +140,8 @@ class Allowlist:
 def split_inside(prefix: str, numbers: list[str], prefixes: list[str], pieces: list[str]) -> None:
     """Append to ``pieces`` what remains of ``prefix*`` without the allowed ``numbers`` and
     ``prefixes`` (all of which start with ``prefix``), in ascending order."""
+    from lookup.numbers import longest_number  # phonenumbers: loaded only when a range is split
+
     if prefix in prefixes:
         return
     if not numbers and not prefixes:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Iterator, TextIO
+from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
 
 from lookup.blocklists import BlocklistError, ExportRow, ExportStats
 from lookup.models import ReadTally
@@ -184,22 +184,22 @@ def iter_batches(rows: Iterable[ExportRow], stats: ExportStats, *, prefixes: boo
 _pattern_of = itemgetter(0)
 
 
-def is_plain_batch(patterns: list[str]) -> bool:
+def is_plain_batch(patterns: Sequence[str]) -> bool:
     """Whether every one of ``patterns`` is ``+`` and 7 to 15 ASCII digits, checked on the
-    patterns joined by newlines (a few string scans in C, not a test per pattern): no newline
-    but the joins, one ``+`` per pattern and at its start, nothing else but digits, and the
-    right lengths."""
+    patterns joined by newlines (a few scans in C, not a test per pattern): ASCII, every
+    pattern starting with ``+``, and with the digits deleted exactly one ``+`` per pattern and
+    the newlines of the join left; then the lengths."""
     text = "\n".join(patterns)
     count = len(patterns)
-    return (
-        text.isascii()
-        and text[:1] == "+"
-        and text.count("+") == count
-        and text.count("\n") == text.count("\n+") == count - 1
-        and text.replace("\n", "").replace("+", "").isdigit()
-        and min(map(len, patterns)) > 7
-        and max(map(len, patterns)) < 17
-    )
+    if not (text.isascii() and text[:1] == "+" and text.count("\n+") == count - 1):
+        return False
+    if text.encode("ascii").translate(None, _DIGITS) != b"+\n" * (count - 1) + b"+":
+        return False
+    lengths = list(map(len, patterns))
+    return min(lengths) > 7 and max(lengths) < 17
+
+
+_DIGITS = b"0123456789"
 
 
 class TextMemo(dict):

@@ -63,13 +63,14 @@ def test_format_fields_name_exactly_what_the_writer_reads(fmt: str, field: str, 
 
 
 def test_the_export_query_leaves_the_store_cache_as_it_was(tmp_path) -> None:
-    from db.store import SORT_CACHE_KIB, Store
+    from db.export import SORT_CACHE_KIB, iter_list_rows
+    from db.store import Store
     from lookup.models import ListEntry, ListKind
 
     with Store(tmp_path / "w.db") as store:
         store.add_list_entries(ListEntry(f"+1202555{n:04d}", ListKind.BLOCK, reason="r") for n in range(3))
         before = store.conn.execute("PRAGMA cache_size").fetchone()[0]
         assert before != -SORT_CACHE_KIB  # otherwise this test proves nothing
-        cursor = store.iter_list_rows(ListKind.BLOCK)
+        cursor = iter_list_rows(store.conn, ListKind.BLOCK)
         assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == before
         assert [row[0] for row in cursor.fetchall()] == ["+12025550000", "+12025550001", "+12025550002"]
