@@ -10,8 +10,6 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice, repeat
-from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
 
@@ -165,23 +163,6 @@ def iter_entries(rows: Iterable[ExportRow], stats: ExportStats, *, prefixes: boo
             yield row, parsed[0], True
         else:
             stats.skipped_prefixes += 1
-
-
-def iter_batches(rows: Iterable[ExportRow], stats: ExportStats, *, prefixes: bool) -> Iterator[list[tuple[ExportRow, str, bool]]]:
-    """What :func:`iter_entries` yields, in lists of up to ``BATCH`` entries, for writers that
-    render a list at a time (one comprehension per batch costs far less than a generator step
-    per row). A batch of plain E.164 numbers, the usual case, is recognised by
-    :func:`is_plain_batch` without a step per row; any other batch goes through
-    :func:`iter_entries`, which counts what it skips."""
-    iterator = iter(rows)
-    while batch := list(islice(iterator, BATCH)):
-        if is_plain_batch(patterns := list(map(_pattern_of, batch))):
-            yield list(zip(batch, patterns, repeat(False)))  # the entries made in C
-        elif entries := list(iter_entries(batch, stats, prefixes=prefixes)):
-            yield entries
-
-
-_pattern_of = itemgetter(0)
 
 
 def is_plain_batch(patterns: Sequence[str]) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import pytest
 
 from lookup.blocklists import FORMATS, ExportFormat, ExportRow, ExportStats, export_rows
-from lookup.blocklists.common import BATCH, is_plain_batch, iter_batches, iter_entries
+from lookup.blocklists.columns import iter_columns
+from lookup.blocklists.common import BATCH, is_plain_batch, iter_entries
 
 PLAIN = ["+12025550123", "+4930123456", "+123456789012345", "+1234567"]
 
@@ -37,8 +40,12 @@ def test_batches_hold_what_the_row_by_row_loop_yields() -> None:
     rows = [ExportRow(f"+1202555{n:04d}") for n in range(BATCH + 10)] + [ExportRow(p) for p in odd]
     by_row, by_batch = ExportStats(), ExportStats()
     expected = list(iter_entries(rows, by_row, prefixes=False))
-    got = [entry for batch in iter_batches(rows, by_batch, prefixes=False) for entry in batch]
-    assert got == expected
+    got = [
+        (number, is_prefix)
+        for batch in iter_columns(rows, by_batch, prefixes=False)
+        for number, is_prefix in zip(batch.numbers, batch.prefixes or repeat(False))
+    ]
+    assert got == [(number, is_prefix) for _, number, is_prefix in expected]
     assert (by_batch.skipped, by_batch.skipped_prefixes) == (by_row.skipped, by_row.skipped_prefixes) == (1, 1)
 
 
