@@ -67,6 +67,16 @@ class Columns:
         return [star if is_prefix else "" for is_prefix in self.prefixes]
 
 
+VARIES = object()  # what :func:`constant` gives for a column whose values may differ
+
+
+def constant(column: Iterable) -> object:
+    """The one value of a column that repeats it (an endless ``itertools.repeat``, as
+    :class:`ColumnRows` gives a constant), else :data:`VARIES`: a writer renders it once
+    per batch instead of once per row."""
+    return next(column) if isinstance(column, repeat) else VARIES
+
+
 def iter_columns(rows: Iterable[ExportRow], stats: ExportStats, *, prefixes: bool) -> Iterator[Columns]:
     """The rows as :class:`Columns`, up to ``BATCH`` at a time, under the export's rules
     (:func:`iter_entries`: what is not a number is skipped and counted, and prefixes too

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.columns import iter_columns
+from lookup.blocklists.columns import VARIES, constant, iter_columns
 from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_csv, open_text, quote_cell
 from lookup.text import safe_cell
 
@@ -30,6 +30,15 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     scores = TextMemo(lambda score: "" if score is None else quote_cell(score))
     for batch in iter_columns(rows, stats, prefixes=True):
         numbers = batch.numbers if options.localize is None else map(localize, batch.numbers)
+        verdict, score = constant(batch.verdicts), constant(batch.scores)
+        if batch.prefixes is None and verdict is not VARIES and score is not VARIES:  # a block list: fewer cells per row
+            middle = f"{plain[verdict]},{scores[score]}"
+            out.write("".join([
+                f"{number},{cell},{middle},{date}\n"
+                for number, cell, date in zip(numbers, map(cells.__getitem__, batch.labels()), map(plain.__getitem__, batch.dates))
+            ]))
+            stats.written += len(batch)
+            continue
         out.write("".join([
             f"{number}{star},{cell},{verdict},{score},{date}\n"
             for number, star, cell, verdict, score, date in zip(

@@ -17,6 +17,7 @@ escaped with ``xml.sax.saxutils``; the reader uses defusedxml and refuses any DT
 from __future__ import annotations
 
 import time
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Iterator, TextIO
 from xml.etree.ElementTree import Element, ParseError
@@ -33,6 +34,8 @@ BOOK_LIMIT = 2000
 BOOK_NAME = "whocalled"
 DOCUMENT_START = '<?xml version="1.0" encoding="utf-8"?>\n<phonebooks>\n'
 DOCUMENT_END = "</phonebooks>\n"
+CONTACT_HEAD = "<contact><category>0</category><person><realName>"  # the realName, then
+CONTACT_MIDDLE = '</realName></person><telephony nid="1"><number type="home" prio="1" id="0">'  # the number, then the tail
 CONTACT_NUMBERS = 1000  # numbers kept per contact; a box shows a handful
 
 
@@ -52,6 +55,8 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     for batch in iter_columns(rows, stats, prefixes=False):
         numbers = batch.numbers if options.localize is None else list(map(localize, batch.numbers))
         texts = list(map(labels.__getitem__, batch.labels(name_first=True)))
+        if "" in texts:  # no label: the contact is named by its number
+            texts = [text or local for text, local in zip(texts, numbers)]
         start = 0
         while start < len(numbers):
             if in_book == limit:
@@ -65,11 +70,10 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
                     stream.write(DOCUMENT_START + book_start(books))
                 in_book = 0
             end = min(start + limit - in_book, len(numbers))
-            stream.write("".join([
-                f"<contact><category>0</category><person><realName>{text or local}</realName></person>"
-                f'<telephony nid="1"><number type="home" prio="1" id="0">{local}{tail}'
-                for local, text in zip(numbers[start:end], texts[start:end])
-            ]))
+            # the contacts joined from their pieces in one go: no string made per contact
+            stream.write("".join(chain.from_iterable(
+                zip(repeat(CONTACT_HEAD), texts[start:end], repeat(CONTACT_MIDDLE), numbers[start:end], repeat(tail))
+            )))
             in_book += end - start
             stats.written += end - start
             start = end

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.columns import iter_columns
+from lookup.blocklists.columns import VARIES, constant, iter_columns
 from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, open_text
 from lookup.blocklists.jsonstream import iter_json_items
 
@@ -38,6 +38,18 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     separator = ""
     for batch in iter_columns(rows, stats, prefixes=True):
         numbers = batch.numbers if options.localize is None else map(localize, batch.numbers)
+        fixed = constant(batch.names), constant(batch.verdicts), constant(batch.scores)
+        if batch.prefixes is None and VARIES not in fixed:  # a block list: the constant members rendered once
+            middle = f"{names[fixed[0]]}{verdicts[fixed[1]]}{scores[fixed[2]]}"
+            out.write(separator + ",\n".join([
+                f'{{"pattern": "{number}"{description}{middle}{date}}}'
+                for number, description, date in zip(
+                    numbers, map(descriptions.__getitem__, batch.descriptions), map(dates.__getitem__, batch.dates)
+                )
+            ]))
+            separator = ",\n"
+            stats.written += len(batch)
+            continue
         out.write(separator + ",\n".join([
             f'{{"pattern": "{number}{star}"{description}{name}{verdict}{score}{date}}}'
             for number, star, description, name, verdict, score, date in zip(

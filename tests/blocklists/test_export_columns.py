@@ -90,3 +90,9 @@ def test_the_export_query_reads_the_table_not_the_kind_index(tmp_path) -> None:
 def test_export_loads_phonenumbers_only_to_split_a_range() -> None:
     code = "import sys, lookup.export; print('phonenumbers' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_a_fritzbox_contact_without_a_label_is_named_by_its_number() -> None:
+    rows = [ExportRow("+12025550123", "\x1b\x07 "), ExportRow("+12025550124", "Spam")]
+    written = export_bytes(iter(rows), "fritzbox", None)[0].decode()
+    assert "<realName>+12025550123</realName>" in written and "<realName>Spam</realName>" in written
