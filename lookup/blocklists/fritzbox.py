@@ -11,7 +11,9 @@ upload replaces a whole book). Written to a stream, the parts are further ``<pho
 elements of the one document. Whether the call-barring list treats a trailing ``*`` as
 a prefix is unverified (fritzsoap reads it as a main-number marker), so prefixes are
 skipped and counted rather than risk an entry that silently blocks nothing. Names are
-escaped with ``xml.sax.saxutils``; the reader uses defusedxml and refuses any DTD.
+escaped with ``html.escape`` (``&``, ``<``, ``>``, and quotes in the book's name attribute;
+``xml.sax.saxutils`` would load ``urllib.request`` into every export); the reader uses
+defusedxml, loaded only to read, and refuses any DTD.
 """
 
 from __future__ import annotations
@@ -19,16 +21,15 @@ from __future__ import annotations
 import time
 from itertools import chain, repeat
 from pathlib import Path
-from typing import Iterator, TextIO
-from xml.etree.ElementTree import Element, ParseError
-from xml.sax.saxutils import escape, quoteattr
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from html import escape
+from typing import TYPE_CHECKING, Iterator, TextIO
 
 from lookup.blocklists import BlocklistError, ExportRow, ExportStats, ImportedEntry
 from lookup.blocklists.columns import iter_columns
 from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, shorten
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 BOOK_LIMIT = 2000
 BOOK_NAME = "whocalled"
@@ -47,7 +48,7 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
         f"<mod_time>{int(time.time())}</mod_time><uniqueid/></contact>\n"
     )
     localize = localize or str
-    labels = TextMemo(lambda label: escape(clean_text(label)))
+    labels = TextMemo(lambda label: escape(clean_text(label), quote=False))
     stream = out
     stream.write(DOCUMENT_START + book_start(1))
     in_book = 0
@@ -82,7 +83,7 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
 
 def book_start(index: int) -> str:
     name = BOOK_NAME if index == 1 else f"{BOOK_NAME} {index}"
-    return f'<phonebook name={quoteattr(name)}>\n'
+    return f'<phonebook name="{escape(name)}">\n'
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
@@ -91,6 +92,11 @@ def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:
     Streamed: every element is taken off the tree as soon as it ends (what a contact needs
     is kept aside first), so memory does not grow with the file, whatever its elements are.
     """
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
     parents: list[Element] = []
     name: str | None = None
     numbers: list[str] = []

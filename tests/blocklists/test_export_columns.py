@@ -96,3 +96,9 @@ def test_a_fritzbox_contact_without_a_label_is_named_by_its_number() -> None:
     rows = [ExportRow("+12025550123", "\x1b\x07 "), ExportRow("+12025550124", "Spam")]
     written = export_bytes(iter(rows), "fritzbox", None)[0].decode()
     assert "<realName>+12025550123</realName>" in written and "<realName>Spam</realName>" in written
+
+
+def test_the_fritzbox_writer_loads_no_xml_parser_or_url_library() -> None:
+    code = ("import sys, lookup.blocklists.fritzbox; "
+            "print(sorted(m for m in ('xml.sax.saxutils', 'urllib.request', 'defusedxml') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
