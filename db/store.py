@@ -28,11 +28,10 @@ from db.datasets import DatasetsMixin
 from db.expectations import ExpectationsMixin
 from db.robots import RobotsMixin
 from db.sql import chunks, marks
-from lookup.models import ListKind, Number, NumberKind, NumberType, iso_now
+from lookup.models import Number, NumberKind, NumberType, iso_now
 
 BUSY_TIMEOUT_MS = 5000
 _SAVEPOINTS = itertools.count()
-SORT_CACHE_KIB = 2000  # SQLite's default page cache, for the export's sort (see iter_list_rows)
 # PRAGMA application_id of whocalled's databases ("WHOC"): a foreign SQLite file is refused.
 APPLICATION_ID = 0x57484F43
 # The migrations in db/migrations.py, by name, in order (a test keeps the two the same). A
@@ -287,38 +286,7 @@ class Store(
             )
         return len(rows)
 
-    # ------------------------------------------------------------ block / allow lists: the export's query
-    # (the rest of the lists and the user's reports: db.lists)
-
-    def iter_list_rows(
-        self, kind: ListKind, *, since: str | None = None, default_reason: str = "", reason: bool = True, added_at: bool = True
-    ) -> sqlite3.Cursor:
-        """``(pattern, reason, added_at)`` of one list, ordered by pattern, straight from the cursor
-        (the export's hot path, read with ``fetchmany``); an empty or missing reason reads as
-        ``default_reason``. ``reason=False`` or ``added_at=False`` leaves that column out of the
-        rows: SQLite then neither sorts nor hands over what the export does not write.
-
-        The query runs (and sorts, which SQLite does before the first row) with SQLite's
-        default page cache of ``SORT_CACHE_KIB``, then the store's is restored: with the store's
-        16 MB the sorter keeps larger runs in memory and a million rows sort about a third slower."""
-        columns = ["pattern"]
-        args: list[str] = []
-        if reason:
-            columns.append("coalesce(nullif(reason, ''), ?)")
-            args.append(default_reason)
-        if added_at:
-            columns.append("added_at")
-        sql = f"SELECT {', '.join(columns)} FROM lists WHERE kind = ?"
-        args.append(kind.value)
-        if since:
-            sql += " AND added_at >= ?"
-            args.append(since)
-        previous = self.conn.execute("PRAGMA cache_size").fetchone()[0]
-        self.conn.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
-        try:
-            return self.conn.execute(sql + " ORDER BY pattern", args)
-        finally:
-            self.conn.execute(f"PRAGMA cache_size = {int(previous)}")
+    # (the block and allow lists and the user's reports: db.lists; the export's query: db.export)
 
 
 def _make_private(path: Path) -> None:

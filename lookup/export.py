@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from functools import partial
-from itertools import chain, repeat
+from itertools import repeat
 from enum import StrEnum
 from pathlib import Path
 from typing import Collection, Iterable, Iterator, Sequence
 
+from db.export import iter_list_rows
 from db.store import Store
 from lookup.blocklists import CONTACT_FORMATS, BlocklistError, ExportRow, ImportFormat, detect_import_format, read_entries
+from lookup.blocklists.columns import ColumnRows
 from lookup.models import Level, ListEntry, ListKind, ReadTally
-from lookup.numbers import longest_number
 from lookup.settings import Settings
 
 
@@ -38,25 +38,23 @@ class Include(StrEnum):
 BATCH = 4096  # rows fetched from SQLite at a time
 
 
-def _blocked(store: Store, since: str | None, fields: Collection[str] = ExportRow._fields) -> Iterator[ExportRow]:
-    """The block list as export rows. Only the ``fields`` are read (the reason is the
-    ``description``, the date ``added_at``); the others stay empty."""
+def _blocked(store: Store, since: str | None, fields: Collection[str] = ExportRow._fields) -> ColumnRows:
+    """The block list as export rows, a fetched batch of columns at a time. Only the ``fields``
+    are read (the reason is the ``description``, the date ``added_at``); the others stay empty."""
     reason, added_at = "description" in fields, "added_at" in fields
-    cursor = store.iter_list_rows(ListKind.BLOCK, since=since, default_reason="blocked", reason=reason, added_at=added_at)
-    return chain.from_iterable(_blocked_batches(cursor, reason, added_at))
+    cursor = iter_list_rows(store.conn, ListKind.BLOCK, since=since, default_reason="blocked", reason=reason, added_at=added_at)
+    return ColumnRows(_blocked_columns(cursor, reason, added_at))
 
 
-def _blocked_batches(cursor: Iterator, reason: bool, added_at: bool) -> Iterator[Iterator[ExportRow]]:
-    """Per batch of cursor rows, an iterator of export rows made entirely in C (columns
-    transposed with ``zip``, constants repeated, tuples made ExportRows by ``tuple.__new__``):
-    no Python step per row, and no per-row copies of the constant fields."""
-    make_row = partial(tuple.__new__, ExportRow)
+def _blocked_columns(cursor: Iterator, reason: bool, added_at: bool) -> Iterator[tuple]:
+    """Per batch of cursor rows, its columns in ExportRow order (transposed with ``zip``, the
+    constant ones repeated): no Python step per row, no per-row copies of the constants."""
     while batch := cursor.fetchmany(BATCH):  # type: ignore[attr-defined]
         columns = iter(zip(*batch))
         patterns = next(columns)
         reasons = next(columns) if reason else repeat(None)
         dates = next(columns) if added_at else repeat(None)
-        yield map(make_row, zip(patterns, reasons, repeat("blocked"), repeat(100), dates, repeat(None)))
+        yield patterns, reasons, repeat("blocked"), repeat(100), dates, repeat(None)
 
 
 def _reported(store: Store, since: str | None) -> Iterator[ExportRow]:
@@ -142,6 +140,8 @@ class Allowlist:
 def split_inside(prefix: str, numbers: list[str], prefixes: list[str], pieces: list[str]) -> None:
     """Append to ``pieces`` what remains of ``prefix*`` without the allowed ``numbers`` and
     ``prefixes`` (all of which start with ``prefix``), in ascending order."""
+    from lookup.numbers import longest_number  # phonenumbers: loaded only when a range is split
+
     if prefix in prefixes:
         return
     if not numbers and not prefixes:
@@ -227,7 +227,7 @@ def gather_rows(
     effect: AllowlistEffect | None = None,
     community: Sequence[str] = (),
     fields: Collection[str] = ExportRow._fields,
-) -> Iterator[ExportRow]:
+) -> Iterable[ExportRow]:
     """The rows to export, ordered by pattern, without duplicates or what the allowlist covers.
 
     ``community`` is the community server's list (E.164 numbers), for ``Include.COMMUNITY``.
@@ -257,7 +257,7 @@ def gather_rows(
         streams.append(ExportRow(e164, description="community spam", verdict="community") for e164 in sorted(community))
     allowlist = Allowlist(store.iter_list_entries(ListKind.ALLOW))
     if len(streams) == 1 and include == [Include.BLOCKED] and allowlist.is_empty:
-        return iter(streams[0])  # one list, unique by its key, nothing allowed: as it comes
+        return streams[0]  # one list, unique by its key, nothing allowed: as it comes (in columns)
     merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda r: r.pattern)
     return apply_allowlist(merged, allowlist, effect if effect is not None else AllowlistEffect())
 

@@ -198,7 +198,7 @@ def export_rows(
     stats = ExportStats()
     with open_target(out, stats) as target:
         options = ExportOptions(localize=localize, chunk_size=chunk_size, target=target)
-        writer(iter(rows), target.stream, options, stats)
+        writer(rows, target.stream, options, stats)
     return stats
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, iter_lines, open_text, shorten
+from lookup.blocklists.columns import iter_columns
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_lines, open_text, shorten
 
 DEFAULT_DESCRIPTION = "whocalled"
 _PUT = re.compile(r'database\s+put\s+blacklist\s+(\S+)(?:\s+"((?:[^"\\]|\\.)*)"|\s+(\S.*))?\s*', re.IGNORECASE)
@@ -22,11 +23,12 @@ _PUT = re.compile(r'database\s+put\s+blacklist\s+(\S+)(?:\s+"((?:[^"\\]|\\.)*)"|
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
     localize = options.localize or str
     quoted = TextMemo(lambda text: clean_text(text).replace('"', "'").replace("\\", "/") or DEFAULT_DESCRIPTION)
-    for entries in iter_batches(rows, stats, prefixes=False):
+    for batch in iter_columns(rows, stats, prefixes=False):
+        numbers = batch.numbers if options.localize is None else map(localize, batch.numbers)
         out.write("".join([
-            f'database put blacklist {localize(number)} "{quoted[row.description or row.name]}"\n' for row, number, _ in entries
+            f'database put blacklist {number} "{text}"\n' for number, text in zip(numbers, map(quoted.__getitem__, batch.labels()))
         ]))
-        stats.written += len(entries)
+        stats.written += len(batch)
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:

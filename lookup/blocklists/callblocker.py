@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, open_text, shorten
+from lookup.blocklists.columns import iter_columns
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, open_text, shorten
 from lookup.blocklists.jsonstream import iter_json_items
 
 LIST_NAME = "whocalled"
@@ -29,13 +30,15 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
 
     out.write(f'{{"name": "{LIST_NAME}", "entries": [\n')
     separator = ""
-    for entries in iter_batches(rows, stats, prefixes=True):
+    for batch in iter_columns(rows, stats, prefixes=True):
         out.write(separator + ",\n".join([
-            f'{{"name": {names[row.name or row.description]}, "number": "{number}", "date_modified": "{dates[row.added_at]}"}}'
-            for row, number, _ in entries
+            f'{{"name": {name}, "number": "{number}", "date_modified": "{date}"}}'
+            for name, number, date in zip(
+                map(names.__getitem__, batch.labels(name_first=True)), batch.numbers, map(dates.__getitem__, batch.dates)
+            )
         ]))
         separator = ",\n"
-        stats.written += len(entries)
+        stats.written += len(batch)
     out.write("\n]}\n")
 
 

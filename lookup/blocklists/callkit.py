@@ -21,7 +21,8 @@ from operator import lt
 from typing import Iterator, TextIO
 
 from lookup.blocklists import BlocklistError, ExportRow, ExportStats
-from lookup.blocklists.common import BATCH, ExportOptions, iter_batches
+from lookup.blocklists.columns import iter_columns
+from lookup.blocklists.common import BATCH, ExportOptions
 
 SPOOL = 4 * 1024 * 1024  # bytes per length kept in memory before spilling to disk
 
@@ -45,8 +46,8 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
             lines.clear()
 
     try:
-        for entries in iter_batches(rows, stats, prefixes=False):
-            batch = [number[1:] for _, number, _ in entries]
+        for columns in iter_columns(rows, stats, prefixes=False):
+            batch = [number[1:] for number in columns.numbers]
             size = len(batch[0])
             previous = last.get(size)
             if (

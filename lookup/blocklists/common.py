@@ -10,10 +10,8 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice, repeat
-from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Iterator, TextIO
+from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
 
 from lookup.blocklists import BlocklistError, ExportRow, ExportStats
 from lookup.models import ReadTally
@@ -152,7 +150,7 @@ def iter_entries(rows: Iterable[ExportRow], stats: ExportStats, *, prefixes: boo
     ``stats.skipped_prefixes`` and dropped unless ``prefixes`` is true.
     """
     for row in rows:
-        pattern = row.pattern
+        pattern = row[0]
         if 7 < len(pattern) < 17 and pattern[0] == "+" and pattern.isascii() and pattern[1:].isdigit():
             yield row, pattern, False
             continue
@@ -167,39 +165,22 @@ def iter_entries(rows: Iterable[ExportRow], stats: ExportStats, *, prefixes: boo
             stats.skipped_prefixes += 1
 
 
-def iter_batches(rows: Iterable[ExportRow], stats: ExportStats, *, prefixes: bool) -> Iterator[list[tuple[ExportRow, str, bool]]]:
-    """What :func:`iter_entries` yields, in lists of up to ``BATCH`` entries, for writers that
-    render a list at a time (one comprehension per batch costs far less than a generator step
-    per row). A batch of plain E.164 numbers, the usual case, is recognised by
-    :func:`is_plain_batch` without a step per row; any other batch goes through
-    :func:`iter_entries`, which counts what it skips."""
-    iterator = iter(rows)
-    while batch := list(islice(iterator, BATCH)):
-        if is_plain_batch(patterns := list(map(_pattern_of, batch))):
-            yield list(zip(batch, patterns, repeat(False)))  # the entries made in C
-        elif entries := list(iter_entries(batch, stats, prefixes=prefixes)):
-            yield entries
-
-
-_pattern_of = itemgetter(0)
-
-
-def is_plain_batch(patterns: list[str]) -> bool:
+def is_plain_batch(patterns: Sequence[str]) -> bool:
     """Whether every one of ``patterns`` is ``+`` and 7 to 15 ASCII digits, checked on the
-    patterns joined by newlines (a few string scans in C, not a test per pattern): no newline
-    but the joins, one ``+`` per pattern and at its start, nothing else but digits, and the
-    right lengths."""
+    patterns joined by newlines (a few scans in C, not a test per pattern): ASCII, every
+    pattern starting with ``+``, and with the digits deleted exactly one ``+`` per pattern and
+    the newlines of the join left; then the lengths."""
     text = "\n".join(patterns)
     count = len(patterns)
-    return (
-        text.isascii()
-        and text[:1] == "+"
-        and text.count("+") == count
-        and text.count("\n") == text.count("\n+") == count - 1
-        and text.replace("\n", "").replace("+", "").isdigit()
-        and min(map(len, patterns)) > 7
-        and max(map(len, patterns)) < 17
-    )
+    if not (text.isascii() and text[:1] == "+" and text.count("\n+") == count - 1):
+        return False
+    if text.encode("ascii").translate(None, _DIGITS) != b"+\n" * (count - 1) + b"+":
+        return False
+    lengths = list(map(len, patterns))
+    return min(lengths) > 7 and max(lengths) < 17
+
+
+_DIGITS = b"0123456789"
 
 
 class TextMemo(dict):

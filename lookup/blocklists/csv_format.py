@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, iter_csv, open_text, quote_cell
+from lookup.blocklists.columns import VARIES, constant, iter_columns
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_csv, open_text, quote_cell
 from lookup.text import safe_cell
 
 HEADER = ("number", "description", "verdict", "score", "added_at")
@@ -27,13 +28,25 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     cells = TextMemo(lambda text: quote_cell(safe_cell(clean_text(text))))
     plain = TextMemo(lambda text: quote_cell(text or ""))
     scores = TextMemo(lambda score: "" if score is None else quote_cell(score))
-    for entries in iter_batches(rows, stats, prefixes=True):
+    for batch in iter_columns(rows, stats, prefixes=True):
+        numbers = batch.numbers if options.localize is None else map(localize, batch.numbers)
+        verdict, score = constant(batch.verdicts), constant(batch.scores)
+        if batch.prefixes is None and verdict is not VARIES and score is not VARIES:  # a block list: fewer cells per row
+            middle = f"{plain[verdict]},{scores[score]}"
+            out.write("".join([
+                f"{number},{cell},{middle},{date}\n"
+                for number, cell, date in zip(numbers, map(cells.__getitem__, batch.labels()), map(plain.__getitem__, batch.dates))
+            ]))
+            stats.written += len(batch)
+            continue
         out.write("".join([
-            f"{localize(number)}{'*' if is_prefix else ''},{cells[row.description or row.name]},{plain[row.verdict]},"
-            f"{scores[row.score]},{plain[row.added_at]}\n"
-            for row, number, is_prefix in entries
+            f"{number}{star},{cell},{verdict},{score},{date}\n"
+            for number, star, cell, verdict, score, date in zip(
+                numbers, batch.stars(), map(cells.__getitem__, batch.labels()), map(plain.__getitem__, batch.verdicts),
+                map(scores.__getitem__, batch.scores), map(plain.__getitem__, batch.dates),
+            )
         ]))
-        stats.written += len(entries)
+        stats.written += len(batch)
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:

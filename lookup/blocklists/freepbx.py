@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, iter_csv, open_text, quote_cell
+from lookup.blocklists.columns import iter_columns
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_csv, open_text, quote_cell
 from lookup.text import safe_cell
 
 HEADER = ("number", "description")
@@ -24,9 +25,10 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     out.write(",".join(HEADER) + "\n")
     localize = options.localize or str
     cells = TextMemo(lambda text: quote_cell(safe_cell(clean_text(text))))  # each distinct text cleaned and quoted once
-    for entries in iter_batches(rows, stats, prefixes=False):
-        out.write("".join([f"{localize(number)},{cells[row.description or row.name]}\n" for row, number, _ in entries]))
-        stats.written += len(entries)
+    for batch in iter_columns(rows, stats, prefixes=False):
+        numbers = batch.numbers if options.localize is None else map(localize, batch.numbers)
+        out.write("".join([f"{number},{cell}\n" for number, cell in zip(numbers, map(cells.__getitem__, batch.labels()))]))
+        stats.written += len(batch)
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:

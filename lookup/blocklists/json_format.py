@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, iter_batches, open_text
+from lookup.blocklists.columns import VARIES, constant, iter_columns
+from lookup.blocklists.common import ExportOptions, ImportContext, TextMemo, clean_text, open_text
 from lookup.blocklists.jsonstream import iter_json_items
 
 MARKER = "whocalled-blocklist"
@@ -35,14 +36,29 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     scores = TextMemo(lambda score: "" if score is None else f', "score": {int(score)}')
 
     separator = ""
-    for entries in iter_batches(rows, stats, prefixes=True):
+    for batch in iter_columns(rows, stats, prefixes=True):
+        numbers = batch.numbers if options.localize is None else map(localize, batch.numbers)
+        fixed = constant(batch.names), constant(batch.verdicts), constant(batch.scores)
+        if batch.prefixes is None and VARIES not in fixed:  # a block list: the constant members rendered once
+            middle = f"{names[fixed[0]]}{verdicts[fixed[1]]}{scores[fixed[2]]}"
+            out.write(separator + ",\n".join([
+                f'{{"pattern": "{number}"{description}{middle}{date}}}'
+                for number, description, date in zip(
+                    numbers, map(descriptions.__getitem__, batch.descriptions), map(dates.__getitem__, batch.dates)
+                )
+            ]))
+            separator = ",\n"
+            stats.written += len(batch)
+            continue
         out.write(separator + ",\n".join([
-            f'{{"pattern": "{localize(number)}{"*" if is_prefix else ""}"{descriptions[row.description]}{names[row.name]}'
-            f"{verdicts[row.verdict]}{scores[row.score]}{dates[row.added_at]}}}"
-            for row, number, is_prefix in entries
+            f'{{"pattern": "{number}{star}"{description}{name}{verdict}{score}{date}}}'
+            for number, star, description, name, verdict, score, date in zip(
+                numbers, batch.stars(), map(descriptions.__getitem__, batch.descriptions), map(names.__getitem__, batch.names),
+                map(verdicts.__getitem__, batch.verdicts), map(scores.__getitem__, batch.scores), map(dates.__getitem__, batch.dates),
+            )
         ]))
         separator = ",\n"
-        stats.written += len(entries)
+        stats.written += len(batch)
     out.write("\n]}\n")
 
 

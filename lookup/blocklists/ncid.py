@@ -21,16 +21,17 @@ caller names, and bare partial digits (which match anywhere) are skipped and cou
 from __future__ import annotations
 
 import re
+from itertools import repeat
 from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
+from lookup.blocklists.columns import iter_columns
 from lookup.blocklists.common import (
     ExportOptions,
     ImportContext,
     TextMemo,
     clean_text,
-    iter_batches,
     iter_lines,
     national_trunk_prefix,
     open_text,
@@ -49,7 +50,7 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     names = TextMemo(lambda name: f"    #= {text}" if (text := clean_text(name)) else "")
     descriptions = TextMemo(lambda description: f"    # {text}" if (text := clean_text(description)) else "")
 
-    def render(row: ExportRow, number: str, is_prefix: bool) -> str | None:
+    def render(number: str, is_prefix: bool, label: str) -> str | None:
         """A number outside the NANP: national, international digits, or None (a prefix with no safe form)."""
         if localize is not None and not (local := localize(number)).startswith("+"):
             expression = "^" + local
@@ -57,13 +58,17 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
             return None
         else:
             expression = number[1:]
-        return f"{expression}{names[row.name] or descriptions[row.description]}\n"
+        return f"{expression}{label}\n"
 
     out.write(HEADER)
-    for entries in iter_batches(rows, stats, prefixes=True):
+    for batch in iter_columns(rows, stats, prefixes=True):
+        if batch.named:
+            labels = [names[name] or descriptions[description] for name, description in zip(batch.names, batch.descriptions)]
+        else:
+            labels = map(descriptions.__getitem__, batch.descriptions)  # type: ignore[assignment]
         lines = [
-            f"^1?{number[2:]}{names[row.name] or descriptions[row.description]}\n" if number[:2] == "+1" else render(row, number, is_prefix)
-            for row, number, is_prefix in entries
+            f"^1?{number[2:]}{label}\n" if number[:2] == "+1" else render(number, is_prefix, label)
+            for number, is_prefix, label in zip(batch.numbers, batch.prefixes or repeat(False), labels)
         ]
         if None in lines:
             dropped = lines.count(None)

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
+from lookup.blocklists.columns import iter_columns
 from lookup.blocklists.common import (
     ExportOptions,
     ImportContext,
     clean_text,
     iter_csv,
     TextMemo,
-    iter_batches,
     open_text,
     shorten,
     wildcard_to_pattern,
@@ -42,19 +42,13 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
         return number[1:] if local.startswith("+") else local.lstrip("0")
 
     out.write(HEADER)
-    for entries in iter_batches(rows, stats, prefixes=True):
-        if localize is None:
-            lines = [
-                f"{number[1:]}{'.*' if is_prefix else ''},{cells[row.description or row.name]},1,true\n"
-                for row, number, is_prefix in entries
-            ]
-        else:
-            lines = [
-                f"{to_digits(number)}{'.*' if is_prefix else ''},{cells[row.description or row.name]},1,true\n"
-                for row, number, is_prefix in entries
-            ]
-        out.write("".join(lines))
-        stats.written += len(lines)
+    for batch in iter_columns(rows, stats, prefixes=True):
+        digits = [number[1:] for number in batch.numbers] if localize is None else map(to_digits, batch.numbers)
+        out.write("".join([
+            f"{number}{star},{cell},1,true\n"
+            for number, star, cell in zip(digits, batch.stars(".*"), map(cells.__getitem__, batch.labels()))
+        ]))
+        stats.written += len(batch)
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:

@@ -7,31 +7,23 @@ lines and ``#`` comments and drops a trailing ``# comment`` on a line.
 
 from __future__ import annotations
 
-from itertools import islice
-from operator import itemgetter
 from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import BATCH, ExportOptions, ImportContext, is_plain_batch, iter_entries, iter_lines, open_text
+from lookup.blocklists.columns import iter_columns
+from lookup.blocklists.common import ExportOptions, ImportContext, iter_lines, open_text
 
 
 def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats: ExportStats) -> None:
     localize = options.localize
-    iterator = iter(rows)
-    while batch := list(islice(iterator, BATCH)):
-        patterns = list(map(itemgetter(0), batch))
-        if localize is None and is_plain_batch(patterns):  # the usual batch is its own output
-            out.write("\n".join(patterns) + "\n")
-            stats.written += len(patterns)
-            continue
-        entries = list(iter_entries(batch, stats, prefixes=True))
-        if localize is None:
-            lines = [f"{number}*\n" if is_prefix else f"{number}\n" for _, number, is_prefix in entries]
+    for batch in iter_columns(rows, stats, prefixes=True):
+        if localize is None and batch.prefixes is None:  # the usual batch is its own output
+            out.write("\n".join(batch.numbers) + "\n")
         else:
-            lines = [f"{localize(number)}{'*' if is_prefix else ''}\n" for _, number, is_prefix in entries]
-        out.write("".join(lines))
-        stats.written += len(lines)
+            numbers = batch.numbers if localize is None else map(localize, batch.numbers)
+            out.write("".join([f"{number}{star}\n" for number, star in zip(numbers, batch.stars())]))
+        stats.written += len(batch)
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedEntry]:

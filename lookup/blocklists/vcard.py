@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
-from lookup.blocklists.common import MAX_LINE, ExportOptions, ImportContext, iter_batches, iter_lines, open_text
+from lookup.blocklists.columns import iter_columns
+from lookup.blocklists.common import MAX_LINE, ExportOptions, ImportContext, iter_lines, open_text
 
 CHUNK = 200
 CARD_NAME = "Spam"
@@ -77,8 +78,8 @@ def _write_cards(
     size = options.chunk_size or CHUNK
     in_card = 0
     cards = 0
-    for entries in iter_batches(rows, stats, prefixes=False):
-        numbers = [number for _, number, _ in entries]
+    for batch in iter_columns(rows, stats, prefixes=False):
+        numbers = batch.numbers
         parts: list[str] = []
         start = 0
         while start < len(numbers):

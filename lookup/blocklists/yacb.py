@@ -14,17 +14,17 @@ as are patterns with a wildcard anywhere but the end. NoPhoneSpam backups
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from itertools import chain
+from itertools import chain, count
 from pathlib import Path
 from typing import Iterator, TextIO
 
 from lookup.blocklists import ExportRow, ExportStats, ImportedEntry
+from lookup.blocklists.columns import iter_columns
 from lookup.blocklists.common import (
     ExportOptions,
     ImportContext,
     TextMemo,
     clean_text,
-    iter_batches,
     quote_cell,
     iter_csv,
     iter_lines,
@@ -43,12 +43,16 @@ def write(rows: Iterator[ExportRow], out: TextIO, options: ExportOptions, stats:
     now = epoch_ms(None)  # once per export: rows without a date get the export's time
     cells = TextMemo(lambda text: quote_cell(safe_cell(clean_text(text))))  # each distinct text cleaned and quoted once
     stamps = TextMemo(lambda iso: epoch_ms(iso, now))  # lists share a few dozen dates
-    for entries in iter_batches(rows, stats, prefixes=True):
+    for batch in iter_columns(rows, stats, prefixes=True):
+        numbers = batch.numbers if options.localize is None else map(localize, batch.numbers)
         out.write("".join([
-            f"{index},{cells[row.name or row.description]},{localize(number)}{'*' if is_prefix else ''},{stamps[row.added_at]},0,\n"
-            for index, (row, number, is_prefix) in enumerate(entries, stats.written + 1)
+            f"{index},{cell},{number}{star},{stamp},0,\n"
+            for index, cell, number, star, stamp in zip(
+                count(stats.written + 1), map(cells.__getitem__, batch.labels(name_first=True)), numbers, batch.stars(),
+                map(stamps.__getitem__, batch.dates),
+            )
         ]))
-        stats.written += len(entries)
+        stats.written += len(batch)
 
 
 def epoch_ms(iso: str | None, default: int | None = None) -> int:

@@ -59,7 +59,7 @@ def export(
         fail(f"--include takes blocked, reported, likely_spam, datasets, community; not {include!r}")
     since_at = parse_when(since, "--since") if since else None
     effect = AllowlistEffect()
-    with opened(db, config, region, readonly=True) as (settings, store):
+    with opened(db, config, region, readonly=True, check=False) as (settings, store):
         sources = []
         if Include.LIKELY_SPAM in kinds:
             from scrapers.registry import load_sources

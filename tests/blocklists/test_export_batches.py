@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import pytest
 
 from lookup.blocklists import FORMATS, ExportFormat, ExportRow, ExportStats, export_rows
-from lookup.blocklists.common import BATCH, is_plain_batch, iter_batches, iter_entries
+from lookup.blocklists.columns import iter_columns
+from lookup.blocklists.common import BATCH, is_plain_batch, iter_entries
 
 PLAIN = ["+12025550123", "+4930123456", "+123456789012345", "+1234567"]
 
@@ -37,8 +40,12 @@ def test_batches_hold_what_the_row_by_row_loop_yields() -> None:
     rows = [ExportRow(f"+1202555{n:04d}") for n in range(BATCH + 10)] + [ExportRow(p) for p in odd]
     by_row, by_batch = ExportStats(), ExportStats()
     expected = list(iter_entries(rows, by_row, prefixes=False))
-    got = [entry for batch in iter_batches(rows, by_batch, prefixes=False) for entry in batch]
-    assert got == expected
+    got = [
+        (number, is_prefix)
+        for batch in iter_columns(rows, by_batch, prefixes=False)
+        for number, is_prefix in zip(batch.numbers, batch.prefixes or repeat(False))
+    ]
+    assert got == [(number, is_prefix) for _, number, is_prefix in expected]
     assert (by_batch.skipped, by_batch.skipped_prefixes) == (by_row.skipped, by_row.skipped_prefixes) == (1, 1)
 
 
@@ -63,13 +70,14 @@ def test_format_fields_name_exactly_what_the_writer_reads(fmt: str, field: str, 
 
 
 def test_the_export_query_leaves_the_store_cache_as_it_was(tmp_path) -> None:
-    from db.store import SORT_CACHE_KIB, Store
+    from db.export import SORT_CACHE_KIB, iter_list_rows
+    from db.store import Store
     from lookup.models import ListEntry, ListKind
 
     with Store(tmp_path / "w.db") as store:
         store.add_list_entries(ListEntry(f"+1202555{n:04d}", ListKind.BLOCK, reason="r") for n in range(3))
         before = store.conn.execute("PRAGMA cache_size").fetchone()[0]
         assert before != -SORT_CACHE_KIB  # otherwise this test proves nothing
-        cursor = store.iter_list_rows(ListKind.BLOCK)
+        cursor = iter_list_rows(store.conn, ListKind.BLOCK)
         assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == before
         assert [row[0] for row in cursor.fetchall()] == ["+12025550000", "+12025550001", "+12025550002"]
