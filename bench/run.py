@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         code, figures = run_script(path, small if quick else full)
         results.append((script, code, figures))
     rows = summary_rows(results)
-    print("\n== summary" + (" (--quick: smaller sizes)" if quick else ""))
+    print("\n== summary" + (" (--quick: smaller sizes, where fixed costs such as start-up weigh more:"
+                             " the targets are set for the full sizes)" if quick else ""))
     print(format_table(rows))
     missed = [r[0] for r in rows if r[-1] != "met"]
     if missed:
