@@ -20,7 +20,11 @@ START = datetime(2024, 3, 4, 9, 0, 0)  # read in UTC: daytime, so no "at night"
 
 
 def cdr(path: Path, calls: list[tuple[timedelta, int, str]]) -> str:
-    """An Asterisk Master.csv of incoming calls from NUMBER: ``(after START, duration, disposition)``."""
+    """An Asterisk Master.csv of incoming calls from NUMBER: ``(after START, duration, disposition)``.
+    The columns are cdr_csv's 16 in their order (accountcode ... amaflags), as FORMATS.md gives them
+    from asterisk/asterisk's cdr/cdr_csv.c and as tests/calllogs/data/Master.csv has them; for a call
+    nobody answered, ``duration`` runs from start to end and ``billsec`` is 0, which is what makes
+    ``duration`` the ring time there."""
     lines = []
     for after, duration, disposition in calls:
         start, end = START + after, START + after + timedelta(seconds=duration)

@@ -135,6 +135,9 @@ async def test_the_readme_dialplan_snippets_ask_what_the_api_accepts(client, con
             assert await resp.text() == "CAR WARRANTY"  # the trunk's name, given back
 
 
+# The verify_result strings are Asterisk's own: stir_shaken_verification_result_to_string() in the
+# first res_stir_shaken (16.15 to 20.6) and vs_rc_map in res/res_stir_shaken/verification.c of the
+# rewritten module (18.22, 20.7, 21.2 on), read in the asterisk/asterisk repository.
 @pytest.mark.parametrize(("verify", "signal", "verstat"), [
     ("Verification passed", "stir_passed", "TN-Validation-Passed"),  # Asterisk 16.15 to 20.6
     ("Signature failed", "stir_failed", "TN-Validation-Failed"),
