@@ -37,44 +37,6 @@ class BlocklistError(ValueError):
     """A blocklist file cannot be written or read; the message is one line."""
 
 
-class ExportFormat(StrEnum):
-    """What ``export --format`` takes: every row of :data:`FORMATS` with a writer."""
-
-    TXT = "txt"
-    CSV = "csv"
-    JSON = "json"
-    VCARD = "vcard"
-    VCARD4 = "vcard4"
-    FRITZBOX = "fritzbox"
-    NCID = "ncid"
-    FREEPBX = "freepbx"
-    ASTDB = "astdb"
-    YACB = "yacb"
-    SPAMBLOCKER = "spamblocker"
-    CALLBLOCKER = "callblocker"
-    CALLKIT = "callkit"
-
-
-class ImportFormat(StrEnum):
-    """What ``import --format`` takes: ``auto`` (detect), then every row of :data:`FORMATS` with a reader."""
-
-    AUTO = "auto"
-    TXT = "txt"
-    CSV = "csv"
-    JSON = "json"
-    VCARD = "vcard"
-    VCARD4 = "vcard4"
-    FRITZBOX = "fritzbox"
-    NCID = "ncid"
-    FREEPBX = "freepbx"
-    ASTDB = "astdb"
-    YACB = "yacb"
-    SPAMBLOCKER = "spamblocker"
-    CALLBLOCKER = "callblocker"
-    CONTACTS_VCARD = "contacts_vcard"
-    GOOGLE_CONTACTS_CSV = "google_contacts_csv"
-
-
 @dataclass(frozen=True, slots=True)
 class FormatSpec:
     """One blocklist format: where its code is, what it can do, how the server serves it.
@@ -118,9 +80,14 @@ FORMATS: dict[str, FormatSpec] = {
         FormatSpec("google_contacts_csv", "contacts", None, "read_google_csv", "text/csv", "csv", contacts=True),
     )
 }
-"""Every blocklist and contacts format, once. ``ExportFormat`` names exactly the rows with a
-writer and ``ImportFormat`` (besides ``auto``) exactly the rows with a reader; a test holds
-the three together."""
+"""Every blocklist and contacts format, once."""
+
+ExportFormat = StrEnum("ExportFormat", {name.upper(): name for name, spec in FORMATS.items() if spec.writer},
+                       module=__name__)
+ExportFormat.__doc__ = "What ``export --format`` takes: every row of :data:`FORMATS` with a writer."
+ImportFormat = StrEnum("ImportFormat", {"AUTO": "auto", **{name.upper(): name for name, spec in FORMATS.items() if spec.reader}},
+                       module=__name__)
+ImportFormat.__doc__ = "What ``import --format`` takes: ``auto`` (detect), then every row of :data:`FORMATS` with a reader."
 
 CONTACT_FORMATS: frozenset[str] = frozenset(spec.name for spec in FORMATS.values() if spec.contacts)
 """Import formats that are address books: their numbers go on the allow list."""
