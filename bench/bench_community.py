@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import OUT, PYTHON, ROOT, bench_env, interleave_served, report_figure, served, served_figure
+from common import OUT, PYTHON, ROOT, bench_env, interleave_served, report_figure, serve_sites, served, served_figure
 
 sys.path.insert(0, str(ROOT))
 
@@ -88,21 +88,11 @@ def serve(target: str, sample: str) -> None:
     floor = web.Application()
     floor.router.add_get("/api/v1/community/check/{prefix}", constant)
 
-    async def main() -> None:
-        ports = []
-        for one in (app, floor):
-            runner = web.AppRunner(one, access_log=None)
-            began = time.perf_counter()
-            await runner.setup()  # the community app reads every voted number into memory here
-            if one is app:
-                print(f"votes in memory in {time.perf_counter() - began:.1f}s, {peak_mb():.0f} MB peak", file=sys.stderr, flush=True)
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            ports.append(runner.addresses[0][1])
-        print("ready", *ports, flush=True)
-        await asyncio.Event().wait()
+    def setup_took(one: object, seconds: float) -> None:  # the community app reads every voted number here
+        if one is app:
+            print(f"votes in memory in {seconds:.1f}s, {peak_mb():.0f} MB peak", file=sys.stderr, flush=True)
 
-    asyncio.run(main())
+    serve_sites((app, floor), after_setup=setup_took)
 
 
 def peak_mb() -> float:

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from common import OUT, PYTHON, ROOT, bench_env, interleave_served, report_figure, served, served_figure
+from common import OUT, PYTHON, ROOT, bench_env, interleave_served, report_figure, serve_sites, served, served_figure
 
 sys.path.insert(0, str(ROOT))
 
@@ -89,18 +89,7 @@ def serve(db: str) -> None:
     floor.router.add_get("/api/v1/lookup/{number}", constant)
     floor.router.add_get("/api/v1/screen/{number}", constant_screen)
 
-    async def main() -> None:
-        runners = [web.AppRunner(app, access_log=None), web.AppRunner(floor, access_log=None)]
-        ports = []
-        for runner in runners:
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            ports.append(runner.addresses[0][1])
-        print("ready", *ports, flush=True)
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+    serve_sites((app, floor))
 
 
 async def hammer(base: str, paths: list[str], total: int, clients: int) -> tuple[float, float, int]:

@@ -379,3 +379,27 @@ def served_figure(id: str, what: str, served: Served, target: float, *, p99_limi
                "floor_p99_rounds_ms": [round(p * 1000, 1) for p in served.floor_p99]},
         p99_ms=served.p99_ms, floor_p99_ms=served.floor_p99_ms, p99_x=statistics.median(served.p99_ratios),
         p99_limit_ms=p99_limit_ms, p99_limit_x=p99_limit_x)
+
+
+def serve_sites(apps: Sequence[object], *, after_setup: Callable[[object, float], None] | None = None) -> None:
+    """In a bench's server process: start each aiohttp application on a free loopback port,
+    print ``ready PORT...`` (what :func:`served` waits for) and serve until killed.
+    ``after_setup(app, seconds)`` hears how long each application's setup took."""
+    import asyncio
+
+    from aiohttp import web
+
+    async def main() -> None:
+        ports = []
+        for app in apps:
+            runner = web.AppRunner(app, access_log=None)
+            began = time.perf_counter()
+            await runner.setup()
+            if after_setup is not None:
+                after_setup(app, time.perf_counter() - began)
+            await web.TCPSite(runner, "127.0.0.1", 0).start()
+            ports.append(runner.addresses[0][1])
+        print("ready", *ports, flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
