@@ -156,20 +156,25 @@ class ReadModel:
         for column, source in zip((self.keys, self.spam, self.legit, self.score, self.last, self.categories), old):
             column.append(source[i])
 
-    def check_json(self, prefix: str, now: float | None = None) -> str:
-        """:meth:`check_range` as the JSON array the check answers with (each entry as
-        :meth:`Tally.to_json` gives it), written directly: the hot path of every check."""
+    def _window(self, prefix: str, now: float | None) -> tuple[range, int, float, int, float]:
+        """For a check of ``prefix`` at ``now``: the indexes of the keys in its range, the
+        shortest number length it may show, the fading factor and the listing thresholds."""
         check_prefix(prefix)
         now = time.time() if now is None else now
         fade = math.exp((self.at - now) * self.rule.decay_per_second)
-        min_voters, min_score = self.rule.min_voters, self.rule.min_voters / 2
         low, high = prefix_keys(prefix)
-        shortest = len(prefix) - 1 + HIDDEN_DIGITS
+        rows = range(bisect_left(self.keys, low), bisect_left(self.keys, high))
+        return rows, len(prefix) - 1 + HIDDEN_DIGITS, fade, self.rule.min_voters, self.rule.min_voters / 2
+
+    def check_json(self, prefix: str, now: float | None = None) -> str:
+        """:meth:`check_range` as the JSON array the check answers with (each entry as
+        :meth:`Tally.to_json` gives it), written directly: the hot path of every check."""
+        rows, shortest, fade, min_voters, min_score = self._window(prefix, now)
         keys, spams, legits, scores, lasts, categories = (self.keys, self.spam, self.legit, self.score, self.last,
                                                          self.categories)
         encoded = self._encoded
         parts = []
-        for i in range(bisect_left(keys, low), bisect_left(keys, high)):
+        for i in rows:
             key = keys[i]
             if key & 15 < shortest:
                 continue
@@ -186,15 +191,10 @@ class ReadModel:
 
     def check_range(self, prefix: str, now: float | None = None) -> list[Tally]:
         """As :meth:`CommunityStore.check_range`, from memory."""
-        check_prefix(prefix)
-        now = time.time() if now is None else now
-        fade = math.exp((self.at - now) * self.rule.decay_per_second)
-        min_voters, min_score = self.rule.min_voters, self.rule.min_voters / 2
-        low, high = prefix_keys(prefix)
-        shortest = len(prefix) - 1 + HIDDEN_DIGITS
+        rows, shortest, fade, min_voters, min_score = self._window(prefix, now)
         keys = self.keys
         out = []
-        for i in range(bisect_left(keys, low), bisect_left(keys, high)):
+        for i in rows:
             key = keys[i]
             if key & 15 < shortest:
                 continue
