@@ -98,9 +98,12 @@ class Store(
             if not self._is_current():
                 if self.readonly:
                     raise StoreError(f"database {self.path} needs an upgrade, which a read-only file cannot take")
-                from db.migrations import apply_migrations
+                from db.fresh import create_schema
 
-                apply_migrations(self.db)
+                if not create_schema(self._conn, SCHEMA):  # a new database is made in one step
+                    from db.migrations import apply_migrations
+
+                    apply_migrations(self.db)
         except StoreError:
             raise
         except sqlite3.DatabaseError as exc:

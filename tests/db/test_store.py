@@ -220,3 +220,56 @@ def test_page_cache_can_be_limited_for_a_streaming_command(tmp_path) -> None:
         assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -16384
         store.limit_page_cache(4096)
         assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -4096
+
+
+def test_the_schema_snapshot_is_what_the_migrations_build() -> None:
+    """db/schema.sql makes new databases: it must be the migrations' schema, written out (after
+    adding a migration, run `python -m db.fresh`)."""
+    from db.fresh import SNAPSHOT, migrated_schema
+
+    assert SNAPSHOT.read_text(encoding="utf-8") == migrated_schema(), "db/schema.sql is stale: run python -m db.fresh"
+
+
+def test_a_new_database_made_in_one_step_equals_a_migrated_one(tmp_path) -> None:
+    """A file with no tables is made from the snapshot without sqlite-utils; one that has some
+    (here: stopped after the first migration) is migrated. Both end with the same objects, the
+    same SQL, and every migration recorded as applied; reopening changes nothing."""
+    import subprocess
+    import sys
+
+    from db.fresh import schema_of
+
+    new = tmp_path / "new.db"
+    code = (
+        "import sys\n"
+        "from db.store import Store\n"
+        f"Store({str(new)!r}).close()\n"
+        "print('sqlite_utils' in sys.modules)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split() == ["False"]
+    old = tmp_path / "old.db"
+    db = Database(old)
+    migrations.apply(db, stop_before="m002_datasets_calls_comments")
+    db.close()
+    Store(old).close()
+    made, migrated = sqlite3.connect(new), sqlite3.connect(old)
+    assert schema_of(made) == schema_of(migrated)
+    assert made.execute("PRAGMA application_id").fetchone() == migrated.execute("PRAGMA application_id").fetchone()
+    names = "SELECT migration_set, name FROM _sqlite_migrations ORDER BY id"
+    assert made.execute(names).fetchall() == migrated.execute(names).fetchall()
+    stamp = made.execute("SELECT applied_at FROM _sqlite_migrations LIMIT 1").fetchone()[0]
+    assert datetime.fromisoformat(stamp).tzinfo is not None  # the text sqlite-utils writes
+    before = schema_of(made)
+    made.close()
+    with Store(new) as store:
+        assert schema_of(store.conn) == before
+        assert [m.name for m in migrations.applied(store.db)] == [m.name for m in migrations._migrations]
+
+
+def test_snapshot_statements_are_split_whole() -> None:
+    from db.fresh import split_statements
+
+    script = "-- a comment\nCREATE TABLE t (a);\n\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  SELECT 1;\n  SELECT 2;\nEND;\n"
+    assert split_statements(script) == ["CREATE TABLE t (a);", "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  SELECT 1;\n  SELECT 2;\nEND;"]
+    with pytest.raises(ValueError):
+        split_statements("CREATE TABLE t (a")
