@@ -15,8 +15,9 @@ Endpoints (all GET unless said; with a token set, every request needs
 - ``/api/v1/blocklist.{fmt}?national=REGION``: the block list in any export format,
   with a strong ``ETag`` (a hash of the lists, format and region) and ``304`` on ``If-None-Match``.
 - POST ``/api/v1/block``, ``/api/v1/allow``, ``/api/v1/report``: JSON bodies
-  ``{"number", "reason", "force"}`` / ``{"number", "reason"}`` /
-  ``{"number", "category", "note", "at"}``; blocking your own or an allowlisted number
+  ``{"number", "reason", "force"}`` (or ``{"name", "reason", "force"}``: a caller-name
+  pattern) / ``{"number", "reason"}`` / ``{"number", "category", "note", "at"}``; blocking
+  your own or an allowlisted number, or a name pattern matching every caller or a contact,
   needs ``"force": true`` (409 otherwise).
 - ``/``: the household page (see :mod:`lookup.server.pages`).
 

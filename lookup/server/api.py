@@ -192,8 +192,16 @@ async def get_cnam(request: web.Request) -> web.Response:
 
 
 async def post_block(request: web.Request) -> web.Response:
+    """``{"number": ...}`` blocks a number or prefix; ``{"name": "*WARRANTY*"}`` a caller-name
+    pattern (as ``whocalled block --name``); one of the two."""
     service = request.app[SERVICE]
     data = await read_object(request)
+    name = text_field(data, "name")
+    if name is not None:
+        if data.get("number") not in (None, ""):
+            raise ApiError(400, 'send "number" or "name", not both')
+        out = await service.block_name(name, text_field(data, "reason"), force=flag_field(data, "force"))
+        return json_body(dump_json(out))
     out = await service.block(
         text_field(data, "number", required=True) or "",
         text_field(data, "reason"),

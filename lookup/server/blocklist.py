@@ -23,8 +23,8 @@ from aiohttp import web
 
 from lookup.blocklists import FORMATS, BlocklistError
 from lookup.models import ListEntry, ListKind
-from lookup.server.http import SERVICE
-from lookup.server.service import ApiError, parse_region
+from lookup.server.http import SERVICE, parse_region
+from lookup.server.service import ApiError
 from lookup.server.snapshot import ListSnapshot
 from lookup.settings import VERSION
 

@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from lookup.server.service import MAX_TEXT, ApiError, Service, dump_json, parse_region
+from lookup.server.service import MAX_TEXT, ApiError, Service, dump_json
 
 log = logging.getLogger("whocalled.server")
 
@@ -208,3 +208,15 @@ def flag_field(data: dict[str, Any], name: str) -> bool:
 
 def body_region(data: dict[str, Any], default: str) -> str:
     return parse_region(text_field(data, "region")) or default
+
+
+def parse_region(raw: str | None, name: str = "region") -> str | None:
+    """A two-letter region code from a client, upper-cased; None when not given."""
+    if not raw:
+        return None
+    from lookup.regions import REGION_NAMES
+
+    region = raw.strip().upper()
+    if region not in REGION_NAMES:
+        raise ApiError(400, f"{name} must be a two-letter country code such as US or GB, not {raw[:20]!r}")
+    return region

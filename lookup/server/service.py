@@ -341,6 +341,11 @@ class Service:
         e = done.entry
         return {"ok": True, "pattern": e.pattern, "kind": "block", "reason": e.reason, "added": done.added}
 
+    async def block_name(self, raw: str, reason: str | None, *, force: bool = False) -> dict[str, Any]:
+        with list_rules():
+            entry, added = await self.db(self._write, lists.block_name, self.store, raw, reason, force=force, origin="server")
+        return {"ok": True, "name": entry.pattern, "kind": "block", "reason": entry.reason, "added": added}
+
     async def allow(self, raw: str, reason: str | None, *, region: str | None = None) -> dict[str, Any]:
         with list_rules():
             done = await self.db(self._write, lists.allow, self.store, self.settings, raw, reason, region=region, origin="server")
@@ -395,15 +400,3 @@ def list_rules() -> Iterator[None]:
         raise ApiError(409, f'{exc}; send "force": true if you mean it') from None
     except lists.ListError as exc:
         raise ApiError(400, str(exc)) from None
-
-
-def parse_region(raw: str | None, name: str = "region") -> str | None:
-    """A two-letter region code from a client, upper-cased; None when not given."""
-    if not raw:
-        return None
-    from lookup.regions import REGION_NAMES
-
-    region = raw.strip().upper()
-    if region not in REGION_NAMES:
-        raise ApiError(400, f"{name} must be a two-letter country code such as US or GB, not {raw[:20]!r}")
-    return region

@@ -75,3 +75,21 @@ async def test_an_answer_given_past_the_deadline_is_not_kept(client, engine) -> 
     engine.delay = 1.0  # longer than the screen deadline (0.4 s)
     body = await get_json(client, f"/api/v1/screen/{PLAIN}")
     assert body["complete"] is False and made(client) == 0
+
+
+async def test_a_caller_name_blocked_through_the_api_blocks_the_next_screen(client, store) -> None:
+    """POST /api/v1/block with "name" does what `whocalled block --name` does, and a screen
+    kept from before the write is not served again."""
+    path = f"/api/v1/screen/{PLAIN}?name=Extended%20Warranty%20Dept"
+    assert (await get_json(client, path))["action"] == "allow"
+    resp = await client.post("/api/v1/block", json={"name": "*warranty*", "reason": "car calls"})
+    assert resp.status == 200
+    assert await resp.json() == {"ok": True, "name": "*WARRANTY*", "kind": "block", "reason": "car calls", "added": True}
+    assert (await get_json(client, path))["action"] == "block"
+    assert (await get_json(client, f"/api/v1/screen/{PLAIN}?name=Pharmacy"))["action"] == "allow"
+    assert [(n.pattern, n.origin) for n in store.list_name_blocks()] == [("*WARRANTY*", "server")]
+    both = await client.post("/api/v1/block", json={"name": "*X*", "number": SPAM})
+    assert both.status == 400 and "not both" in (await both.json())["error"]
+    catch_all = await client.post("/api/v1/block", json={"name": "*"})
+    assert catch_all.status == 409 and "every caller" in (await catch_all.json())["error"]
+    assert (await client.post("/api/v1/block", json={"name": "*", "force": True})).status == 200
