@@ -16,6 +16,7 @@ when the first argument names a command, only that command is built.
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Sequence
 
@@ -70,6 +71,7 @@ def _no_options() -> None:
 
 
 def main() -> None:
+    tune_garbage_collector()
     args = sys.argv[1:] = [as_valid_text(arg) for arg in sys.argv[1:]]
     for stream in (sys.stdin, sys.stdout, sys.stderr):
         # Bytes that are not UTF-8 on stdin become U+FFFD; output is always valid text.
@@ -89,6 +91,20 @@ def main() -> None:
             typer.echo(line, err=True)
         sys.exit(getattr(exc, "exit_code", 2))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+# Python's cycle collector runs after every 700 new container objects, and each run of the older
+# generations walks everything still alive. A command makes many objects that live to its end
+# (a triage's tallies and groups, a batch's findings) and hardly any cycles, so with the default
+# thresholds a 100,000-call triage spent about 0.5 s of its 4 in 869 collections that found next
+# to nothing. Memory is freed by reference counting as before; cycles are still collected, only
+# less often. The objects of the start-up (modules, classes) are set aside for good first.
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
+def tune_garbage_collector() -> None:
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def usage_error_line(exc: Exception, args: Sequence[str] = ()) -> str | None:
