@@ -144,11 +144,10 @@ def number_links(number: Number, sources: Iterable[Any]) -> tuple[tuple[str, str
     for notation in dict.fromkeys(filter(None, (number.international, number.national))):
         out.append((f'web search for "{notation}"', SEARCH_URL + quote_query(f'"{notation}"')))
     for source in _page_sources(tuple(sources)):
-        if not source.supports(number):
-            continue
-        request = source.request(number)
-        if request.expect == "html" and request.method == "GET" and not request.params and not request.headers:
-            out.append((f"{source.title} comments", request.url))
+        if source.supports(number):
+            url = source.comments_url(number)
+            if url is not None:
+                out.append((f"{source.title} comments", url))
     return tuple(out)
 
 
