@@ -3,8 +3,10 @@ and of the server's ``/api/v1/lookup``)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
+from json.encoder import encode_basestring as encode_text  # how JSONEncoder(ensure_ascii=False) writes a str
 from typing import Any, Iterable
 
 from lookup.models import EvidenceKind, Finding, History, ListEntry, Number, Report, Status, Verdict
@@ -175,3 +177,120 @@ def _page_sources(sources: tuple[Any, ...]) -> tuple[Any, ...]:
 
     return tuple(s for s in sources if s.kind is SourceKind.LOOKUP and s.evidence is EvidenceKind.OPINION and s.enabled)
 
+
+
+# ---------------------------------------------------------------- the JSON text, written directly
+#
+# A triage prints the JSON of every number it judged (20,000 of them in a big log): building
+# to_json's dicts and encoding them took about two thirds of printing a row. result_text writes
+# the same text straight from the objects: the keys are literals, each value is encoded by what
+# json's encoder uses for its type. It must agree byte for byte with
+# ``json.dumps(result.to_json(), ensure_ascii=False)``: tests/lookup/test_result_text.py compares
+# the two on many generated results; a change to to_json's keys must be made in both.
+# A value of an unexpected type (a str field holding a number) makes the encoding of a string
+# raise TypeError; the row is then encoded the general way.
+
+_encode_any = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps(..., ensure_ascii=False) calls
+
+
+def result_text(result: LookupResult, tail: str = "") -> str:
+    """``json.dumps(result.to_json(), ensure_ascii=False)``, with ``tail`` (more members, each
+    as ``', "key": value'``) before its closing brace."""
+    try:
+        return _result_text(result, tail)
+    except TypeError:
+        return _encode_any(result.to_json())[:-1] + tail + "}"
+
+
+def _result_text(result: LookupResult, tail: str) -> str:
+    if result.error is not None or result.number is None or result.verdict is None:
+        return f'{{"input": {encode_text(result.input)}, "error": {encode_optional(result.error)}{tail}}}'
+    n, v, findings = result.number, result.verdict, result.findings
+    name = caller_name(findings, result.history)
+    near = listing_entries(findings, match="block")
+    parts = [
+        f'{{"input": {encode_text(result.input)}, "e164": {encode_optional(n.e164)}, "withheld": {encode_flag(n.withheld)}, '
+        f'"kind": {encode_text(n.kind)}, "short": {encode_optional(n.short)}, "extension": {encode_optional(n.extension)}, '
+        f'"valid": {encode_flag(n.valid)}, "possible": {encode_flag(n.possible)}, "region": {encode_optional(n.region)}, '
+        f'"country_code": {encode_count(n.country_code)}, "national": {encode_optional(n.national)}, '
+        f'"international": {encode_optional(n.international)}, "type": {encode_text(n.type)}, '
+        f'"location": {encode_optional(n.location)}, "carrier": {encode_optional(n.carrier)}, '
+        f'"time_zones": [{", ".join(map(encode_text, n.time_zones))}], "telemarketing": {encode_optional(n.telemarketing)}, '
+        f'"verdict": {encode_text(v.level)}, "spam_score": {encode_count(v.score)}, "call_back": {encode_text(v.call_back)}, '
+        f'"call_back_reason": {encode_text(v.call_back_reason)}, "reasons": [',
+        ", ".join([
+            f'{{"signal": {encode_text(e.signal)}, "detail": {encode_text(e.detail)}, "source": {encode_text(e.source)}, '
+            f'"weight": {encode_count(e.weight)}}}'
+            for e in v.evidence
+        ]),
+        '], "sources": [',
+        ", ".join([finding_text(f) for f in findings]),
+        '], "lists": [',
+        ", ".join([
+            f'{{"pattern": {encode_text(e.pattern)}, "kind": {encode_text(e.kind)}, "reason": {encode_optional(e.reason)}}}'
+            for e in result.lists
+        ]),
+        f'], "reports": {len(result.reports)}',
+        f', "name": {encode_text(name)}' if name else "",
+        f', "listings": {encode_list(listing_entries(findings))}',
+        f', "near_listings": {encode_list(near)}' if near else "",
+        ', "links": [',
+        ", ".join([f'{{"title": {encode_text(title)}, "url": {encode_text(url)}}}' for title, url in result.links]),
+        "]",
+    ]
+    h = result.history
+    if h is not None:
+        parts.append(
+            f', "history": {{"silent_calls": {encode_count(h.silent_calls)}, "first_at": {encode_optional(h.first_at)}, '
+            f'"last_at": {encode_optional(h.last_at)}, "night_calls": {encode_count(h.night_calls)}, '
+            f'"outgoing_calls": {encode_count(h.outgoing_calls)}, "answered_calls": {encode_count(h.answered_calls)}, '
+            f'"contact_name": {encode_optional(h.contact_name)}}}'
+        )
+    parts.append(tail)
+    parts.append("}")
+    return "".join(parts)
+
+
+def finding_text(f: Finding) -> str:
+    """``finding_json(f)`` as JSON text (see :func:`result_text`)."""
+    out = [f'{{"name": {encode_text(f.source)}, "status": {encode_text(f.status)}, "fetched_at": {encode_text(f.fetched_at)}, '
+           f'"cached": {encode_flag(f.cached)}']
+    if f.name is not None:
+        out.append(f', "caller_name": {encode_text(f.name)}')
+    if f.spam is not None:
+        out.append(f', "spam": {encode_count(f.spam)}')
+    if f.reports is not None:
+        out.append(f', "reports": {encode_count(f.reports)}')
+    if f.last_reported is not None:
+        out.append(f', "last_reported": {encode_text(f.last_reported)}')
+    if f.url is not None:
+        out.append(f', "url": {encode_text(f.url)}')
+    if f.detail is not None:
+        out.append(f', "detail": {encode_text(f.detail)}')
+    if f.categories:
+        out.append(f', "categories": [{", ".join(map(encode_text, f.categories))}]')
+    if f.facts:
+        out.append(f', "facts": {_encode_any(f.facts)}')
+    out.append("}")
+    return "".join(out)
+
+
+def encode_optional(value: str | None) -> str:
+    """A str or None as json writes it."""
+    return "null" if value is None else encode_text(value)
+
+
+def encode_flag(value: bool) -> str:
+    """A bool as json writes it (anything else the general way)."""
+    return "true" if value is True else "false" if value is False else _encode_any(value)
+
+
+def encode_count(value: float | int | None) -> str:
+    """A number as json writes it: an int's digits; anything else (a float, None, a bool) the
+    general way, which also spells out the floats json spells its own way (NaN, Infinity)."""
+    return int.__repr__(value) if value.__class__ is int else _encode_any(value)
+
+
+def encode_list(values: list[Any]) -> str:
+    """A list as json writes it; the empty one (most numbers' listings) without the encoder."""
+    return _encode_any(values) if values else "[]"

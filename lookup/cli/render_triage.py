@@ -10,13 +10,14 @@ import csv
 import io
 import json
 import sys
+from datetime import datetime
 from typing import Any, Callable, Sequence
 
 from lookup.calllogs.common import resolve_zone
-from lookup.results import caller_name
+from lookup.results import caller_name, encode_count, encode_optional, encode_text, result_text
 from lookup.settings import Settings
 from lookup.text import clean_text, safe_cell
-from lookup.triage import TriageReport, TriageRow
+from lookup.triage import CallerGroup, TriageReport, TriageRow
 
 _UNSET: Any = object()
 LEVEL_STYLE = {
@@ -51,12 +52,42 @@ def row_json(row: TriageRow, settings: Settings, zone: Any = _UNSET) -> dict[str
 CSV_HEADINGS = ("number", "silent_calls", "first_at", "last_at", "verdict", "spam_score", "call_back", "name", "top_reason")
 
 
+def row_text(row: TriageRow, zone: Any) -> str:
+    """``json.dumps(row_json(row, settings, zone), ensure_ascii=False)``, written directly (see
+    :func:`lookup.results.result_text`; tests/cli/test_row_text.py compares the two)."""
+    g = row.group
+    first, last = g.first, g.last
+    tail = (
+        f', "calls": {{"silent_missed": {encode_count(g.count)}, "rejected_or_blocked": {encode_count(g.refused)}, '
+        f'"other_incoming": {len(g.others)}, '
+        f'"first_at": {encode_optional(first.isoformat(timespec="seconds") if first else None)}, '
+        f'"last_at": {encode_optional(last.isoformat(timespec="seconds") if last else None)}, '
+        f'"local_times": [{", ".join(map(encode_text, local_minutes(g, zone)))}]}}'
+    )
+    if g.name:
+        tail += f', "contact_name": {encode_text(g.name)}'
+    return result_text(row.result, tail)
+
+
+# Unix times of years 1000 to 9999 in any zone: there a datetime's isoformat cut to minutes is
+# its strftime("%Y-%m-%d %H:%M") (which writes years below 1000 without leading zeros).
+_FOUR_DIGIT_YEARS = (-30_000_000_000.0, 253_000_000_000.0)
+
+
+def local_minutes(group: CallerGroup, zone: Any) -> list[str]:
+    """``group.local_times(zone)``, at about a third of strftime's cost a call (a triage
+    prints every call of every number; tests/cli/test_row_text.py compares the two)."""
+    shown = group.shown
+    if not shown or not _FOUR_DIGIT_YEARS[0] < shown[0] <= shown[-1] < _FOUR_DIGIT_YEARS[1]:
+        return group.local_times(zone)
+    return [datetime.fromtimestamp(t, zone).isoformat(" ", "minutes")[:16] for t in shown]
+
+
 def row_renderer(settings: Settings, *, csv_out: bool = False) -> Callable[[TriageRow], str]:
     """A row to its printed line: a JSON object, or with ``csv_out`` a CSV record."""
     if not csv_out:
         zone = resolve_zone(settings.timezone)
-        encode = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps builds for each call
-        return lambda row: encode(row_json(row, settings, zone)) + "\n"
+        return lambda row: row_text(row, zone) + "\n"
     return lambda row: _csv_line(_csv_cells(row))
 
 
@@ -166,8 +197,6 @@ def _cells(row: TriageRow, zone: Any) -> tuple[str, ...]:
 
 def _when(row: TriageRow, zone: Any) -> str:
     """The last call in local time; with the year when it was not this year."""
-    from datetime import datetime
-
     if row.group.last is None:
         return ""  # a plain list of numbers has no call times
     last = row.group.last.astimezone(zone)
