@@ -43,12 +43,15 @@ class RowSpool:
         self.render = render
         self._file = tempfile.TemporaryFile()
         self._end = 0
+        self._reading = False  # lines() moved the file away from its end
         self._offsets = array("q")
         self._sizes = array("q")
 
     def add(self, position: int, row: object) -> None:
         data = self.render(row).encode("utf-8")
-        self._file.seek(self._end)
+        if self._reading:  # rows are only appended: the file stays at its end until lines() reads
+            self._file.seek(self._end)
+            self._reading = False
         self._file.write(data)
         missing = position + 1 - len(self._offsets)
         if missing > 0:
@@ -64,6 +67,7 @@ class RowSpool:
     def lines(self, positions: Iterable[int]) -> Iterator[str]:
         """The printed rows at ``positions``, in that order."""
         self._file.flush()
+        self._reading = True
         for position in positions:
             self._file.seek(self._offsets[position])
             yield self._file.read(self._sizes[position]).decode("utf-8")
