@@ -9,7 +9,7 @@ from functools import lru_cache
 from json.encoder import encode_basestring as encode_text  # how JSONEncoder(ensure_ascii=False) writes a str
 from typing import Any, Iterable
 
-from lookup.models import EvidenceKind, Finding, History, ListEntry, Number, Report, Status, Verdict
+from lookup.models import EvidenceKind, Finding, History, ListEntry, Number, NumberKind, Report, Status, Verdict
 
 
 @dataclass(frozen=True)
@@ -138,19 +138,33 @@ def number_links(number: Number, sources: Iterable[Any]) -> tuple[tuple[str, str
     """Where a person can read more about ``number`` and add a comment: a web search for it in
     its international and national notations, then each enabled community site's page for it
     (a per-number source whose request is a plain page; API-only sources have none)."""
-    from lookup.models import NumberKind
-
     if number.kind is not NumberKind.NUMBER or not number.e164:
         return ()
     out: list[tuple[str, str]] = []
     for notation in dict.fromkeys(filter(None, (number.international, number.national))):
         out.append((f'web search for "{notation}"', SEARCH_URL + quote_query(f'"{notation}"')))
-    for source in _page_sources(tuple(sources)):
-        if source.supports(number):
-            url = source.comments_url(number)
-            if url is not None:
-                out.append((f"{source.title} comments", url))
+    for source, title, _, ask in _page_links(tuple(sources)).covering(number):
+        url = source.comments_url(number) if not ask or source.supports(number) else None
+        if url is not None:
+            out.append((title, url))
     return tuple(out)
+
+
+def links_text(number: Number, sources: Iterable[Any]) -> str:
+    """``number_links`` as to_json's ``links`` in JSON text (see :func:`result_text`)."""
+    if number.kind is not NumberKind.NUMBER or not number.e164:
+        return "[]"
+    out = []
+    international, national = number.international, number.national
+    for notation in (international, national if national != international else None):
+        if notation:
+            title, query = 'web search for "' + notation + '"', '"' + notation + '"'
+            out.append(f'{{"title": {encode_text(title)}, "url": {encode_text(SEARCH_URL + quote_query(query))}}}')
+    for source, _, head, ask in _page_links(tuple(sources)).covering(number):
+        url = source.comments_url(number) if not ask or source.supports(number) else None
+        if url is not None:
+            out.append(f"{head}{encode_text(url)}}}")
+    return f"[{', '.join(out)}]"
 
 
 def quote_query(text: str) -> str:
@@ -170,13 +184,41 @@ def _quoted_ascii() -> dict[int, str]:
     return {code: quote_plus(chr(code)) for code in range(128)}
 
 
+class _PageLinks:
+    """The enabled per-number opinion sources of a run and their link titles (plain, and as
+    the start of the link's JSON), worked out once, not per number; and which of them cover a
+    region. A source that declines numbers by region alone (``SourceBase.supports``, which
+    :func:`number_links` calls only for a number with an E.164) is picked once per region; any
+    other is asked per number."""
+
+    def __init__(self, sources: tuple[Any, ...]) -> None:
+        from lookup.models import SourceKind
+        from scrapers.base import SourceBase
+
+        self.pages = []
+        for s in sources:
+            if s.kind is SourceKind.LOOKUP and s.evidence is EvidenceKind.OPINION and s.enabled:
+                title = f"{s.title} comments"
+                by_region = type(s).supports is SourceBase.supports
+                self.pages.append((s, title, f'{{"title": {encode_text(title)}, "url": ', by_region))
+        self._regions: dict[str | None, list[tuple[Any, str, str, bool]]] = {}  # see covering
+
+    def covering(self, number: Number) -> list[tuple[Any, str, str, bool]]:
+        """``(source, title, JSON head, ask)`` of the sources that may cover ``number`` (one with
+        an E.164): by its region, or, when ``ask``, if ``source.supports(number)`` says so."""
+        pages = self._regions.get(number.region)
+        if pages is None:
+            region = number.region or ""
+            pages = self._regions[number.region] = [
+                (s, title, head, not by_region) for s, title, head, by_region in self.pages
+                if not by_region or not s.regions or region in s.regions
+            ]
+        return pages
+
+
 @lru_cache(maxsize=8)
-def _page_sources(sources: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The enabled per-number opinion sources of a run (worked out once, not per number)."""
-    from lookup.models import SourceKind
-
-    return tuple(s for s in sources if s.kind is SourceKind.LOOKUP and s.evidence is EvidenceKind.OPINION and s.enabled)
-
+def _page_links(sources: tuple[Any, ...]) -> _PageLinks:
+    return _PageLinks(sources)
 
 
 # ---------------------------------------------------------------- the JSON text, written directly
@@ -234,9 +276,8 @@ def _result_text(result: LookupResult, tail: str) -> str:
         f', "name": {encode_text(name)}' if name else "",
         f', "listings": {encode_list(listing_entries(findings))}',
         f', "near_listings": {encode_list(near)}' if near else "",
-        ', "links": [',
-        ", ".join([f'{{"title": {encode_text(title)}, "url": {encode_text(url)}}}' for title, url in result.links]),
-        "]",
+        ', "links": ',
+        links_text(n, result.link_sources),
     ]
     h = result.history
     if h is not None:

@@ -6,13 +6,15 @@ must be what they were when they were taken from ``request()``."""
 
 from __future__ import annotations
 
+import json
 import random
 
 from lookup.models import Number, NumberKind
 from lookup.numbers import normalize_number
-from lookup.results import SEARCH_URL, number_links, quote_query
+from lookup.results import SEARCH_URL, links_text, number_links, quote_query
 from lookup.settings import Settings, SourceConfig
 from scrapers.registry import load_sources, source_classes
+from scrapers.shouldianswer_com import ShouldianswerCom
 
 
 def numbers() -> list[Number]:
@@ -49,6 +51,16 @@ def page_of_request(source, number: Number) -> str | None:
     return None
 
 
+class EvenOnly(ShouldianswerCom):
+    """A page source that declines numbers by more than their region (asked per number)."""
+
+    name = "even_only"
+    title = "even only"
+
+    def supports(self, number: Number) -> bool:
+        return super().supports(number) and int(number.e164[-1]) % 2 == 0
+
+
 def test_comments_url_is_the_url_of_a_plain_page_request() -> None:
     checked = 0
     for source in configured_sources():
@@ -62,9 +74,9 @@ def test_comments_url_is_the_url_of_a_plain_page_request() -> None:
 
 
 def test_number_links_are_the_links_made_from_requests() -> None:
-    sources = tuple(load_sources(Settings()))
+    sources = tuple(load_sources(Settings())) + (EvenOnly(),)
     pages = [s for s in sources if s.kind.value == "lookup" and s.evidence.value == "opinion" and s.enabled]
-    assert len(pages) >= 5
+    assert len(pages) >= 6
     for number in numbers():
         want = []
         if number.kind is NumberKind.NUMBER and number.e164:
@@ -75,3 +87,14 @@ def test_number_links_are_the_links_made_from_requests() -> None:
                 if url is not None:
                     want.append((f"{source.title} comments", url))
         assert number_links(number, sources) == tuple(want), number.e164
+
+
+def test_links_text_is_the_json_of_the_links_for_any_sources() -> None:
+    everything = tuple(configured_sources()) + (EvenOnly(),)
+    for sources in (tuple(load_sources(Settings())), everything, everything[::-1], ()):
+        for number in numbers():
+            links = [{"title": title, "url": url} for title, url in number_links(number, sources)]
+            assert links_text(number, sources) == json.dumps(links, ensure_ascii=False), number.e164
+    odd, even = normalize_number("+14046214055"), normalize_number("+14046214056")
+    assert "even only comments" not in dict(number_links(odd, everything))
+    assert "even only comments" in dict(number_links(even, everything))
