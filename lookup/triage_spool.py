@@ -10,6 +10,7 @@ created unlinked, readable by its owner only, and gone when the run ends.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from array import array
 from typing import Callable, Iterable, Iterator, NamedTuple
@@ -53,12 +54,16 @@ class RowSpool:
             self._file.seek(self._end)
             self._reading = False
         self._file.write(data)
-        missing = position + 1 - len(self._offsets)
-        if missing > 0:
-            self._offsets.extend([-1] * missing)
-            self._sizes.extend([0] * missing)
-        self._offsets[position] = self._end
-        self._sizes[position] = len(data)
+        if position == len(self._offsets):  # the next row, as nearly every row comes
+            self._offsets.append(self._end)
+            self._sizes.append(len(data))
+        else:
+            missing = position + 1 - len(self._offsets)
+            if missing > 0:
+                self._offsets.extend([-1] * missing)
+                self._sizes.extend([0] * missing)
+            self._offsets[position] = self._end
+            self._sizes[position] = len(data)
         self._end += len(data)
 
     def __len__(self) -> int:
@@ -67,6 +72,12 @@ class RowSpool:
     def lines(self, positions: Iterable[int]) -> Iterator[str]:
         """The printed rows at ``positions``, in that order."""
         self._file.flush()
+        pread = getattr(os, "pread", None)  # one call a row, and the file stays at its end (POSIX)
+        if pread is not None:
+            fd = self._file.fileno()
+            for position in positions:
+                yield pread(fd, self._sizes[position], self._offsets[position]).decode("utf-8")
+            return
         self._reading = True
         for position in positions:
             self._file.seek(self._offsets[position])

@@ -1,19 +1,21 @@
 """Issue 15: ``triage --json`` writes each row with ``row_text`` instead of encoding
-``row_json``'s dict, and its local call times with ``local_minutes`` instead of
-``CallerGroup.local_times``. Both must agree with the general way byte for byte: generated
-groups (silent and other calls, listed without times, names, refused calls) in several zones,
-and times far from today."""
+``row_json``'s dict, its local call times with ``local_minutes`` instead of
+``CallerGroup.local_times``, and its first and last call with ``utc_seconds``. All must agree
+with the general way byte for byte: generated groups (silent and other calls, listed without
+times, names, refused calls) in several zones, and times far from today."""
 
 from __future__ import annotations
 
 import json
+import math
 import random
 from array import array
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from lookup.cli.render_triage import local_minutes, row_json, row_renderer, row_text
+from lookup.cli.render_triage import local_minutes, row_json, row_renderer, row_text, utc_seconds
 from lookup.models import CallBack, Level, Verdict
 from lookup.numbers import normalize_number
 from lookup.results import LookupResult
@@ -69,3 +71,20 @@ def test_local_minutes_are_the_local_times(zone_name) -> None:
     groups += [CallerGroup("+14046214055", array("d", [t])) for t in edges]
     for group in groups:
         assert local_minutes(group, zone) == group.local_times(zone)
+
+
+def test_utc_seconds_is_the_isoformat_of_the_utc_time() -> None:
+    rng = random.Random(15)
+    times = [0.0, -0.0, 1e-7, -1e-7, 0.9995, 0.9999995, 0.9999994, -0.5, -0.9999996, 59.999, 86_399.9999999,
+             1_790_000_000.999, 1_790_000_000.0005, -30_000_000_000.0, -29_999_999_999.5, 252_999_999_999.25,
+             253_000_000_000.0, -62_000_000_000.0]
+    times += [rng.randrange(1_000_000_000_000, 2_000_000_000_000) / 1000 for _ in range(3000)]  # Android's ms
+    times += [rng.uniform(-40_000_000_000, 253_402_300_000) for _ in range(3000)]
+    times += [t + d for t in (1_700_000_000, -1_700_000_000) for d in (-1e-6, -5e-7, 0.0, 4.9e-7, 5e-7, 0.99899, 0.999001)]
+    for t in times:
+        assert utc_seconds(t) == datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds"), t
+    for t, error in ((math.nan, ValueError), (math.inf, OverflowError), (1e20, OverflowError)):  # as the general way fails
+        with pytest.raises(error):
+            datetime.fromtimestamp(t, timezone.utc)
+        with pytest.raises(error):
+            utc_seconds(t)

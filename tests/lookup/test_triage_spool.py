@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import gc
 import io
+import os
 import tracemalloc
 from contextlib import redirect_stdout
 from pathlib import Path
+
+import pytest
 
 from db.store import Store
 from lookup.cli.render_triage import print_triage, row_renderer
@@ -77,9 +80,13 @@ async def test_a_spooled_report_holds_a_fraction_of_the_memory(tmp_path) -> None
     assert spooled < held / 2.5, sizes  # measured: 1.1 MB against 3.4 MB
 
 
-def test_rows_added_after_reading_go_to_the_end_and_replace_their_position() -> None:
-    """The spool seeks only when lines() moved away from the end: rows added after a read
-    (and a row replaced by its online answer) still land at the end and read back whole."""
+@pytest.mark.parametrize("pread", [True, False], ids=["pread", "seek"])
+def test_rows_added_after_reading_go_to_the_end_and_replace_their_position(pread, monkeypatch) -> None:
+    """Rows are appended without a seek; lines() reads with os.pread where there is one (the
+    file stays at its end), else it seeks, and the next add seeks back to the end. Either way,
+    rows added after a read (and a row replaced by its online answer) read back whole."""
+    if not pread:
+        monkeypatch.delattr(os, "pread", raising=False)
     spool = RowSpool(lambda row: f"{row}\n")
     for position in range(5):
         spool.add(position, f"row {position} Zürich")
