@@ -9,7 +9,7 @@ from functools import lru_cache
 from json.encoder import encode_basestring as encode_text  # how JSONEncoder(ensure_ascii=False) writes a str
 from typing import Any, Iterable
 
-from lookup.models import EvidenceKind, Finding, History, ListEntry, Number, NumberKind, Report, Status, Verdict
+from lookup.models import Evidence, EvidenceKind, Finding, History, ListEntry, Number, NumberKind, Report, Status, Verdict
 
 
 @dataclass(frozen=True)
@@ -260,11 +260,7 @@ def _result_text(result: LookupResult, tail: str) -> str:
         f'"time_zones": [{", ".join(map(encode_text, n.time_zones))}], "telemarketing": {encode_optional(n.telemarketing)}, '
         f'"verdict": {encode_text(v.level)}, "spam_score": {encode_count(v.score)}, "call_back": {encode_text(v.call_back)}, '
         f'"call_back_reason": {encode_text(v.call_back_reason)}, "reasons": [',
-        ", ".join([
-            f'{{"signal": {encode_text(e.signal)}, "detail": {encode_text(e.detail)}, "source": {encode_text(e.source)}, '
-            f'"weight": {encode_count(e.weight)}}}'
-            for e in v.evidence
-        ]),
+        ", ".join([reason_text(e) for e in v.evidence]),
         '], "sources": [',
         ", ".join([finding_text(f) for f in findings]),
         '], "lists": [',
@@ -290,6 +286,25 @@ def _result_text(result: LookupResult, tail: str) -> str:
     parts.append(tail)
     parts.append("}")
     return "".join(parts)
+
+
+_REASONS: dict[tuple, str] = {}  # (signal, detail, source, the weight as JSON) -> the reason's JSON
+
+
+def reason_text(e: Evidence) -> str:
+    """One of to_json's ``reasons`` as JSON text. The same reasons come back for number after
+    number ("Called you 2 times without leaving a message."): each is encoded once, then found
+    by its fields (the weight as written: 1, 1.0, True and -0.0 are equal keys otherwise)."""
+    weight = encode_count(e.weight)
+    key = (e.signal, e.detail, e.source, weight)
+    text = _REASONS.get(key)
+    if text is None:
+        text = (f'{{"signal": {encode_text(e.signal)}, "detail": {encode_text(e.detail)}, '
+                f'"source": {encode_text(e.source)}, "weight": {weight}}}')
+        if len(_REASONS) >= 20_000:  # the details quote counts and dates: keep the table small
+            _REASONS.clear()
+        _REASONS[key] = text
+    return text
 
 
 def finding_text(f: Finding) -> str:

@@ -57,9 +57,12 @@ def row_text(row: TriageRow, zone: Any) -> str:
     """``json.dumps(row_json(row, settings, zone), ensure_ascii=False)``, written directly (see
     :func:`lookup.results.result_text`; tests/cli/test_row_text.py compares the two)."""
     g = row.group
-    starts = [t[0] for t in (g.times, g.others) if t]  # as CallerGroup.first and .last take them
-    first = utc_seconds(min(starts)) if starts else None
-    last = utc_seconds(max(t[-1] for t in (g.times, g.others) if t)) if starts else None
+    times, others = g.times, g.others
+    if times and not others:  # as CallerGroup.first and .last take them, for most groups
+        first, last = utc_seconds(times[0]), utc_seconds(times[-1])
+    else:
+        first = utc_seconds(min(t[0] for t in (times, others) if t)) if times or others else None
+        last = utc_seconds(max(t[-1] for t in (times, others) if t)) if times or others else None
     tail = (
         f', "calls": {{"silent_missed": {encode_count(g.count)}, "rejected_or_blocked": {encode_count(g.refused)}, '
         f'"other_incoming": {len(g.others)}, "first_at": {encode_optional(first)}, "last_at": {encode_optional(last)}, '

@@ -17,7 +17,9 @@ from lookup.models import (
 )
 from lookup.models import CallBack, Category, Level
 from lookup.numbers import normalize_number
-from lookup.results import LookupResult, encode_count, encode_flag, encode_list, encode_optional, result_text
+from lookup.results import (
+    _REASONS, LookupResult, encode_count, encode_flag, encode_list, encode_optional, reason_text, result_text,
+)
 from lookup.settings import Settings
 from scrapers.registry import load_sources
 
@@ -147,3 +149,16 @@ def test_scalars_are_written_as_json_writes_them() -> None:
         assert encode_optional(text) == json.dumps(text, ensure_ascii=False)
     for items in ([], [{"name": "Zürich"}], [1, "a", None]):
         assert encode_list(items) == json.dumps(items, ensure_ascii=False)
+
+
+def test_a_reason_is_written_as_json_writes_it_whatever_came_before() -> None:
+    """Reasons are kept by their fields once written: equal keys of other types (1, 1.0, True)
+    must still be written each their own way, and the table is emptied before it grows large."""
+    for weight in (1, 1.0, True, 1, 0, 0.0, False, -0.0):
+        evidence = Evidence("repeated_silent", weight, "Called you 2 times without leaving a message.", "call log")
+        want = json.dumps({"signal": evidence.signal, "detail": evidence.detail, "source": evidence.source,
+                           "weight": weight}, ensure_ascii=False)
+        assert reason_text(evidence) == want
+    for i in range(25_000):
+        reason_text(Evidence("night_calls", 10, f"{i} of its silent calls came at night.", "call log"))
+    assert len(_REASONS) <= 20_000
