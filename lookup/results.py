@@ -115,16 +115,18 @@ def listing_entries(findings: Iterable[Finding], match: str = "exact") -> list[d
     return out
 
 
-def caller_name(findings: Iterable[Finding], history: History | None = None) -> str | None:
+def caller_name(
+    findings: Iterable[Finding], history: History | None = None, listed: list[dict[str, Any]] | None = None
+) -> str | None:
     """The caller's name: the user's contact name first, then a place listed with exactly this
     number, then the first source that names one. Never decorated with a spam flag (that is the
-    verdict's job)."""
+    verdict's job). ``listed``: ``listing_entries(findings)``, when the caller has it already."""
     if history is not None and history.contact_name:
         return history.contact_name
     findings = list(findings)
-    listed = [entry["name"] for entry in listing_entries(findings) if entry.get("name")]
-    if listed:
-        return str(listed[0])
+    names = [entry["name"] for entry in (listing_entries(findings) if listed is None else listed) if entry.get("name")]
+    if names:
+        return str(names[0])
     for f in findings:
         if f.status is Status.FOUND and f.name:
             return f.name
@@ -143,8 +145,8 @@ def number_links(number: Number, sources: Iterable[Any]) -> tuple[tuple[str, str
     out: list[tuple[str, str]] = []
     for notation in dict.fromkeys(filter(None, (number.international, number.national))):
         out.append((f'web search for "{notation}"', SEARCH_URL + quote_query(f'"{notation}"')))
-    for source, title, _, ask in _page_links(tuple(sources)).covering(number):
-        url = source.comments_url(number) if not ask or source.supports(number) else None
+    for source, url_of, title, _, ask in _page_links(tuple(sources)).covering(number):
+        url = url_of(number) if not ask or source.supports(number) else None
         if url is not None:
             out.append((title, url))
     return tuple(out)
@@ -160,8 +162,8 @@ def links_text(number: Number, sources: Iterable[Any]) -> str:
         if notation:
             title, query = 'web search for "' + notation + '"', '"' + notation + '"'
             out.append(f'{{"title": {encode_text(title)}, "url": {encode_text(SEARCH_URL + quote_query(query))}}}')
-    for source, _, head, ask in _page_links(tuple(sources)).covering(number):
-        url = source.comments_url(number) if not ask or source.supports(number) else None
+    for source, url_of, _, head, ask in _page_links(tuple(sources)).covering(number):
+        url = url_of(number) if not ask or source.supports(number) else None
         if url is not None:
             out.append(f"{head}{encode_text(url)}}}")
     return f"[{', '.join(out)}]"
@@ -201,16 +203,17 @@ class _PageLinks:
                 title = f"{s.title} comments"
                 by_region = type(s).supports is SourceBase.supports
                 self.pages.append((s, title, f'{{"title": {encode_text(title)}, "url": ', by_region))
-        self._regions: dict[str | None, list[tuple[Any, str, str, bool]]] = {}  # see covering
+        self._regions: dict[str | None, list[tuple[Any, Any, str, str, bool]]] = {}  # see covering
 
-    def covering(self, number: Number) -> list[tuple[Any, str, str, bool]]:
-        """``(source, title, JSON head, ask)`` of the sources that may cover ``number`` (one with
-        an E.164): by its region, or, when ``ask``, if ``source.supports(number)`` says so."""
+    def covering(self, number: Number) -> list[tuple[Any, Any, str, str, bool]]:
+        """``(source, its comments_url, title, JSON head, ask)`` of the sources that may cover
+        ``number`` (one with an E.164): by its region, or, when ``ask``, if
+        ``source.supports(number)`` says so."""
         pages = self._regions.get(number.region)
         if pages is None:
             region = number.region or ""
             pages = self._regions[number.region] = [
-                (s, title, head, not by_region) for s, title, head, by_region in self.pages
+                (s, s.comments_url, title, head, not by_region) for s, title, head, by_region in self.pages
                 if not by_region or not s.regions or region in s.regions
             ]
         return pages
@@ -248,8 +251,8 @@ def _result_text(result: LookupResult, tail: str) -> str:
     if result.error is not None or result.number is None or result.verdict is None:
         return f'{{"input": {encode_text(result.input)}, "error": {encode_optional(result.error)}{tail}}}'
     n, v, findings = result.number, result.verdict, result.findings
-    name = caller_name(findings, result.history)
-    near = listing_entries(findings, match="block")
+    listed, near = listing_entries(findings), listing_entries(findings, match="block")
+    name = caller_name(findings, result.history, listed)
     parts = [
         f'{{"input": {encode_text(result.input)}, "e164": {encode_optional(n.e164)}, "withheld": {encode_flag(n.withheld)}, '
         f'"kind": {encode_text(n.kind)}, "short": {encode_optional(n.short)}, "extension": {encode_optional(n.extension)}, '
@@ -270,7 +273,7 @@ def _result_text(result: LookupResult, tail: str) -> str:
         ]),
         f'], "reports": {len(result.reports)}',
         f', "name": {encode_text(name)}' if name else "",
-        f', "listings": {encode_list(listing_entries(findings))}',
+        f', "listings": {encode_list(listed)}',
         f', "near_listings": {encode_list(near)}' if near else "",
         ', "links": ',
         links_text(n, result.link_sources),
