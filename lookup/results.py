@@ -314,18 +314,10 @@ def finding_text(f: Finding) -> str:
     """``finding_json(f)`` as JSON text (see :func:`result_text`)."""
     out = [f'{{"name": {encode_text(f.source)}, "status": {encode_text(f.status)}, "fetched_at": {encode_text(f.fetched_at)}, '
            f'"cached": {encode_flag(f.cached)}']
-    if f.name is not None:
-        out.append(f', "caller_name": {encode_text(f.name)}')
-    if f.spam is not None:
-        out.append(f', "spam": {encode_count(f.spam)}')
-    if f.reports is not None:
-        out.append(f', "reports": {encode_count(f.reports)}')
-    if f.last_reported is not None:
-        out.append(f', "last_reported": {encode_text(f.last_reported)}')
-    if f.url is not None:
-        out.append(f', "url": {encode_text(f.url)}')
-    if f.detail is not None:
-        out.append(f', "detail": {encode_text(f.detail)}')
+    for field_name, key, encode in _FINDING_FIELDS:
+        value = getattr(f, field_name)
+        if value is not None:
+            out.append(f', "{key}": {encode(value)}')
     if f.categories:
         out.append(f', "categories": [{", ".join(map(encode_text, f.categories))}]')
     if f.facts:
@@ -353,3 +345,10 @@ def encode_count(value: float | int | None) -> str:
 def encode_list(values: list[Any]) -> str:
     """A list as json writes it; the empty one (most numbers' listings) without the encoder."""
     return _encode_any(values) if values else "[]"
+
+
+# finding_json's optional members, in its order: (Finding field, JSON key, how its value is written)
+_FINDING_FIELDS = (
+    ("name", "caller_name", encode_text), ("spam", "spam", encode_count), ("reports", "reports", encode_count),
+    ("last_reported", "last_reported", encode_text), ("url", "url", encode_text), ("detail", "detail", encode_text),
+)
