@@ -32,7 +32,9 @@ LEVEL_STYLE = {
 
 
 def row_json(row: TriageRow, settings: Settings, zone: Any = _UNSET) -> dict[str, Any]:
-    """The JSON object of one row; ``zone``: the settings' time zone, when the caller has it."""
+    """The JSON object of one row; ``zone``: the settings' time zone, when the caller has it.
+    ``triage --json`` prints :func:`row_text`, the same object written directly, which
+    tests/cli/test_row_text.py holds to this one."""
     zone = resolve_zone(settings.timezone) if zone is _UNSET else zone
     out = row.result.to_json()
     g = row.group

@@ -12,10 +12,9 @@ import random
 import pytest
 
 from lookup.models import (
-    Evidence, EvidenceKind, Finding, History, ListEntry, ListKind, Number, NumberKind, NumberType, Report, Status,
-    Verdict,
+    CallBack, Category, Evidence, EvidenceKind, Finding, History, Level, ListEntry, ListKind, Number, NumberKind,
+    NumberType, Report, Status, Verdict,
 )
-from lookup.models import CallBack, Category, Level
 from lookup.numbers import normalize_number
 from lookup.results import (
     _REASONS, LookupResult, encode_count, encode_flag, encode_list, encode_optional, reason_text, result_text,
