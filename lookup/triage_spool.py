@@ -10,6 +10,7 @@ created unlinked, readable by its owner only, and gone when the run ends.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from array import array
 from typing import Callable, Iterable, Iterator, NamedTuple
@@ -41,21 +42,31 @@ class RowSpool:
 
     def __init__(self, render: Callable[[object], str]) -> None:
         self.render = render
-        self._file = tempfile.TemporaryFile()
+        # A 64 KiB buffer: rows of a few KB written through the default 8 KiB one cost a system
+        # call every few rows (0.045 s of CPU for 15,840 rows, against 0.015 s; 1 MiB gives
+        # 0.010 s but shows in the report's memory, which test_triage_spool holds small).
+        self._file = tempfile.TemporaryFile(buffering=1 << 16)
         self._end = 0
+        self._reading = False  # lines() moved the file away from its end
         self._offsets = array("q")
         self._sizes = array("q")
 
     def add(self, position: int, row: object) -> None:
         data = self.render(row).encode("utf-8")
-        self._file.seek(self._end)
+        if self._reading:  # rows are only appended: the file stays at its end until lines() reads
+            self._file.seek(self._end)
+            self._reading = False
         self._file.write(data)
-        missing = position + 1 - len(self._offsets)
-        if missing > 0:
-            self._offsets.extend([-1] * missing)
-            self._sizes.extend([0] * missing)
-        self._offsets[position] = self._end
-        self._sizes[position] = len(data)
+        if position == len(self._offsets):  # the next row, as nearly every row comes
+            self._offsets.append(self._end)
+            self._sizes.append(len(data))
+        else:
+            missing = position + 1 - len(self._offsets)
+            if missing > 0:
+                self._offsets.extend([-1] * missing)
+                self._sizes.extend([0] * missing)
+            self._offsets[position] = self._end
+            self._sizes[position] = len(data)
         self._end += len(data)
 
     def __len__(self) -> int:
@@ -64,6 +75,13 @@ class RowSpool:
     def lines(self, positions: Iterable[int]) -> Iterator[str]:
         """The printed rows at ``positions``, in that order."""
         self._file.flush()
+        pread = getattr(os, "pread", None)  # one call a row, and the file stays at its end (POSIX)
+        if pread is not None:
+            fd = self._file.fileno()
+            for position in positions:
+                yield pread(fd, self._sizes[position], self._offsets[position]).decode("utf-8")
+            return
+        self._reading = True
         for position in positions:
             self._file.seek(self._offsets[position])
             yield self._file.read(self._sizes[position]).decode("utf-8")

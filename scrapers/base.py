@@ -180,6 +180,18 @@ class Source(SourceBase):
         """Pure: turn a fetched page into a finding. Raise LayoutChanged when the page
         lacks what the site always renders."""
 
+    def comments_url(self, number: Number) -> str | None:
+        """The page about ``number`` a person can open and comment on (the links a lookup
+        shows), for a number this source :meth:`supports`: the URL of :meth:`request` when it
+        is a plain page (a GET of HTML, no parameters or headers), else None (an API). A source
+        whose request is always such a page overrides this to make the URL alone and builds its
+        request from it: a triage makes this link for every number it prints, and a Request
+        built only to be thrown away cost about as much as the rest of the link."""
+        request = self.request(number)
+        if request.expect == "html" and request.method == "GET" and not request.params and not request.headers:
+            return request.url
+        return None
+
     # -- optional: a second request for --deep (e.g. the next page of comments)
     def deep_request(self, finding: Finding, number: Number) -> Request | None:
         """The follow-up request ``--deep`` should make after ``finding``, or None."""

@@ -88,8 +88,11 @@ class NomoroboCom(Source):
     ttl_found_days = 60.0
     ttl_not_found_days = 14.0
 
+    def comments_url(self, number: Number) -> str:
+        return f"{self.base_url}/lookup/{nanp_digits(number)}"
+
     def request(self, number: Number) -> Request:
-        return Request(url=f"{self.base_url}/lookup/{nanp_digits(number)}", expect="html")
+        return Request(url=self.comments_url(number), expect="html")
 
     def parse(self, page: Page, number: Number) -> Finding:
         if page.status == 404:

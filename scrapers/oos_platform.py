@@ -154,8 +154,11 @@ class OosSource(Source):
     def number_path(self, number: Number) -> str:
         raise NotImplementedError
 
+    def comments_url(self, number: Number) -> str:
+        return f"{self.base_url}{self.number_path(number)}"
+
     def request(self, number: Number) -> Request:
-        return Request(url=f"{self.base_url}{self.number_path(number)}", expect="html")
+        return Request(url=self.comments_url(number), expect="html")
 
     def request_page(self, number: Number, page: int) -> Request:
         """Page ``page`` (2 and later) of the comments, for ``--deep``."""

@@ -56,10 +56,12 @@ class PhonespamfilterCom(Source):
             return self.base_url
         return REGIONAL_HOSTS.get(region, self.default_base_url)
 
+    def comments_url(self, number: Number) -> str:
+        return f"{self.host_for(number)}/check.php?phone={number.national_significant}"
+
     def request(self, number: Number) -> Request:
         # expect="html": the count comes as text/html, which the fetcher would refuse as "text"
-        url = f"{self.host_for(number)}/check.php?phone={number.national_significant}"
-        return Request(url=url, expect="html")
+        return Request(url=self.comments_url(number), expect="html")
 
     def parse(self, page: Page, number: Number) -> Finding:
         check_status(page)

@@ -98,10 +98,13 @@ class ShouldianswerCom(Source):
     reliability = 0.7
     CANARIES = ("+18008291040", "+12024561111")  # a spoofed agency line, a plain public line
 
-    def request(self, number: Number) -> Request:
+    def comments_url(self, number: Number) -> str:
         # E.164 is "+" and digits: "%2B" and the digits is what urlencode makes of it, at a
         # fraction of its cost (a triage makes this link for every number it shows).
-        return Request(url=f"{self.base_url}/search?q=%2B{number.e164[1:]}", expect="html")
+        return f"{self.base_url}/search?q=%2B{number.e164[1:]}"
+
+    def request(self, number: Number) -> Request:
+        return Request(url=self.comments_url(number), expect="html")
 
     def parse(self, page: Page, number: Number) -> Finding:
         check_status(page)

@@ -41,8 +41,11 @@ class WhoCalledCoUk(Source):
     reliability = 0.6
     CANARIES = ("+443002003300", "+442072195000")  # a spoofed agency line, a plain public line
 
+    def comments_url(self, number: Number) -> str:
+        return f"{self.base_url}/Number/0{number.national_significant}"
+
     def request(self, number: Number) -> Request:
-        return Request(url=f"{self.base_url}/Number/0{number.national_significant}", expect="html")
+        return Request(url=self.comments_url(number), expect="html")
 
     def parse(self, page: Page, number: Number) -> Finding:
         check_status(page)

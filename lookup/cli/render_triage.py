@@ -9,14 +9,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import sys
+from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 from lookup.calllogs.common import resolve_zone
-from lookup.results import caller_name
+from lookup.results import caller_name, encode_count, encode_optional, encode_text, result_text
 from lookup.settings import Settings
 from lookup.text import clean_text, safe_cell
-from lookup.triage import TriageReport, TriageRow
+from lookup.triage import CallerGroup, TriageReport, TriageRow
 
 _UNSET: Any = object()
 LEVEL_STYLE = {
@@ -30,7 +32,9 @@ LEVEL_STYLE = {
 
 
 def row_json(row: TriageRow, settings: Settings, zone: Any = _UNSET) -> dict[str, Any]:
-    """The JSON object of one row; ``zone``: the settings' time zone, when the caller has it."""
+    """The JSON object of one row; ``zone``: the settings' time zone, when the caller has it.
+    ``triage --json`` prints :func:`row_text`, the same object written directly, which
+    tests/cli/test_row_text.py holds to this one."""
     zone = resolve_zone(settings.timezone) if zone is _UNSET else zone
     out = row.result.to_json()
     g = row.group
@@ -51,12 +55,66 @@ def row_json(row: TriageRow, settings: Settings, zone: Any = _UNSET) -> dict[str
 CSV_HEADINGS = ("number", "silent_calls", "first_at", "last_at", "verdict", "spam_score", "call_back", "name", "top_reason")
 
 
+def row_text(row: TriageRow, zone: Any) -> str:
+    """``json.dumps(row_json(row, settings, zone), ensure_ascii=False)``, written directly (see
+    :func:`lookup.results.result_text`; tests/cli/test_row_text.py compares the two)."""
+    g = row.group
+    times, others = g.times, g.others
+    if times and not others:  # as CallerGroup.first and .last take them, for most groups
+        first, last = utc_seconds(times[0]), utc_seconds(times[-1])
+    else:
+        first = utc_seconds(min(t[0] for t in (times, others) if t)) if times or others else None
+        last = utc_seconds(max(t[-1] for t in (times, others) if t)) if times or others else None
+    tail = (
+        f', "calls": {{"silent_missed": {encode_count(g.count)}, "rejected_or_blocked": {encode_count(g.refused)}, '
+        f'"other_incoming": {len(g.others)}, "first_at": {encode_optional(first)}, "last_at": {encode_optional(last)}, '
+        f'"local_times": [{", ".join(map(encode_text, local_minutes(g, zone)))}]}}'
+    )
+    if g.name:
+        tail += f', "contact_name": {encode_text(g.name)}'
+    return result_text(row.result, tail)
+
+
+_DAYS: dict[int, str] = {}  # days since 1970 -> "YYYY-MM-DDT", filled as the rows need them
+_HOURS_MINUTES = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
+_SECONDS_UTC = [f"{s:02d}+00:00" for s in range(60)]
+
+
+def utc_seconds(t: float) -> str:
+    """``datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")`` from three
+    tables (day, hour and minute, second), at a fifth of its cost (a triage writes two for
+    every number). A time whose microseconds could round up into the next second, or outside
+    the four-digit years, is written the general way (tests/cli/test_row_text.py compares them)."""
+    whole = math.floor(t) if _FOUR_DIGIT_YEARS[0] < t < _FOUR_DIGIT_YEARS[1] else None  # None: NaN too
+    if whole is None or t - whole >= 0.999:
+        return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")
+    day, second = divmod(whole, 86_400)
+    date = _DAYS.get(day)
+    if date is None:
+        date = _DAYS[day] = datetime.fromtimestamp(day * 86_400, timezone.utc).strftime("%Y-%m-%dT")
+    minute, second = divmod(second, 60)
+    return date + _HOURS_MINUTES[minute] + _SECONDS_UTC[second]
+
+
+# Unix times of years 1000 to 9999 in any zone: there a datetime's isoformat cut to minutes is
+# its strftime("%Y-%m-%d %H:%M") (which writes years below 1000 without leading zeros).
+_FOUR_DIGIT_YEARS = (-30_000_000_000.0, 253_000_000_000.0)
+
+
+def local_minutes(group: CallerGroup, zone: Any) -> list[str]:
+    """``group.local_times(zone)``, at about a third of strftime's cost a call (a triage
+    prints every call of every number; tests/cli/test_row_text.py compares the two)."""
+    shown = group.shown
+    if not shown or not _FOUR_DIGIT_YEARS[0] < shown[0] <= shown[-1] < _FOUR_DIGIT_YEARS[1]:
+        return group.local_times(zone)
+    return [datetime.fromtimestamp(t, zone).isoformat(" ", "minutes")[:16] for t in shown]
+
+
 def row_renderer(settings: Settings, *, csv_out: bool = False) -> Callable[[TriageRow], str]:
     """A row to its printed line: a JSON object, or with ``csv_out`` a CSV record."""
     if not csv_out:
         zone = resolve_zone(settings.timezone)
-        encode = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps builds for each call
-        return lambda row: encode(row_json(row, settings, zone)) + "\n"
+        return lambda row: row_text(row, zone) + "\n"
     return lambda row: _csv_line(_csv_cells(row))
 
 
@@ -166,8 +224,6 @@ def _cells(row: TriageRow, zone: Any) -> tuple[str, ...]:
 
 def _when(row: TriageRow, zone: Any) -> str:
     """The last call in local time; with the year when it was not this year."""
-    from datetime import datetime
-
     if row.group.last is None:
         return ""  # a plain list of numbers has no call times
     last = row.group.last.astimezone(zone)
