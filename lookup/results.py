@@ -232,6 +232,8 @@ def _page_links(sources: tuple[Any, ...]) -> _PageLinks:
 # json's encoder uses for its type. It must agree byte for byte with
 # ``json.dumps(result.to_json(), ensure_ascii=False)``: tests/lookup/test_result_text.py compares
 # the two on many generated results; a change to to_json's keys must be made in both.
+# Every printed answer goes through it (triage --json, lookup --json, the server's lookup
+# answers), so the two forms cannot drift apart in one place only.
 # A value of an unexpected type (a str field holding a number) makes the encoding of a string
 # raise TypeError; the row is then encoded the general way.
 

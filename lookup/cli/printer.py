@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 
 import typer
 
 from lookup.cli.common import warn
+from lookup.results import result_text
 
 
 class ResultPrinter:
@@ -30,7 +30,7 @@ class ResultPrinter:
         self.failed.update((f.source, f.status.value) for f in r.findings if f.status.value in self.FAILED)
         if self.json_out:
             self.bad += r.error is not None
-            sys.stdout.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+            sys.stdout.write(result_text(r) + "\n")  # json.dumps(r.to_json(), ensure_ascii=False), written directly
             return
         if r.error:
             self.bad += 1

@@ -26,7 +26,7 @@ from functools import partial
 from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence, TypeVar
 
 from db.store import Store
-from lookup.results import LookupResult
+from lookup.results import LookupResult, result_text
 from lookup import lists
 from lookup.expect import Expectation, open_expectations
 from lookup.fanout import Arrivals
@@ -198,7 +198,7 @@ class Service:
         return answer
 
     def _remember(self, raw: str, region: str, result: LookupResult, marker: tuple[int, int] | None) -> Answer:
-        answer = Answer(result, dump_json(result.to_json()), time.monotonic())
+        answer = Answer(result, result_text(result).encode("utf-8"), time.monotonic())
         keep(self._last, (raw, region), answer)
         if marker is not None and marker == self._published and marker == self._marker:
             keep(self._answers, (raw, region), answer)
@@ -305,7 +305,7 @@ class Service:
                         expected=[x for x in self.expected if x.until_at > now],
                         reliability={s.name: s.reliability for s in getattr(self.engine, "sources", ())})
         result = replace(base, input=raw, verdict=verdict, lists=tuple(entries), findings=fs)
-        return Answer(result, dump_json(result.to_json()), time.monotonic())
+        return Answer(result, result_text(result).encode("utf-8"), time.monotonic())
 
     async def open(self) -> None:
         """Read the lists and load phonenumbers' tables for a number's facts before the first
