@@ -5,13 +5,14 @@ latest silent calls the web page shows."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from itertools import groupby
+from operator import itemgetter
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
 from db.sql import chunks, marks
 from lookup.models import History, iso_now
-from lookup.timing import DEFAULT_WAVES, SHORT_RING_S, WaveRule, find_wave_span, read_timing
+from lookup.timing import DEFAULT_WAVES, SHORT_RING_S, CallTiming, WaveRule, find_wave_span, read_timing
 
 
 class CallsMixin:
@@ -119,43 +120,65 @@ _UNIX_TIME = "CAST(strftime('%s', at) AS REAL)"
 
 
 def _histories(store: Any, e164s: Sequence[str], waves: WaveRule = DEFAULT_WAVES) -> dict[str, History]:
-    """What the imported call logs say about each number, aggregated in SQL."""
+    """What the imported call logs say about each number, aggregated in SQL.
 
-    out: dict[str, History] = {}
-    timed: list[str] = []  # silent callers with two or more timed calls: the ones timing can tell about
+    Each History is built once, from the aggregate row, the timing signals and the wave it
+    is part of (each gathered for the whole batch first): building it and then replacing
+    fields one signal at a time cost more than the signals themselves."""
+    rows: dict[str, tuple[Any, ...]] = {}
     for chunk in chunks([k for k in dict.fromkeys(e164s) if k]):
-        rows = store.conn.execute(
+        for r in store.conn.execute(
             "SELECT e164, SUM(silent), MIN(CASE WHEN silent THEN at END), MAX(CASE WHEN silent THEN at END),"
             " SUM(CASE WHEN silent AND night THEN 1 ELSE 0 END), SUM(direction = 'outgoing'),"
             " SUM(status = 'answered' AND direction = 'incoming'), MAX(CASE WHEN contact THEN name END),"
-            " SUM(status = 'voicemail'), SUM(direction = 'incoming' AND at IS NOT NULL)"
+            " SUM(status = 'voicemail'), SUM(direction = 'incoming' AND at IS NOT NULL),"
+            " SUM(CASE WHEN silent = 1 AND ring_s < ? THEN 1 ELSE 0 END)"
             f" FROM calls WHERE e164 IN ({marks(len(chunk))}) GROUP BY e164",
-            chunk,
+            (SHORT_RING_S, *chunk),
+        ):
+            rows[r[0]] = r
+    # silent callers with two or more timed calls: the ones timing can tell about
+    timings = _read_timings(store, [e164 for e164, r in rows.items() if r[1] and (r[9] or 0) >= 2])
+    in_waves = _find_waves(store, [e164 for e164, r in rows.items() if r[1]], waves)
+    out: dict[str, History] = {}
+    for e164, r in rows.items():
+        silent = r[1] or 0
+        timing = timings.get(e164, _NO_TIMING)
+        wave = in_waves.get(e164, _NO_WAVE)
+        out[e164] = History(
+            silent_calls=silent,
+            first_at=r[2],
+            last_at=r[3],
+            night_calls=r[4] or 0,
+            outgoing_calls=r[5] or 0,
+            answered_calls=r[6] or 0,
+            contact_name=r[7],
+            voicemails=r[8] or 0,
+            quick_redials=timing.quick_redials,
+            urgent_redials=timing.urgent_redials,
+            same_time_days=timing.same_time_days,
+            wave_numbers=wave[0],
+            wave_block=wave[1],
+            wave_first_at=wave[2],
+            wave_last_at=wave[3],
+            # one short ring is no habit: counted from two silent calls on
+            short_rings=(r[10] or 0) if silent >= 2 else 0,
         )
-        for r in rows:
-            out[r[0]] = History(
-                silent_calls=r[1] or 0,
-                first_at=r[2],
-                last_at=r[3],
-                night_calls=r[4] or 0,
-                outgoing_calls=r[5] or 0,
-                answered_calls=r[6] or 0,
-                contact_name=r[7],
-                voicemails=r[8] or 0,
-            )
-            if r[1] and (r[9] or 0) >= 2:
-                timed.append(r[0])
-    _add_timing(store, out, timed)
-    _add_waves(store, out, waves)
-    _add_short_rings(store, out)
     return out
 
 
-def _add_waves(store: Any, out: dict[str, History], rule: WaveRule = DEFAULT_WAVES) -> None:
-    """Mark the numbers that are part of a wave of silent calls from their block (``lookup.timing``)."""
+_NO_TIMING = CallTiming()
+_NO_WAVE: tuple[int, str | None, str | None, str | None] = (0, None, None, None)
+
+
+def _find_waves(
+    store: Any, silent: Sequence[str], rule: WaveRule = DEFAULT_WAVES
+) -> dict[str, tuple[int, str | None, str | None, str | None]]:
+    """The numbers of ``silent`` (numbers with silent calls) that are part of a wave of silent
+    calls from their block (``lookup.timing``): ``(numbers in the wave, block, first, last call)``."""
     blocks: dict[str, list[str]] = {}
-    for e164, history in out.items():
-        block = rule.block_of(e164) if history.silent_calls else None
+    for e164 in silent:
+        block = rule.block_of(e164)
         if block:
             blocks.setdefault(block, []).append(e164)
     found: dict[str, list[tuple[str, float]]] = {}
@@ -167,49 +190,30 @@ def _add_waves(store: Any, out: dict[str, History], rule: WaveRule = DEFAULT_WAV
         )
         for block, e164, at in rows:
             found.setdefault(block, []).append((e164, at))
+    out: dict[str, tuple[int, str | None, str | None, str | None]] = {}
     for block, members in blocks.items():
-        span = find_wave_span(found.get(block, []), rule)
+        calls = found.get(block)
+        span = find_wave_span(calls, rule) if calls and len(calls) >= rule.numbers else None
         if span is None:
             continue
         wave, first, last = span
         first_at, last_at = (datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds") for t in (first, last))
         for e164 in members:
             if e164 in wave:
-                out[e164] = replace(out[e164], wave_numbers=len(wave), wave_block=block, wave_first_at=first_at,
-                                    wave_last_at=last_at)
+                out[e164] = (len(wave), block, first_at, last_at)
+    return out
 
 
-def _add_short_rings(store: Any, out: dict[str, History]) -> None:
-    """Count the silent calls that rang under ``SHORT_RING_S`` seconds (only logs that record
-    ring time fill ``ring_s``), for numbers with two or more silent calls: one call is no habit."""
-    silent = [e164 for e164, history in out.items() if history.silent_calls >= 2]
-    for chunk in chunks(silent):
-        rows = store.conn.execute(
-            f"SELECT e164, COUNT(*) FROM calls WHERE silent = 1 AND ring_s < ? AND e164 IN ({marks(len(chunk))})"
-            " GROUP BY e164",
-            (SHORT_RING_S, *chunk),
-        )
-        for e164, count in rows:
-            out[e164] = replace(out[e164], short_rings=count)
-
-
-def _add_timing(store: Any, out: dict[str, History], timed: Sequence[str]) -> None:
-    """Fill in the timing signals (``lookup.timing``) of the ``timed`` numbers."""
+def _read_timings(store: Any, timed: Sequence[str]) -> dict[str, CallTiming]:
+    """The timing signals (``lookup.timing``) of the ``timed`` numbers, from their incoming calls
+    in time order (calls at the same second in the order they are stored)."""
+    out: dict[str, CallTiming] = {}
     for chunk in chunks(timed):
         rows = store.conn.execute(
             f"SELECT e164, {_UNIX_TIME}, silent FROM calls WHERE direction = 'incoming' AND at IS NOT NULL"
             f" AND e164 IN ({marks(len(chunk))}) ORDER BY e164, at",
             chunk,
         )
-        calls: dict[str, list[tuple[float, bool]]] = {}
-        for e164, at, silent in rows:
-            calls.setdefault(e164, []).append((at, bool(silent)))
-        for e164, times in calls.items():
-            timing = read_timing(times)
-            out[e164] = replace(
-                out[e164],
-                quick_redials=timing.quick_redials,
-                urgent_redials=timing.urgent_redials,
-                same_time_days=timing.same_time_days,
-            )
-
+        for e164, calls in groupby(rows, key=itemgetter(0)):
+            out[e164] = read_timing([(at, silent) for _, at, silent in calls])
+    return out
