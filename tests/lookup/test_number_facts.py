@@ -9,8 +9,8 @@ import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from lookup.models import NumberType
-from lookup.number_facts import _TYPES, region_and_type
-from lookup.numbers import _nanp_formats, _nanp_parsed, parse_number
+from lookup.number_facts import _TYPES, region_and_type, with_details
+from lookup.numbers import NumberError, _nanp_formats, _nanp_parsed, parse_number
 
 
 def _example_numbers() -> list[phonenumbers.PhoneNumber]:
@@ -113,3 +113,48 @@ def test_plus_one_formats_fall_back_when_phonenumbers_formats_otherwise(monkeypa
     monkeypatch.setattr(numbers, "check_nanp_formats", lambda: False)
     assert _nanp_formats(parse_number("+12025550143")[1]) is None
     assert parse_number("+12025550143")[0].national == "(202) 555-0143"  # from phonenumbers itself
+
+
+def test_parse_number_with_details_is_with_details_of_the_parse() -> None:
+    """The Number built with its facts at once is the one ``with_details`` copies them into."""
+    texts = [phonenumbers.format_number(n, PhoneNumberFormat.E164) for n in _example_numbers()[::2]]
+    texts += [phonenumbers.format_number(n, PhoneNumberFormat.E164) for n in _generated_numbers(1500)]
+    texts += ["+1 202 555 0143 ext. 12", "tel:+1-202-555-0143;ext=7", "(202) 555-0143", "0044 20 7946 0958",
+              "+12025550143", "+18768675309", "+19005550143"]
+    seen = 0
+    for text in texts:
+        try:
+            number, parsed = parse_number(text, "US")
+        except NumberError:
+            continue
+        assert parse_number(text, "US", details=True) == (with_details(number, parsed), parsed), text
+        seen += 1
+    assert seen > 2000
+
+
+def test_a_batch_is_normalised_as_each_input_alone() -> None:
+    """``normalize_inputs`` (facts worked out with the parse for plain E.164 inputs the store does
+    not hold, read from the store for the ones it does) gives what ``normalize_number`` gives each."""
+    from db.store import Store
+    from lookup.normalizing import normalize_inputs
+    from lookup.numbers import normalize_number
+
+    rng = random.Random(3)
+    texts = [f"+1{rng.randint(2_000_000_000, 9_999_999_999)}" for _ in range(300)]
+    texts += [phonenumbers.format_number(n, PhoneNumberFormat.E164) for n in _example_numbers()[::7]]
+    texts += ["+1 (202) 555-0143", "202-555-0143", "+12025550143", "+12025550143", "Anonymous", "911", "+1234",
+              "+44 020 7946 0958", "not a number"]
+
+    def alone(text: str) -> object:
+        try:
+            return normalize_number(text, "US")
+        except NumberError as exc:
+            return str(exc)
+
+    expected = [alone(t) for t in texts]
+    with Store(":memory:") as store:
+        out, fresh = normalize_inputs(store, texts, "US")
+        assert [o if not isinstance(o, NumberError) else str(o) for o in out] == expected
+        store.save_numbers(list(fresh.values())[::2])  # half of them known the second time
+        again, _ = normalize_inputs(store, texts, "US")
+        assert [o if not isinstance(o, NumberError) else str(o) for o in again] == expected
