@@ -5,6 +5,7 @@ latest silent calls the web page shows."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from itertools import groupby
 from operator import itemgetter
 from datetime import datetime, timezone
@@ -116,7 +117,11 @@ def _move_staged_calls(store: Any) -> int:
 
 # A stored time as Unix seconds, worked out by SQLite (``at`` is ISO 8601 UTC to the second):
 # the same number ``datetime.fromisoformat(at).timestamp()`` gives, without a Python call a row.
-_UNIX_TIME = "CAST(strftime('%s', at) AS REAL)"
+# unixepoch() (SQLite 3.38 and later) gives the same whole seconds as strftime('%s') (SQLite
+# works both out by the same expression) as an integer, without making text and casting it
+# back: about a third of the cost of reading the times (tests/db/test_histories.py).
+UNIX_TIME_TEXT = "CAST(strftime('%s', at) AS REAL)"
+_UNIX_TIME = "unixepoch(at)" if sqlite3.sqlite_version_info >= (3, 38) else UNIX_TIME_TEXT
 
 
 def _histories(store: Any, e164s: Sequence[str], waves: WaveRule = DEFAULT_WAVES) -> dict[str, History]:

@@ -7,6 +7,7 @@ calls, ring times, and numbers crowded into a few blocks so that waves form (and
 from __future__ import annotations
 
 import random
+import sqlite3
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -106,3 +107,22 @@ def test_histories_under_another_wave_rule() -> None:
     with Store(":memory:") as store:
         store.save_calls(rows)
         assert store.histories(sorted(expected), rule) == expected
+
+
+@pytest.mark.skipif(sqlite3.sqlite_version_info < (3, 38), reason="unixepoch() came with SQLite 3.38")
+def test_unixepoch_gives_the_seconds_strftime_gives() -> None:
+    """The times histories read come from unixepoch() where SQLite has it: the same seconds as
+    the text of strftime('%s') cast back, for every shape of stored time (and none)."""
+    from db.calls import _UNIX_TIME, UNIX_TIME_TEXT
+
+    rng = random.Random(5)
+    times = [(START + timedelta(seconds=rng.randint(-10**9, 10**9))).isoformat(timespec="seconds") for _ in range(2000)]
+    times += ["2026-03-01T10:00:00.999+00:00", "2026-03-01 10:00:00", "2026-03-01T10:00:00Z", "2026-03-01",
+              "1969-12-31T23:59:59.5+00:00", "1900-01-01T00:00:00+00:00", "not a time", "", None]
+    with Store(":memory:") as store:
+        store.conn.execute("CREATE TEMP TABLE t (at)")
+        store.conn.executemany("INSERT INTO t VALUES (?)", [(t,) for t in times])
+        rows = store.conn.execute(f"SELECT at, {_UNIX_TIME}, {UNIX_TIME_TEXT} FROM t").fetchall()
+    assert _UNIX_TIME != UNIX_TIME_TEXT
+    assert [(at, new) for at, new, _ in rows] == [(at, old) for at, _, old in rows]
+    assert all(type(new) is int for _, new, old in rows if old is not None)
