@@ -29,11 +29,12 @@ def _example_numbers() -> list[phonenumbers.PhoneNumber]:
     return out
 
 
-def _generated_numbers(count: int) -> list[phonenumbers.PhoneNumber]:
+def _generated_numbers(count: int, *, every_code: bool = False) -> list[phonenumbers.PhoneNumber]:
     """Numbers of the country codes shared by several regions (+1, +7, +44, +47, +61, +262 ...),
-    some valid, many not: the digits of example numbers with their tails replaced at random."""
+    or of ``every_code``, some valid, many not: the digits of example numbers with their tails
+    replaced at random."""
     rng = random.Random(15)
-    shared = [cc for cc, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items() if len(regions) > 1]
+    shared = [cc for cc, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items() if len(regions) > 1 or every_code]
     bases = [n for n in _example_numbers() if n.country_code in shared]
     out = []
     for _ in range(count):
@@ -66,6 +67,16 @@ def test_region_and_type_match_phonenumbers_for_generated_numbers() -> None:
     assert found == [_direct(n) for n in numbers]
     assert {t for _, t in found} > {NumberType.UNKNOWN, NumberType.FIXED_LINE_OR_MOBILE}  # valid and invalid both seen
     assert len({r for r, _ in found if r}) > 10  # many regions of the shared codes, not just the main one
+
+
+def test_region_and_type_match_phonenumbers_for_numbers_of_every_country_code() -> None:
+    """The compiled type patterns of every region (lookup.number_facts._TypeChecks) say what
+    phonenumbers says, for the types each region has and the lengths it allows."""
+    numbers = _generated_numbers(20_000, every_code=True)
+    found = [region_and_type(n) for n in numbers]
+    assert found == [_direct(n) for n in numbers]
+    assert {t for _, t in found} >= set(NumberType) - {NumberType.UAN, NumberType.VOICEMAIL}
+    assert len({n.country_code for n in numbers}) > 200
 
 
 def test_a_plus_one_key_is_built_as_phonenumbers_parses_it() -> None:
