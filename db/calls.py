@@ -125,40 +125,34 @@ _UNIX_TIME = "unixepoch(at)" if sqlite3.sqlite_version_info >= (3, 38) else UNIX
 
 
 def _histories(store: Any, e164s: Sequence[str], waves: WaveRule = DEFAULT_WAVES) -> dict[str, History]:
-    """What the imported call logs say about each number, aggregated in SQL.
+    """What the imported call logs say about each number.
 
-    Each History is built once, from the aggregate row, the timing signals and the wave it
-    is part of (each gathered for the whole batch first): building it and then replacing
-    fields one signal at a time cost more than the signals themselves."""
-    rows: dict[str, tuple[Any, ...]] = {}
+    One read of the batch's calls in number and time order gives everything but the waves:
+    the counts (what a GROUP BY would sum) and the timing signals (which need the times in
+    order) come from the same rows, where an aggregate query and a second read of the times
+    went over the same index twice. Each History is then built once, with its wave."""
+    tallies: dict[str, tuple[Any, ...]] = {}
     for chunk in chunks([k for k in dict.fromkeys(e164s) if k]):
-        for r in store.conn.execute(
-            "SELECT e164, SUM(silent), MIN(CASE WHEN silent THEN at END), MAX(CASE WHEN silent THEN at END),"
-            " SUM(CASE WHEN silent AND night THEN 1 ELSE 0 END), SUM(direction = 'outgoing'),"
-            " SUM(status = 'answered' AND direction = 'incoming'), MAX(CASE WHEN contact THEN name END),"
-            " SUM(status = 'voicemail'), SUM(direction = 'incoming' AND at IS NOT NULL),"
-            " SUM(CASE WHEN silent = 1 AND ring_s < ? THEN 1 ELSE 0 END)"
-            f" FROM calls WHERE e164 IN ({marks(len(chunk))}) GROUP BY e164",
-            (SHORT_RING_S, *chunk),
-        ):
-            rows[r[0]] = r
-    # silent callers with two or more timed calls: the ones timing can tell about
-    timings = _read_timings(store, [e164 for e164, r in rows.items() if r[1] and (r[9] or 0) >= 2])
-    in_waves = _find_waves(store, [e164 for e164, r in rows.items() if r[1]], waves)
+        rows = store.conn.execute(
+            f"SELECT e164, at, {_UNIX_TIME}, silent, night, direction, status, contact, name, ring_s"
+            f" FROM calls WHERE e164 IN ({marks(len(chunk))}) ORDER BY e164, at",
+            chunk,
+        )
+        for e164, calls in groupby(rows, key=itemgetter(0)):
+            tallies[e164] = _tally_calls(calls)
+    in_waves = _find_waves(store, [e164 for e164, t in tallies.items() if t[0]], waves)
     out: dict[str, History] = {}
-    for e164, r in rows.items():
-        silent = r[1] or 0
-        timing = timings.get(e164, _NO_TIMING)
+    for e164, (silent, first, last, night, outgoing, answered, contact, voicemails, short, timing) in tallies.items():
         wave = in_waves.get(e164, _NO_WAVE)
         out[e164] = History(
             silent_calls=silent,
-            first_at=r[2],
-            last_at=r[3],
-            night_calls=r[4] or 0,
-            outgoing_calls=r[5] or 0,
-            answered_calls=r[6] or 0,
-            contact_name=r[7],
-            voicemails=r[8] or 0,
+            first_at=first,
+            last_at=last,
+            night_calls=night,
+            outgoing_calls=outgoing,
+            answered_calls=answered,
+            contact_name=contact,
+            voicemails=voicemails,
             quick_redials=timing.quick_redials,
             urgent_redials=timing.urgent_redials,
             same_time_days=timing.same_time_days,
@@ -166,10 +160,45 @@ def _histories(store: Any, e164s: Sequence[str], waves: WaveRule = DEFAULT_WAVES
             wave_block=wave[1],
             wave_first_at=wave[2],
             wave_last_at=wave[3],
-            # one short ring is no habit: counted from two silent calls on
-            short_rings=(r[10] or 0) if silent >= 2 else 0,
+            short_rings=short if silent >= 2 else 0,  # one short ring is no habit: counted from two silent calls on
         )
     return out
+
+
+def _tally_calls(calls: Iterable[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """One number's calls (rows of :func:`_histories`' query, in time order) summed up:
+    ``(silent, first and last silent call, night, outgoing, answered, contact name, voicemails,
+    short rings, timing)``, each as SQL would sum it (``SUM`` of the flags, ``MIN``/``MAX`` of
+    the times and names, NULLs left out). Timing is read for silent callers with two or more
+    incoming calls with a time: the ones it can tell about."""
+    silent = night = outgoing = answered = voicemails = short = 0
+    first = last = contact_name = None
+    timed: list[tuple[float, Any]] = []  # incoming calls with a time: (unix time, silent)
+    for _, at, unix, is_silent, is_night, direction, status, contact, name, ring_s in calls:
+        if direction == "incoming":
+            if at is not None:
+                timed.append((unix, is_silent))
+            if status == "answered":
+                answered += 1
+        elif direction == "outgoing":
+            outgoing += 1
+        if status == "voicemail":
+            voicemails += 1
+        if contact and name is not None and (contact_name is None or name > contact_name):
+            contact_name = name
+        if is_silent:
+            silent += is_silent
+            if at is not None:
+                if first is None or at < first:
+                    first = at
+                if last is None or at > last:
+                    last = at
+            if is_night:
+                night += 1
+            if is_silent == 1 and ring_s is not None and ring_s < SHORT_RING_S:
+                short += 1
+    timing = read_timing(timed) if silent and len(timed) >= 2 else _NO_TIMING
+    return silent, first, last, night, outgoing, answered, contact_name, voicemails, short, timing
 
 
 _NO_TIMING = CallTiming()
@@ -206,19 +235,4 @@ def _find_waves(
         for e164 in members:
             if e164 in wave:
                 out[e164] = (len(wave), block, first_at, last_at)
-    return out
-
-
-def _read_timings(store: Any, timed: Sequence[str]) -> dict[str, CallTiming]:
-    """The timing signals (``lookup.timing``) of the ``timed`` numbers, from their incoming calls
-    in time order (calls at the same second in the order they are stored)."""
-    out: dict[str, CallTiming] = {}
-    for chunk in chunks(timed):
-        rows = store.conn.execute(
-            f"SELECT e164, {_UNIX_TIME}, silent FROM calls WHERE direction = 'incoming' AND at IS NOT NULL"
-            f" AND e164 IN ({marks(len(chunk))}) ORDER BY e164, at",
-            chunk,
-        )
-        for e164, calls in groupby(rows, key=itemgetter(0)):
-            out[e164] = read_timing([(at, silent) for _, at, silent in calls])
     return out
