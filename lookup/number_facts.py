@@ -163,12 +163,27 @@ def describe(
 
     The location comes from :mod:`lookup.geo` (English-only, a few MB) rather than
     phonenumbers' geocoder (every language, about 100 MB); carrier and time-zone tables
-    are small and loaded on first use.
+    are small and loaded on first use. A +1 number's facts may be its exchange's (below).
     """
-    carrier, timezone, describe_location = _tables()
     # The type is known already; phonenumbers' carrier and time-zone helpers would each
     # work it out again (two more region searches per number), so use their inner halves.
     pn_type = phonenumbers.number_type(parsed) if number_type is None else _PN_TYPES.get(number_type, PhoneNumberType.UNKNOWN)
+    exchange = _exchange_of(parsed, pn_type)
+    if exchange is None:
+        return _facts(parsed, pn_type)
+    facts = _EXCHANGE_FACTS.get(exchange)
+    if facts is None:
+        facts = _facts(parsed, pn_type)
+        # shared only when the place is the table's (not the country named for want of one,
+        # which phonenumbers works out from the whole number)
+        if facts[0] and facts[0] == _tables()[3](f"+{exchange[0]}") and len(_EXCHANGE_FACTS) < MAX_EXCHANGES:
+            _EXCHANGE_FACTS[exchange] = facts
+    return facts
+
+
+def _facts(parsed: phonenumbers.PhoneNumber, pn_type: int) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """:func:`describe` of ``parsed`` itself, with phonenumbers' type ``pn_type``."""
+    carrier, timezone, describe_location, _ = _tables()
     location = describe_location(parsed, pn_type) or None
     mobile = pn_type in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.PAGER)
     name = (carrier.name_for_valid_number(parsed, "en") or None) if mobile else None
@@ -184,15 +199,61 @@ def describe(
     return location, name, zones
 
 
+# ---------------------------------------------------------------- facts an exchange shares
+
+# A +1 number's place, carrier and time zones are looked up by prefix (lookup.geo's table,
+# phonenumbers' carrier and time-zone data), and the +1 prefixes are area code and exchange
+# ("1202555") or shorter, but for a few dozen carrier entries. So every number of an exchange
+# that no longer entry splits has the same three facts (for a geographic type, where they come
+# from those tables alone): they are worked out for the first number of the exchange and
+# reused for the others, as a call log holds many numbers of one exchange (neighbour spoofing
+# picks them on purpose). Tested against the full path on thousands of numbers of few exchanges.
+_EXCHANGE_FACTS: dict[tuple[str, int], tuple[str | None, str | None, tuple[str, ...]]] = {}
+MAX_EXCHANGES = 20_000  # a long-running server keeps at most this many (a few MB)
+
+
+def _exchange_of(parsed: phonenumbers.PhoneNumber, pn_type: int) -> tuple[str, int] | None:
+    """``("1" + area code + exchange, type)`` of a +1 number whose facts its exchange shares; None
+    for any other number (another country, a non-geographic type, a split exchange)."""
+    if parsed.country_code != 1 or not phonenumbers.is_number_type_geographical(pn_type, 1):
+        return None
+    nsn = phonenumbers.national_significant_number(parsed)
+    if len(nsn) != 10:
+        return None
+    split = _split_exchanges()
+    head = "1" + nsn[:6]
+    if split is None or head in split:
+        return None
+    return head, pn_type
+
+
 @lru_cache(maxsize=1)
-def _tables() -> tuple[Any, Any, Callable[[phonenumbers.PhoneNumber, int], str]]:
-    """phonenumbers' carrier and time-zone modules and the place names, imported at the first
-    number described (not with this module: they are large), then kept at hand."""
+def _split_exchanges() -> frozenset[str] | None:
+    """The +1 exchanges that an entry of more than seven digits splits, in any of the three
+    tables; None when exchanges share nothing (the place names come from phonenumbers' own
+    geocoder, or +1 numbers have a mobile token that changes the number the place is read for)."""
+    carrier, timezone, _, _ = _tables()
+    from lookup.geo import longer_prefixes
+
+    split = longer_prefixes("1", 7)
+    carriers, zones = getattr(carrier, "CARRIER_DATA", None), getattr(timezone, "TIMEZONE_DATA", None)
+    if split is None or carriers is None or zones is None or phonenumbers.country_mobile_token(1):
+        return None
+    for table in (carriers, zones):
+        split |= {key[:7] for key in table if len(key) > 7 and key.startswith("1")}
+    return frozenset(split)
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[Any, Any, Callable[[phonenumbers.PhoneNumber, int], str], Callable[[str], str]]:
+    """phonenumbers' carrier and time-zone modules and the place names (of a number, and of
+    an E.164 prefix in the table), imported at the first number described (not with this
+    module: they are large), then kept at hand."""
     from phonenumbers import carrier, timezone
 
-    from lookup.geo import describe_location
+    from lookup.geo import area_of, describe_location
 
-    return carrier, timezone, describe_location
+    return carrier, timezone, describe_location, area_of
 
 
 def _country_time_zones(parsed: phonenumbers.PhoneNumber) -> tuple[str, ...]:

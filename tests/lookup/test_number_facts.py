@@ -9,7 +9,7 @@ import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from lookup.models import NumberType
-from lookup.number_facts import _TYPES, region_and_type, with_details
+from lookup.number_facts import _PN_TYPES, _TYPES, describe, region_and_type, with_details
 from lookup.numbers import NumberError, _nanp_formats, _nanp_parsed, parse_number
 
 
@@ -169,3 +169,59 @@ def test_a_batch_is_normalised_as_each_input_alone() -> None:
         store.save_numbers(list(fresh.values())[::2])  # half of them known the second time
         again, _ = normalize_inputs(store, texts, "US")
         assert [o if not isinstance(o, NumberError) else str(o) for o in again] == expected
+
+
+def test_numbers_of_one_exchange_share_what_is_worked_out_for_each() -> None:
+    """describe() reuses a +1 exchange's place, carrier and time zones (number_facts._EXCHANGE_FACTS):
+    for thousands of numbers of a few hundred exchanges, among them the exchanges a longer
+    carrier entry splits (every next two digits of those), the same as working them out for
+    each number, and a split exchange is never shared."""
+    from lookup import number_facts
+
+    number_facts._EXCHANGE_FACTS.clear()
+    rng = random.Random(21)
+    split = sorted(number_facts._split_exchanges() or ())
+    assert split  # phonenumbers has carrier entries longer than an exchange for some +1 numbers
+    texts = [f"+{head}{tail:02d}{rng.randint(0, 99):02d}" for head in split for tail in range(100)]
+    heads = [f"1{rng.randint(200, 999)}{rng.randint(200, 999)}" for _ in range(300)]
+    heads += [f"1{area}{rng.randint(200, 999)}" for area in (876, 809, 242, 787, 671, 684, 340) for _ in range(5)]
+    from phonenumbers import carrier
+
+    heads += rng.sample(sorted(k for k in carrier.CARRIER_DATA if k.startswith("1") and len(k) == 7), 60)  # named carriers
+    texts += [f"+{head}{rng.randint(0, 9999):04d}" for head in heads for _ in range(12)]
+    rng.shuffle(texts)
+    shared = 0
+    for text in texts:
+        try:
+            number, parsed = parse_number(text, "US")
+        except NumberError:
+            continue
+        pn_type = _PN_TYPES.get(number.type, PhoneNumberType.UNKNOWN)
+        shared += number_facts._exchange_of(parsed, pn_type) in number_facts._EXCHANGE_FACTS
+        assert describe(parsed, number.type) == number_facts._facts(parsed, pn_type), text
+    assert shared > 1500
+    assert not {head for head, _ in number_facts._EXCHANGE_FACTS} & set(split)
+    assert len({facts[1] for facts in number_facts._EXCHANGE_FACTS.values()}) > 1  # carriers were shared too
+
+
+def test_an_exchange_a_longer_entry_splits_is_not_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were a carrier entry longer than the exchange (as some Caribbean ones are), the numbers of
+    that exchange would each get their own facts."""
+    from phonenumbers import carrier
+
+    from lookup import number_facts
+
+    monkeypatch.setitem(carrier.CARRIER_DATA, "12025551", {"en": "Split Telecom"})
+    number_facts._split_exchanges.cache_clear()
+    number_facts._EXCHANGE_FACTS.clear()
+    try:
+        texts = ["+12025550143", "+12025551143", "+12025552143", "+12025551999", "+12025553000"]
+        found = [parse_number(text, "US", details=True)[0] for text in texts]
+        assert [n.carrier for n in found] == [None, "Split Telecom", None, "Split Telecom", None]
+        assert {n.location for n in found} == {"Washington D.C."}
+        assert not [key for key in number_facts._EXCHANGE_FACTS if key[0] == "1202555"]
+        parse_number("+12025560143", "US", details=True)
+        assert [key for key in number_facts._EXCHANGE_FACTS if key[0] == "1202556"]  # its neighbour is shared
+    finally:
+        number_facts._split_exchanges.cache_clear()
+        number_facts._EXCHANGE_FACTS.clear()
