@@ -215,8 +215,18 @@ def _find_waves(
         block = rule.block_of(e164)
         if block:
             blocks.setdefault(block, []).append(e164)
-    found: dict[str, list[tuple[str, float]]] = {}
+    # A wave needs rule.numbers different callers in the block: most blocks have one or two, and
+    # counting a block's callers reads the (e164, at) index alone, where reading their silent
+    # calls reads every call's row; so only blocks with enough callers have their calls read.
+    crowded: list[str] = []
     for chunk in chunks(list(blocks)):
+        crowded += [block for (block,) in store.conn.execute(
+            "SELECT value FROM json_each(?) WHERE (SELECT COUNT(DISTINCT e164) FROM calls"
+            " WHERE e164 >= value AND e164 < value || ':') >= ?",
+            (json.dumps(chunk), rule.numbers),
+        )]
+    found: dict[str, list[tuple[str, float]]] = {}
+    for chunk in chunks(crowded):
         rows = store.conn.execute(  # ':' sorts right after '9': the range holds every number of the block
             f"SELECT b.value, c.e164, {_UNIX_TIME} FROM json_each(?) AS b JOIN calls AS c"
             " ON c.e164 >= b.value AND c.e164 < b.value || ':' WHERE c.silent = 1 AND c.at IS NOT NULL",

@@ -126,3 +126,25 @@ def test_unixepoch_gives_the_seconds_strftime_gives() -> None:
     assert _UNIX_TIME != UNIX_TIME_TEXT
     assert [(at, new) for at, new, _ in rows] == [(at, old) for at, _, old in rows]
     assert all(type(new) is int for _, new, old in rows if old is not None)
+
+
+def test_waves_at_the_edge_of_enough_callers() -> None:
+    """A block with exactly as many silent callers as a wave needs has one; a block with one
+    fewer has none, however many other callers it has (only its callers' count lets its calls be
+    read at all)."""
+    def call(e164: str, minutes: int, silent: int = 1) -> tuple[Any, ...]:
+        when = (START + timedelta(minutes=minutes)).isoformat(timespec="seconds")
+        return (f"{e164}-{minutes}-{silent}", e164, when, "incoming", "missed" if silent else "answered", 0, None,
+                e164, "test", silent, 0, 0, None)
+
+    rows = [call(f"+12125550{i:03d}", i) for i in range(DEFAULT_WAVES.numbers)]  # a wave, just
+    rows += [call(f"+12125551{i:03d}", i) for i in range(DEFAULT_WAVES.numbers - 1)]  # one caller short...
+    rows += [call("+12125551999", 3, silent=0)]  # ...with another caller who was answered
+    rows += [call(f"+12125552{i:03d}", i) for i in range(DEFAULT_WAVES.numbers - 1)]  # one short, alone
+    rows += [call("+4420794600" + f"{i:02d}", i) for i in range(DEFAULT_WAVES.numbers)]  # a wave of 100s
+    expected = expected_histories(rows)
+    assert {h.wave_block for h in expected.values()} == {None, "+12125550", "+4420794600"}
+    assert expected["+12125550000"].wave_numbers == DEFAULT_WAVES.numbers
+    with Store(":memory:") as store:
+        store.save_calls(rows)
+        assert store.histories(sorted(expected)) == expected
