@@ -8,7 +8,7 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from lookup.models import NumberType
+from lookup.models import Number, NumberType
 from lookup.number_facts import _PN_TYPES, _TYPES, describe, region_and_type, with_details
 from lookup.numbers import NumberError, _nanp_formats, _nanp_parsed, parse_number
 
@@ -126,21 +126,28 @@ def test_plus_one_formats_fall_back_when_phonenumbers_formats_otherwise(monkeypa
     assert parse_number("+12025550143")[0].national == "(202) 555-0143"  # from phonenumbers itself
 
 
+def _parsed(texts: list[str]) -> list[tuple[str, Number, phonenumbers.PhoneNumber]]:
+    """``(text, number, parsed)`` of each text that is a number."""
+    out = []
+    for text in texts:
+        try:
+            number, parsed = parse_number(text, "US")
+        except NumberError:
+            continue
+        out.append((text, number, parsed))
+    return out
+
+
 def test_parse_number_with_details_is_with_details_of_the_parse() -> None:
     """The Number built with its facts at once is the one ``with_details`` copies them into."""
     texts = [phonenumbers.format_number(n, PhoneNumberFormat.E164) for n in _example_numbers()[::2]]
     texts += [phonenumbers.format_number(n, PhoneNumberFormat.E164) for n in _generated_numbers(1500)]
     texts += ["+1 202 555 0143 ext. 12", "tel:+1-202-555-0143;ext=7", "(202) 555-0143", "0044 20 7946 0958",
               "+12025550143", "+18768675309", "+19005550143"]
-    seen = 0
-    for text in texts:
-        try:
-            number, parsed = parse_number(text, "US")
-        except NumberError:
-            continue
-        assert parse_number(text, "US", details=True) == (with_details(number, parsed), parsed), text
-        seen += 1
-    assert seen > 2000
+    parsed = _parsed(texts)
+    for text, number, pn in parsed:
+        assert parse_number(text, "US", details=True) == (with_details(number, pn), pn), text
+    assert len(parsed) > 2000
 
 
 def test_a_batch_is_normalised_as_each_input_alone() -> None:
@@ -191,11 +198,7 @@ def test_numbers_of_one_exchange_share_what_is_worked_out_for_each() -> None:
     texts += [f"+{head}{rng.randint(0, 9999):04d}" for head in heads for _ in range(12)]
     rng.shuffle(texts)
     shared = 0
-    for text in texts:
-        try:
-            number, parsed = parse_number(text, "US")
-        except NumberError:
-            continue
+    for text, number, parsed in _parsed(texts):
         pn_type = _PN_TYPES.get(number.type, PhoneNumberType.UNKNOWN)
         shared += number_facts._exchange_of(parsed, pn_type) in number_facts._EXCHANGE_FACTS
         assert describe(parsed, number.type) == number_facts._facts(parsed, pn_type), text
