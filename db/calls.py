@@ -135,7 +135,7 @@ def _histories(store: Any, e164s: Sequence[str], waves: WaveRule = DEFAULT_WAVES
     for chunk in chunks([k for k in dict.fromkeys(e164s) if k]):
         rows = store.conn.execute(
             f"SELECT e164, at, {_UNIX_TIME}, silent, night, direction, status, contact, name, ring_s"
-            f" FROM calls WHERE e164 IN ({marks(len(chunk))}) ORDER BY e164, at",
+            f" FROM calls WHERE e164 IN ({marks(len(chunk))}) ORDER BY e164, at, rowid",  # ties as stored
             chunk,
         )
         for e164, calls in groupby(rows, key=itemgetter(0)):
