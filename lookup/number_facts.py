@@ -174,9 +174,10 @@ def describe(
     facts = _EXCHANGE_FACTS.get(exchange)
     if facts is None:
         facts = _facts(parsed, pn_type)
-        # shared only when the place is the table's (not the country named for want of one,
-        # which phonenumbers works out from the whole number)
-        if facts[0] and facts[0] == _tables()[3](f"+{exchange[0]}") and len(_EXCHANGE_FACTS) < MAX_EXCHANGES:
+        _, _, _, area_of = _tables()
+        # shared only when the place is the table's entry for the exchange (not the country
+        # named for want of one, which phonenumbers works out from the whole number)
+        if facts[0] and facts[0] == area_of(f"+{exchange[0]}") and len(_EXCHANGE_FACTS) < MAX_EXCHANGES:
             _EXCHANGE_FACTS[exchange] = facts
     return facts
 
