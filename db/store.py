@@ -255,6 +255,7 @@ class Store(
 
     def save_numbers(self, numbers: Iterable[Number]) -> int:
         now = iso_now()
+        zones: dict[tuple[str, ...], str] = {}  # a batch has few different time-zone lists: each written once
         rows = [
             (
                 n.e164,
@@ -267,7 +268,7 @@ class Store(
                 n.type.value,
                 n.location,
                 n.carrier,
-                json.dumps(list(n.time_zones)),
+                zones.get(n.time_zones) or zones.setdefault(n.time_zones, json.dumps(list(n.time_zones))),
                 now,
                 now,
             )

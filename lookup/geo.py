@@ -93,6 +93,28 @@ def _area(e164: str, table: tuple[int, array, array, list[str]]) -> str:
     return ""
 
 
+def area_of(e164: str) -> str:
+    """The place the table gives for the longest listed prefix of ``e164`` ("" for none, or
+    when the table cannot be read)."""
+    table = _load()
+    return _area(e164, table) if table is not None else ""
+
+
+def longer_prefixes(lead: str, size: int) -> set[str] | None:
+    """The first ``size`` digits of every listed prefix longer than that which starts with the
+    digits ``lead``; None when the table cannot be read."""
+    table = _load()
+    if table is None:
+        return None
+    longest, keys, _, _ = table
+    out: set[str] = set()
+    for length in range(size + 1, longest + 1):  # the keys of one length starting with lead are one run
+        low = int(lead) * 10 ** (length - len(lead))
+        high = (int(lead) + 1) * 10 ** (length - len(lead))
+        out.update(str(key)[:size] for key in keys[bisect_left(keys, low) : bisect_left(keys, high)])
+    return out
+
+
 def country_name(parsed: phonenumbers.PhoneNumber) -> str:
     regions = phonenumbers.region_codes_for_country_code(parsed.country_code)
     if len(regions) == 1:

@@ -25,16 +25,21 @@ def normalize_inputs(
     # are stored need no parsing at all: the stored row has everything parsing would give.
     plain = {raw: key for raw in inputs if (key := plain_e164(raw))}
     stored = store.get_numbers(list(set(plain.values()))) if plain else {}
-    parsed: list[tuple[Number, Any] | NumberError | Number] = []
+    parsed: list[tuple[Number, Any, bool] | NumberError | Number] = []
     for raw in inputs:
-        hit = stored.get(plain.get(raw, ""))
+        key = plain.get(raw)
+        hit = stored.get(key) if key else None
         if hit is not None:
             parsed.append(replace(hit, input=raw))
             continue
+        # A plain E.164 input the store does not hold is almost always new: its facts are
+        # worked out with the parse, so its Number is built once (not built, then copied).
         try:
-            parsed.append(parse_number(raw, region))
+            number, pn = parse_number(raw, region, details=key is not None)
         except NumberError as exc:
             parsed.append(exc)
+            continue
+        parsed.append((number, pn, key is not None))
     asked = set(plain.values())  # looked up above: what is not stored there is not stored
     keys = [p[0].e164 for p in parsed if isinstance(p, tuple) and p[0].e164 and p[0].e164 not in asked]
     known = store.get_numbers(keys) if keys else {}
@@ -44,13 +49,13 @@ def normalize_inputs(
         if isinstance(item, (NumberError, Number)):
             out.append(item)
             continue
-        number, pn = item
+        number, pn, detailed = item
         if number.e164 is None or pn is None:
             out.append(number)
             continue
         found = known.get(number.e164) or fresh.get(number.e164)
         if found is None:
-            full = with_details(number, pn)
+            full = number if detailed else with_details(number, pn)
             fresh[number.e164] = full
             out.append(full)
         else:

@@ -154,10 +154,7 @@ def normalize_number(raw: str, region: str = "US", *, details: bool = True) -> N
 
     Raises :class:`NumberError` with a one-line reason when it cannot be a number.
     """
-    number, parsed = parse_number(raw, region)
-    if details and parsed is not None:
-        return with_details(number, parsed)
-    return number
+    return parse_number(raw, region, details=details)[0]
 
 
 def listed_e164(raw: str, region: str) -> str | None:
@@ -211,9 +208,12 @@ def check_nanp_formats() -> bool:
             and phonenumbers.format_number(probe, PhoneNumberFormat.INTERNATIONAL) == "+1 310-555-0143")
 
 
-def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.PhoneNumber | None]:
-    """Like :func:`normalize_number` without details, also returning the parsed object
-    (``None`` for withheld, short and emergency numbers) so details can be added later."""
+def parse_number(
+    raw: str, region: str = "US", *, details: bool = False
+) -> tuple[Number, phonenumbers.PhoneNumber | None]:
+    """Like :func:`normalize_number` (by default without details), also returning the parsed
+    object (``None`` for withheld, short and emergency numbers) so details can be added later.
+    With ``details``, the Number is built with them at once: what :func:`with_details` gives."""
     if raw is None:
         raw = ""
     raw = str(raw)
@@ -258,6 +258,7 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
     extension, parsed.extension = parsed.extension or None, None
     formats = _nanp_formats(parsed) or (phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
                                         phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL))
+    location, carrier, zones = describe(parsed, number_type) if details else (None, None, ())
     return Number(
         input=raw,
         kind=NumberKind.NUMBER,
@@ -271,6 +272,9 @@ def parse_number(raw: str, region: str = "US") -> tuple[Number, phonenumbers.Pho
         possible=possible_reason
         in (phonenumbers.ValidationResult.IS_POSSIBLE, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY),
         type=number_type,
+        location=location,
+        carrier=carrier,
+        time_zones=zones,
         telemarketing=telemarketing_prefix(e164),
     ), parsed
 

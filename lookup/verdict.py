@@ -89,6 +89,8 @@ from lookup.models import (
 )
 from lookup.describe import CATEGORY_WORDS
 from lookup.expect import Expectation, match_expectation
+from lookup.numbers import region_is_nanp
+from lookup.regions import DOMESTIC_NANP, REGION_NAMES
 from lookup.verdict_listings import listed_advice, listed_place, listing_evidence, weigh_listing
 from lookup.settings import Settings, Thresholds
 from lookup.verdict_patterns import evidence_from_history, short_ring_evidence, telemarketing_evidence
@@ -101,8 +103,6 @@ def region_name(region: str | None) -> str:
     """A country name for a region code, from phonenumbers' own English geocoding data."""
     if not region:
         return "an unknown country"
-    from lookup.regions import REGION_NAMES
-
     return REGION_NAMES.get(region, region)
 
 
@@ -139,10 +139,6 @@ def evidence_from_number(number: Number, settings: Settings, own: Sequence[str] 
     elif number.type is NumberType.TOLL_FREE:
         ev.append(Evidence("toll_free", 0, "Toll-free number, usually a business or call centre."))
     home = settings.region
-    from lookup.numbers import region_is_nanp
-
-    from lookup.regions import DOMESTIC_NANP
-
     domestic = DOMESTIC_NANP if home in DOMESTIC_NANP else frozenset({home})
     if number.country_code == 1 and region_is_nanp(home) and number.region and number.region not in domestic:
         ev.append(

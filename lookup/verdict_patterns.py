@@ -57,30 +57,38 @@ def evidence_from_history(history: History | None, waves: WaveRule = DEFAULT_WAV
     if history.night_calls:
         if history.silent_calls > 1:
             what = f"{history.night_calls} of its {history.silent_calls} silent calls came at night."
+            ev.append(Evidence("night_calls", 10, what, "call log"))
         else:
-            what = "It called at night."
-        ev.append(Evidence("night_calls", 10, what, "call log"))
+            ev.append(_NIGHT_CALL)
     ev += _timing_evidence(history, waves)
     if history.outgoing_calls:
-        ev.append(Evidence("called_before", -30, "You have called this number yourself before.", "call log"))
+        ev.append(_CALLED_BEFORE)
     if history.answered_calls:
-        ev.append(Evidence("answered_before", -10, "You have talked with this number before.", "call log"))
+        ev.append(_ANSWERED_BEFORE)
     if history.voicemails:
-        ev.append(Evidence("left_voicemail", -5, "They left a voicemail before.", "call log"))
+        ev.append(_LEFT_VOICEMAIL)
     return ev
+
+
+# Evidence is frozen: the items whose words never change are made once, not for every number.
+_NIGHT_CALL = Evidence("night_calls", 10, "It called at night.", "call log")
+_CALLED_BEFORE = Evidence("called_before", -30, "You have called this number yourself before.", "call log")
+_ANSWERED_BEFORE = Evidence("answered_before", -10, "You have talked with this number before.", "call log")
+_LEFT_VOICEMAIL = Evidence("left_voicemail", -5, "They left a voicemail before.", "call log")
+
+
+def _times(n: int) -> str:
+    return "" if n == 1 else f" ({n} times)"
 
 
 def _timing_evidence(history: History, waves: WaveRule = DEFAULT_WAVES) -> list[Evidence]:
     """What the times of the calls say (see ``lookup.timing``)."""
-    def times(n: int) -> str:
-        return "" if n == 1 else f" ({n} times)"
-
     ev: list[Evidence] = []
     if history.urgent_redials:
-        why = f"Called again a few minutes after a call you missed{times(history.urgent_redials)}: someone who tries again that soon usually needs you."
+        why = f"Called again a few minutes after a call you missed{_times(history.urgent_redials)}: someone who tries again that soon usually needs you."
         ev.append(Evidence("urgent_redial", URGENT_REDIAL_POINTS, why, "call log"))
     if history.quick_redials:
-        why = f"Redialled within 30 seconds of a call you missed{times(history.quick_redials)}: diallers retry that fast, people rarely do."
+        why = f"Redialled within 30 seconds of a call you missed{_times(history.quick_redials)}: diallers retry that fast, people rarely do."
         ev.append(Evidence("quick_redial", QUICK_REDIAL_POINTS, why, "call log"))
     if history.same_time_days >= SAME_TIME_DAYS:
         why = f"Called silently at about the same time of day on {history.same_time_days} different days: the schedule of a calling machine."
