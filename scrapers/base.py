@@ -157,7 +157,8 @@ class SourceBase(ABC):
 
     # -- helpers for subclasses and the engine
     def finding(self, number: Number, status: Status, **fields: Any) -> Finding:
-        fields.setdefault("fetched_at", iso_now())
+        if "fetched_at" not in fields:  # (setdefault would work the time out even when given)
+            fields["fetched_at"] = iso_now()
         return Finding(source=self.name, e164=number.e164 or "", status=status, evidence=self.evidence, **fields)
 
     def failure(self, number: Number, status: Status, reason: str) -> Finding:

@@ -22,7 +22,7 @@ from typing import Any, Iterator, Mapping, Sequence, TextIO
 
 from lookup.ftc_columns import FTC_COLUMNS
 from lookup.text import describe_start
-from lookup.models import Category, ComplaintSummary, EvidenceKind, Finding, Number, SourceKind, Status
+from lookup.models import Category, ComplaintSummary, EvidenceKind, Finding, Number, SourceKind, Status, iso_now
 from lookup.verdict import complaint_spam
 from scrapers.base import DatasetSource, DatasetView
 from scrapers.community_parse import NANP_REGIONS, plural
@@ -193,9 +193,10 @@ class FtcGov(DatasetSource):
             return {}
         state = view.state
         days = synced_days(state.state) if state else 0
-        if state is None or days == 0:
+        if state is None or days == 0:  # one time for the batch: a triage asks for thousands at once
+            now = iso_now()
             return {
-                key: self.failure(n, Status.SKIPPED, "FTC data not synced: run whocalled sync ftc")
+                key: self.finding(n, Status.SKIPPED, detail="FTC data not synced: run whocalled sync ftc", fetched_at=now)
                 for key, n in wanted.items()
             }
         out: dict[str, Finding] = {}
