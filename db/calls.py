@@ -5,6 +5,7 @@ latest silent calls the web page shows."""
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
@@ -24,30 +25,40 @@ class CallsMixin:
         Returns rows added.
 
         The rows go first into a temporary table without indexes (``batch`` at a time), and
-        from there into ``calls`` ``move`` at a time, sorted by number and time (the rows of
-        one key keep the order given, so the first one stays). Inserted in log order, every
-        transaction touched nearly every page of the ``(e164, at)`` index, so each batch
-        rewrote more of it as the table grew (12 us a call in the first 100,000, 27 us in the
-        fourth); sorted and in fewer transactions, the cost per call stays nearly flat. Each
-        move is one short transaction (about a second for 200,000 calls), so a huge log never
-        holds one long write lock. Rows staged when reading fails are still stored."""
+        from there into ``calls`` in moves sorted by number and time (the rows of one key keep
+        the order given, so the first one stays). Inserted in log order, every transaction
+        touched nearly every page of the key and ``(e164, at)`` indexes, so each batch rewrote
+        more of them as the table grew (12 us a call in the first 100,000, 27 us in the
+        fourth); sorted, and in moves that grow with what is stored (half of it, from
+        ``batch`` up to ``move`` rows), the cost per call stays nearly flat. Each move is one
+        short transaction (about a second for 200,000 calls), so a huge log never holds one
+        long write lock. Rows staged when reading fails are still stored.
+
+        A move is one SQLite statement, which runs without Python's lock: it runs in a
+        thread of its own (:class:`_Mover`) while the caller reads the next rows, and this
+        method returns only when every row is in ``calls`` (errors are raised here)."""
         self.conn.execute(_STAGING_TABLE)
-        staged = added = 0
+        mover = _Mover(self)
+        staged = 0
         pending: list[tuple[Any, ...]] = []
         try:
             for row in rows:
                 pending.append(row)
                 if len(pending) >= batch:
+                    mover.wait()  # the connection is this thread's again
                     staged += _stage_calls(self, pending)
                     pending.clear()
-                    if staged >= move:
-                        added += _move_staged_calls(self)
+                    if staged >= min(move, max(batch, mover.moved // 2)):
+                        mover.start(staged)
                         staged = 0
         finally:
+            failed = mover.finish()
             if pending:
                 _stage_calls(self, pending)
-            added += _move_staged_calls(self)
-        return added
+            mover.added += _move_staged_calls(self)
+            if failed is not None:
+                raise failed
+        return mover.added
 
     def clear_silent(self, rows: Iterable[tuple[str | None, str]]) -> None:
         """Unflag unanswered calls that a voicemail from the same number followed:
@@ -111,6 +122,46 @@ def _move_staged_calls(store: Any) -> int:
         added = store.conn.total_changes - before
         store.conn.execute("DELETE FROM temp.staged_calls")
     return added
+
+
+class _Mover:
+    """Runs :func:`_move_staged_calls` in a thread of its own, one move at a time, on the
+    store's connection: the caller stages rows only between moves (:meth:`wait` first), so
+    the connection is never used by two threads at once. A move's error is kept and raised
+    in the caller, by :meth:`wait` or after :meth:`finish`."""
+
+    def __init__(self, store: Any):
+        self.store = store
+        self.added = 0  # rows the moves added to ``calls``
+        self.moved = 0  # rows they took from the staging table
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self, rows: int) -> None:
+        """Move the ``rows`` staged calls in the background."""
+        self.moved += rows
+        self._thread = threading.Thread(target=self._run, name="whocalled-move-calls")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.added += _move_staged_calls(self.store)
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            self._error = exc
+
+    def wait(self) -> None:
+        """Return when no move is running; raise the error of the last one, if it failed."""
+        failed = self.finish()
+        if failed is not None:
+            raise failed
+
+    def finish(self) -> BaseException | None:
+        """Return when no move is running, with the error of the last one (None if it went well)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        failed, self._error = self._error, None
+        return failed
 
 
 # A stored time as Unix seconds, worked out by SQLite (``at`` is ISO 8601 UTC to the second):

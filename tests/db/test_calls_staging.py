@@ -36,3 +36,40 @@ def test_calls_read_before_a_failure_are_stored(tmp_path) -> None:
         with pytest.raises(ValueError):
             store.save_calls(rows_then_failure(), batch=8, move=16)
         assert store.count_calls() == 30
+
+
+def test_moves_run_beside_the_reading_and_all_rows_are_in_when_it_returns(tmp_path) -> None:
+    """The moves run in a thread while the rows are read; save_calls returns only when every
+    row is in ``calls``, and leaves no thread behind."""
+    import threading
+
+    seen: set[str] = set()
+
+    def rows():
+        for i in range(4_000):
+            seen.update(t.name for t in threading.enumerate())
+            yield call_row(f"k{i}", f"+1202555{i % 97:04d}", 1 + i % 28)
+
+    before = threading.active_count()
+    with Store(tmp_path / "w.db") as store:
+        assert store.save_calls(rows(), batch=250, move=1_000) == 4_000
+        assert store.count_calls() == 4_000
+        assert store.conn.execute("SELECT COUNT(*) FROM temp.staged_calls").fetchone() == (0,)
+    assert "whocalled-move-calls" in seen and threading.active_count() == before
+
+
+def test_a_move_that_fails_in_its_thread_raises_in_the_caller(tmp_path) -> None:
+    """A move the database refuses (here a trigger of this connection) fails in the thread;
+    the caller gets that error, as if it had moved the rows itself, and the rows stay staged
+    for the next save."""
+    import sqlite3
+
+    with Store(tmp_path / "w.db") as store:
+        store.conn.execute("CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.calls"
+                           " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+        with pytest.raises(sqlite3.IntegrityError, match="refused by the test"):
+            store.save_calls((call_row(f"k{i}", "+12025550143", 1 + i % 28) for i in range(100)), batch=10, move=10)
+        assert store.count_calls() == 0
+        store.conn.execute("DROP TRIGGER refuse")
+        # staged: the batch whose move failed and the one read meanwhile; reading stopped there
+        assert store.save_calls([call_row("k0", "+12025550143", 1)]) == 20
