@@ -29,7 +29,7 @@ class CallsMixin:
         the order given, so the first one stays). Inserted in log order, every transaction
         touched nearly every page of the key and ``(e164, at)`` indexes, so each batch rewrote
         more of them as the table grew (12 us a call in the first 100,000, 27 us in the
-        fourth); sorted, and in moves that grow with what is stored (half of it, from
+        fourth); sorted, and in moves that grow with what is stored (a quarter of it, from
         ``batch`` up to ``move`` rows), the cost per call stays nearly flat. Each move is one
         short transaction (about a second for 200,000 calls), so a huge log never holds one
         long write lock. Rows staged when reading fails are still stored.
@@ -48,7 +48,7 @@ class CallsMixin:
                     mover.wait()  # the connection is this thread's again
                     staged += _stage_calls(self, pending)
                     pending.clear()
-                    if staged >= min(move, max(batch, mover.moved // 2)):
+                    if staged >= min(move, max(batch, mover.moved // 4)):
                         mover.start(staged)
                         staged = 0
         finally:
