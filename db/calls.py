@@ -32,7 +32,14 @@ class CallsMixin:
         rewrote more of it as the table grew (12 us a call in the first 100,000, 27 us in the
         fourth); sorted and in fewer transactions, the cost per call stays nearly flat. Each
         move is one short transaction (about a second for 200,000 calls), so a huge log never
-        holds one long write lock. Rows staged when reading fails are still stored."""
+        holds one long write lock. Rows staged when reading fails are still stored.
+
+        One big move also leaves each number's calls side by side in the table. Moving 25,000
+        at a time in a thread beside the reading (a move runs without Python's lock) hid most
+        of the moving, but spread a number's calls over every move: reading the histories of
+        the 100,000-call P5 log then took 0.1 s more, and the whole run came out 0.03 s
+        quicker on a quiet machine, no quicker under load, with 0.1 s more CPU and 6 MB more
+        memory (the thread's sorts keep their own malloc arena)."""
         self.conn.execute(_STAGING_TABLE)
         staged = added = 0
         pending: list[tuple[Any, ...]] = []

@@ -8,7 +8,6 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timezone
 from hashlib import sha1
 from pathlib import Path
 from typing import Callable, Sequence
@@ -17,7 +16,7 @@ from zoneinfo import ZoneInfo
 from db.store import Store
 from lookup.calllogs import read_calls
 from lookup.calllogs.common import resolve_zone
-from lookup.calllogs.rules import WITHHELD, is_night, is_refused, is_unanswered_incoming, key_time
+from lookup.calllogs.rules import WITHHELD, format_stamp, is_night, key_time
 from lookup.models import Call, CallStatus, Direction, ReadTally
 
 # Logs whose names come from the user's own address book (so a name means "a contact").
@@ -56,41 +55,83 @@ class LogSummary:
 # Enum ``.value`` goes through a descriptor on every access; a log of a million calls reads
 # it millions of times, so the row builder looks values up in plain dicts.
 _VALUE = {m: m.value for m in (*Direction, *CallStatus)}
-_UTC = timezone.utc
+_INCOMING = Direction.INCOMING
+_MISSED, _ANSWERED, _VOICEMAIL = CallStatus.MISSED, CallStatus.ANSWERED, CallStatus.VOICEMAIL
+_REFUSED = (CallStatus.REJECTED, CallStatus.BLOCKED)
 
 
-def _row(call: Call, zone: ZoneInfo | None) -> tuple:
-    """The ``calls`` row for ``call``; its key is :func:`lookup.calllogs.rules.call_key` cut to 80 bits
-    (computed here from the one ISO timestamp the row needs anyway). An unanswered incoming
-    call is stored as silent; the few that a voicemail followed are cleared afterwards."""
-    at = call.at
+def _take(call: Call, zone: ZoneInfo | None, tallies: dict[str, CallerTally] | None, include_all: bool) -> tuple:
+    """The ``calls`` row for ``call``, noting the call in ``tallies`` on the way (unless None).
+
+    One function for both, because a log's every call passes here: the call's fields are
+    unpacked once, and "unanswered" and the Unix time are worked out once for the row and
+    the tally. They agree with :func:`lookup.calllogs.rules.is_unanswered_incoming`,
+    ``is_refused``, ``is_night`` and ``call_key`` (tests/calllogs/test_triage_rows.py compares
+    them on hundreds of generated calls of every kind).
+
+    The row's key is :func:`lookup.calllogs.rules.call_key` cut to 80 bits (computed here
+    from the one ISO timestamp the row needs anyway). An unanswered incoming call is stored as
+    silent; the few that a voicemail followed are cleared afterwards."""
+    e164, at, direction, status, duration, name, raw_number, log_format, local_at, ring = call
+    incoming = direction is _INCOMING
+    unanswered = incoming and (status is _MISSED or (status is _ANSWERED and duration == 0))
+    contact = bool(name) and log_format in CONTACT_FORMATS
     if at is None:  # a list without times: stored, but never silent or at night (no repeats)
-        stamp, silent, night = None, False, False
+        when = stamp = None
+        silent = night = False
     else:
-        at = at if at.tzinfo is _UTC else at.astimezone(_UTC)
-        stamp = at.isoformat(timespec="seconds")
-        silent = is_unanswered_incoming(call)
-        night = silent and is_night(at, zone)
-    direction = _VALUE[call.direction]
-    status = _VALUE[call.status]
-    duration = call.duration
-    when = stamp if call.local_at is None else key_time(call)
-    text = f"{call.e164 or WITHHELD}|{when or ''}|{direction}|{status}|{'' if duration is None else duration}"
+        when = at.timestamp()
+        stamp = format_stamp(at, when)
+        silent = unanswered
+        night = silent and is_night(when, zone)
+    if tallies is not None and incoming:
+        _note(tallies, e164 or WITHHELD, status, unanswered, when, name if contact else None, include_all)
+    direction = _VALUE[direction]
+    status = _VALUE[status]
+    key_when = stamp if local_at is None else key_time(call)
+    text = f"{e164 or WITHHELD}|{key_when or ''}|{direction}|{status}|{'' if duration is None else duration}"
     return (
         sha1(text.encode("utf-8")).hexdigest()[:20],
-        call.e164,
+        e164,
         stamp,
         direction,
         status,
         duration,
-        call.name,
-        call.raw_number,
-        call.log_format,
+        name,
+        raw_number,
+        log_format,
         int(silent),
         int(night),
-        int(bool(call.name) and call.log_format in CONTACT_FORMATS),
-        call.ring,
+        int(contact),
+        ring,
     )
+
+
+def _note(tallies: dict[str, CallerTally], key: str, status: CallStatus, unanswered: bool, when: float | None,
+          contact_name: str | None, include_all: bool) -> None:
+    """Note one incoming call of ``key`` (the number, or WITHHELD) at Unix time ``when``."""
+    tally = tallies.get(key)
+    if tally is None:
+        tally = tallies[key] = CallerTally()
+    if contact_name:
+        tally.name = contact_name
+    if when is None:  # listed without a time: the number is to be judged, once
+        if unanswered:
+            tally.listed = True
+        return
+    if status is _VOICEMAIL:
+        tally.add("voicemails", when)
+    elif unanswered:
+        tally.add("unanswered", when)
+    elif status in _REFUSED:
+        tally.add("refused", when)
+    elif include_all:
+        tally.add("other_incoming", when)
+
+
+def _row(call: Call, zone: ZoneInfo | None) -> tuple:
+    """The ``calls`` row for ``call`` (see :func:`_take`)."""
+    return _take(call, zone, None, False)
 
 
 def tally_calls(
@@ -99,32 +140,8 @@ def tally_calls(
     """Add ``calls`` to the per-number ``tallies`` (a new dict when None) and return them."""
     tallies = {} if tallies is None else tallies
     for call in calls:
-        _note(tallies, call, include_all)
+        _take(call, None, tallies, include_all)
     return tallies
-
-
-def _note(tallies: dict[str, CallerTally], call: Call, include_all: bool) -> None:
-    if call.direction is not Direction.INCOMING:
-        return
-    key = call.e164 or WITHHELD
-    tally = tallies.get(key)
-    if tally is None:
-        tally = tallies[key] = CallerTally()
-    if call.name and call.log_format in CONTACT_FORMATS:
-        tally.name = call.name
-    if call.at is None:  # listed without a time: the number is to be judged, once
-        if is_unanswered_incoming(call):
-            tally.listed = True
-        return
-    when = call.at.timestamp()
-    if call.status is CallStatus.VOICEMAIL:
-        tally.add("voicemails", when)
-    elif is_unanswered_incoming(call):
-        tally.add("unanswered", when)
-    elif is_refused(call):
-        tally.add("refused", when)
-    elif include_all:
-        tally.add("other_incoming", when)
 
 
 def import_logs(
@@ -145,8 +162,7 @@ def import_logs(
             logs.append(summary)
             for call in read_calls(path, region=region, fmt=fmt, tally=summary.tally, tz=tz):
                 summary.calls += 1
-                _note(tallies, call, include_all)
-                yield _row(call, zone)
+                yield _take(call, zone, tallies, include_all)
                 read += 1
                 if reading and not read % batch:
                     reading(read)

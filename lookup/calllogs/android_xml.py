@@ -143,29 +143,33 @@ def _make_parser() -> expat.XMLParserType:
 
 
 def parse_call(item: Attrs, ctx: LogContext) -> Call:
-    _line, attrs = item
-    code = parse_int(attrs.get("type"), "type")
-    if code not in TYPES:
-        raise SkipRow(f"unknown call type {attrs.get('type')!r}")
-    direction, status = TYPES[code]
-    millis = parse_int(attrs.get("date"), "date")
+    get = item[1].get
+    kind = TYPES.get(parse_int(get("type"), "type"))
+    if kind is None:
+        raise SkipRow(f"unknown call type {get('type')!r}")
+    direction, status = kind
+    millis = parse_int(get("date"), "date")
     if millis is None:
         raise SkipRow("no date")
-    duration = parse_int(attrs.get("duration"), "duration")
+    duration = parse_int(get("duration"), "duration")
     if duration is not None and duration < 0:
         raise SkipRow(f"negative duration {duration}")
     if direction is Direction.OUTGOING:
         status = outgoing_status(duration)
-    presentation = _presentation(attrs.get("presentation"))
+    contact = get("contact_name")
     return ctx.make_call(
-        attrs.get("number"),
+        get("number"),
         utc_from_epoch(millis, 1000),
         direction,
         status,
         duration=duration,
-        name=name_or_none(attrs.get("contact_name")),
-        withheld=presentation in WITHHELD_PRESENTATIONS,
+        # The app writes "(Unknown)" for nearly every caller: known to mean no name, as name_or_none says.
+        name=None if contact in _NO_NAME else name_or_none(contact),
+        withheld=_presentation(get("presentation")) in WITHHELD_PRESENTATIONS,
     )
+
+
+_NO_NAME = frozenset({None, "(Unknown)", "null"})
 
 
 def _presentation(value: str | None) -> int | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from hashlib import sha1
 from zoneinfo import ZoneInfo
 
@@ -69,3 +69,29 @@ def key_time(call: Call) -> str:
     if call.at is None:
         return ""
     return call.at.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+# format_stamp's parts: a day's "YYYY-MM-DDT", learnt per day seen (at most 49,710 days in its
+# range), then "HH:MM:" and "SS+00:00" from two small tables.
+_EPOCH_DAY = date(1970, 1, 1)
+_DAY_PREFIXES: dict[int, str] = {}
+_CLOCK = [f"{minute // 60:02d}:{minute % 60:02d}:" for minute in range(1440)]
+_SECONDS = [f"{second:02d}+00:00" for second in range(60)]
+_STAMP_LIMIT = 1 << 32  # beyond 2106 a float's rounding may reach the next second (see format_stamp)
+
+
+def format_stamp(at: datetime, when: float) -> str:
+    """Aware ``at`` (whose ``at.timestamp()`` is ``when``) as the stored ISO-8601 UTC stamp to
+    the second: the text of ``at.astimezone(timezone.utc).isoformat(timespec="seconds")``,
+    three times as fast; the store writes one per imported call (tests/calllogs/test_stamps.py).
+
+    ``at.timestamp()`` is the exact count of microseconds divided by a million, correctly
+    rounded; below 2**32 seconds half a float's step is under a microsecond, so its whole part
+    is the second ``isoformat`` prints. Before 1970 and after 2106, datetime does the work."""
+    if not 0 <= when < _STAMP_LIMIT:
+        return at.astimezone(timezone.utc).isoformat(timespec="seconds")
+    days, rest = divmod(int(when), 86400)
+    prefix = _DAY_PREFIXES.get(days)
+    if prefix is None:
+        prefix = _DAY_PREFIXES[days] = (_EPOCH_DAY + timedelta(days)).isoformat() + "T"
+    return prefix + _CLOCK[rest // 60] + _SECONDS[rest % 60]

@@ -201,3 +201,12 @@ def test_contact_names_are_cleaned_like_all_outside_text(tmp_path: Path) -> None
     )
     names = [c.name for c in read_calls(path)]
     assert names == ["Evil gnp.exe Name", "x" * 200]
+
+
+def test_the_names_read_without_a_look_are_the_ones_that_mean_no_name() -> None:
+    """parse_call skips name_or_none for the app's "(Unknown)" and "null": they must be names it
+    turns into None."""
+    from lookup.calllogs.android_xml import _NO_NAME
+    from lookup.calllogs.common import name_or_none
+
+    assert _NO_NAME and all(name_or_none(value) is None for value in _NO_NAME)
