@@ -190,8 +190,8 @@ def progress_bar(label: str, *, quiet: bool):
     started = False
 
     def update(done: int, total: int, what: str | None = None) -> None:
-        # The bar's refresh thread starts with the first update, not before: triage forks
-        # its number-facts worker while reading, and forking beside other threads is unsafe.
+        # The bar's refresh thread starts with the first update, not before: a command that
+        # finishes before it has anything to show never starts (or draws) it.
         nonlocal started
         if not started:
             bar.start()
