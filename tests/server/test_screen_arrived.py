@@ -11,6 +11,7 @@ import asyncio
 import json
 import time
 from collections import Counter
+from typing import Awaitable, Callable
 
 import pytest
 from aiohttp import web
@@ -46,31 +47,46 @@ def site_class(i: int) -> type[Source]:
     return Site
 
 
-@pytest.fixture
-async def sites(aiohttp_server):
-    hits: Counter[int] = Counter()
+async def start_sites(aiohttp_server, hold: Callable[[int, web.Request], Awaitable[None]]) -> list:
+    """SITES flagging sites on 127.0.0.1; each request is first handed to ``hold(site, request)``
+    (which notes it and may keep the answer back)."""
     servers = []
     for i in range(SITES):
         async def answer(request: web.Request, i: int = i) -> web.Response:
-            hits[i] += 1
-            if i == SILENT:
-                await asyncio.sleep(30)
+            await hold(i, request)
             return web.json_response({"spam": 0.95, "reports": 40})
 
         app = web.Application()
         app.router.add_get("/{number}", answer)
         servers.append(await aiohttp_server(app))
-    return servers, hits
+    return servers
+
+
+async def screening_client(servers: list, tmp_path, aiohttp_client, *, deadline: float, screen_deadline: float):
+    """A real server (SQLite file, engine, fetcher) whose sources are the sites ``servers``."""
+    settings = Settings(region="US", deadline=deadline, screen_deadline=screen_deadline, db_path=tmp_path / "w.db")
+    store = Store(tmp_path / "w.db")
+    sources = [site_class(i)(SourceConfig(base_url=str(s.make_url("")).rstrip("/"))) for i, s in enumerate(servers)]
+    engine = Engine(store=store, settings=settings, sources=sources)
+    return await aiohttp_client(create_app(settings, store, engine))
+
+
+@pytest.fixture
+async def sites(aiohttp_server):
+    hits: Counter[int] = Counter()
+
+    async def hold(i: int, request: web.Request) -> None:
+        hits[i] += 1
+        if i == SILENT:
+            await asyncio.sleep(30)
+
+    return await start_sites(aiohttp_server, hold), hits
 
 
 @pytest.fixture
 async def client(sites, tmp_path, aiohttp_client):
     servers, _ = sites
-    settings = Settings(region="US", deadline=3.0, screen_deadline=SCREEN_DEADLINE, db_path=tmp_path / "w.db")
-    store = Store(tmp_path / "w.db")
-    sources = [site_class(i)(SourceConfig(base_url=str(s.make_url("")).rstrip("/"))) for i, s in enumerate(servers)]
-    engine = Engine(store=store, settings=settings, sources=sources)
-    yield await aiohttp_client(create_app(settings, store, engine))
+    yield await screening_client(servers, tmp_path, aiohttp_client, deadline=3.0, screen_deadline=SCREEN_DEADLINE)
 
 
 async def timed(client, path: str) -> tuple[float, object]:

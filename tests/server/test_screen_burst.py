@@ -20,16 +20,11 @@ from collections import defaultdict
 import pytest
 from aiohttp import web
 
-from db.store import Store
-from lookup.engine import Engine
-from lookup.server.app import create_app
 from lookup.server.service import LIVE_BURST
-from lookup.settings import Settings, SourceConfig
-from tests.server.test_screen_arrived import site_class  # eight sites of their own, one request a second
+from tests.server.test_screen_arrived import SITES, screening_client, start_sites  # eight sites, one request a second
 
 CALLERS = ["+12025550171", "+12025550172", "+12025550173"]
 LATE_CALLER = "+12025550174"
-SITES = 8
 LATE = SITES - 1  # answers after the screen's deadline, well within the lookup's own
 SCREEN_DEADLINE = 1.5
 LATE_BY = 2.0
@@ -39,29 +34,20 @@ ENGINE_DEADLINE = 4.0
 @pytest.fixture
 async def sites(aiohttp_server):
     asked: dict[int, list[tuple[float, str]]] = defaultdict(list)  # site -> (when, number) it was asked
-    servers = []
-    for i in range(SITES):
-        async def answer(request: web.Request, i: int = i) -> web.Response:
-            asked[i].append((time.monotonic(), request.match_info["number"]))
-            if i == LATE:
-                await asyncio.sleep(LATE_BY)
-            return web.json_response({"spam": 0.95, "reports": 40})
 
-        app = web.Application()
-        app.router.add_get("/{number}", answer)
-        servers.append(await aiohttp_server(app))
-    return servers, asked
+    async def hold(i: int, request: web.Request) -> None:
+        asked[i].append((time.monotonic(), request.match_info["number"]))
+        if i == LATE:
+            await asyncio.sleep(LATE_BY)
+
+    return await start_sites(aiohttp_server, hold), asked
 
 
 @pytest.fixture
 async def client(sites, tmp_path, aiohttp_client):
     servers, _ = sites
-    settings = Settings(region="US", deadline=ENGINE_DEADLINE, screen_deadline=SCREEN_DEADLINE,
-                        db_path=tmp_path / "w.db")
-    store = Store(tmp_path / "w.db")
-    sources = [site_class(i)(SourceConfig(base_url=str(s.make_url("")).rstrip("/"))) for i, s in enumerate(servers)]
-    engine = Engine(store=store, settings=settings, sources=sources)
-    yield await aiohttp_client(create_app(settings, store, engine))
+    yield await screening_client(servers, tmp_path, aiohttp_client, deadline=ENGINE_DEADLINE,
+                                 screen_deadline=SCREEN_DEADLINE)
 
 
 async def screen(client, number: str) -> tuple[float, dict]:
