@@ -145,7 +145,7 @@ def number_links(number: Number, sources: Iterable[Any]) -> tuple[tuple[str, str
     out: list[tuple[str, str]] = []
     for notation in dict.fromkeys(filter(None, (number.international, number.national))):
         out.append((f'web search for "{notation}"', SEARCH_URL + quote_query(f'"{notation}"')))
-    for source, url_of, title, _, ask in _page_links(tuple(sources)).covering(number):
+    for source, url_of, title, ask in _page_links(tuple(sources)).covering(number):
         url = url_of(number) if not ask or source.supports(number) else None
         if url is not None:
             out.append((title, url))
@@ -154,19 +154,9 @@ def number_links(number: Number, sources: Iterable[Any]) -> tuple[tuple[str, str
 
 def links_text(number: Number, sources: Iterable[Any]) -> str:
     """``number_links`` as to_json's ``links`` in JSON text (see :func:`result_text`)."""
-    if number.kind is not NumberKind.NUMBER or not number.e164:
-        return "[]"
-    out = []
-    international, national = number.international, number.national
-    for notation in (international, national if national != international else None):
-        if notation:
-            title, query = 'web search for "' + notation + '"', '"' + notation + '"'
-            out.append(f'{{"title": {encode_text(title)}, "url": {encode_text(SEARCH_URL + quote_query(query))}}}')
-    for source, url_of, _, head, ask in _page_links(tuple(sources)).covering(number):
-        url = url_of(number) if not ask or source.supports(number) else None
-        if url is not None:
-            out.append(f"{head}{encode_text(url)}}}")
-    return f"[{', '.join(out)}]"
+    return "[" + ", ".join(
+        [f'{{"title": {encode_text(title)}, "url": {encode_text(url)}}}' for title, url in number_links(number, sources)]
+    ) + "]"
 
 
 def quote_query(text: str) -> str:
@@ -187,9 +177,8 @@ def _quoted_ascii() -> dict[int, str]:
 
 
 class _PageLinks:
-    """The enabled per-number opinion sources of a run and their link titles (plain, and as
-    the start of the link's JSON), worked out once, not per number; and which of them cover a
-    region. A source that declines numbers by region alone (``SourceBase.supports``, which
+    """The enabled per-number opinion sources of a run and their link titles, worked out once,
+    not per number; and which of them cover a region. A source that declines numbers by region alone (``SourceBase.supports``, which
     :func:`number_links` calls only for a number with an E.164) is picked once per region; any
     other is asked per number."""
 
@@ -202,18 +191,18 @@ class _PageLinks:
             if s.kind is SourceKind.LOOKUP and s.evidence is EvidenceKind.OPINION and s.enabled:
                 title = f"{s.title} comments"
                 by_region = type(s).supports is SourceBase.supports
-                self.pages.append((s, title, f'{{"title": {encode_text(title)}, "url": ', by_region))
-        self._regions: dict[str | None, list[tuple[Any, Any, str, str, bool]]] = {}  # see covering
+                self.pages.append((s, title, by_region))
+        self._regions: dict[str | None, list[tuple[Any, Any, str, bool]]] = {}  # see covering
 
-    def covering(self, number: Number) -> list[tuple[Any, Any, str, str, bool]]:
-        """``(source, its comments_url, title, JSON head, ask)`` of the sources that may cover
+    def covering(self, number: Number) -> list[tuple[Any, Any, str, bool]]:
+        """``(source, its comments_url, title, ask)`` of the sources that may cover
         ``number`` (one with an E.164): by its region, or, when ``ask``, if
         ``source.supports(number)`` says so."""
         pages = self._regions.get(number.region)
         if pages is None:
             region = number.region or ""
             pages = self._regions[number.region] = [
-                (s, s.comments_url, title, head, not by_region) for s, title, head, by_region in self.pages
+                (s, s.comments_url, title, not by_region) for s, title, by_region in self.pages
                 if not by_region or not s.regions or region in s.regions
             ]
         return pages
